@@ -1,0 +1,201 @@
+"""Visible checks for the exercises: say what is wrong, where, and what the usual cause is.
+
+`compare` returns a message (or None when all is well) so the grader can put it in a report;
+`check` raises it as an AssertionError inside a notebook. Values are compared with the
+course's relative error |a - b| / max(1e-8, |a| + |b|) (see gradcheck.rel_error).
+"""
+import numpy as np
+
+from .gradcheck import check_layer
+
+# Below this absolute difference (times the size of the expected values) two numbers are equal:
+# roundoff in a correct sum can leave 1e-15 where the exact answer is 0.
+_ROUNDOFF = 1e-12
+
+
+def compare(name, found, expected, *, tol=1e-7):
+    """None if `found` matches `expected`; otherwise a short explanation for a learner.
+
+    Tuples/lists (such as the (dx, dy) of a two-input node) and dicts (such as the
+    gradients {"W1": ..., "b1": ...}) are compared item by item.
+    """
+    if isinstance(expected, dict):
+        return _compare_dict(name, found, expected, tol)
+    if isinstance(expected, (tuple, list)):
+        return _compare_sequence(name, found, expected, tol)
+    expected = np.asarray(expected, dtype=np.float64)
+    found_array, message = _as_float_array(name, found, expected)
+    if message:
+        return message
+    if found_array.shape != expected.shape:
+        return _shape_message(name, found_array.shape, expected.shape)
+    if not np.all(np.isfinite(found_array)):
+        return _nonfinite_message(name, found_array)
+    return _value_message(name, found_array, expected, tol)
+
+
+def check(name, found, expected, *, tol=1e-7):
+    """Raise AssertionError with compare's explanation, or print a one-line confirmation."""
+    message = compare(name, found, expected, tol=tol)
+    if message:
+        raise AssertionError(message)
+    print(f"✓ {name} matches")
+
+
+def mutation_message(name, before, after):
+    """None if `after` equals the copy `before`; otherwise where the array was changed in place."""
+    before, after = np.asarray(before), np.asarray(after)
+    if before.shape == after.shape and np.array_equal(before, after, equal_nan=True):
+        return None
+    if before.shape != after.shape:
+        return f"{name} changed shape from {before.shape} to {after.shape} during the call."
+    changed = np.argwhere(~((before == after) | (np.isnan(before) & np.isnan(after))))
+    idx = tuple(int(i) for i in changed[0])
+    return (f"{name} was modified in place: at index {_fmt_index(idx)} it was {before[idx]:.6g}, "
+            f"now it is {after[idx]:.6g} ({len(changed)} entries changed). "
+            f"Hint: backward must not change dout (the notes' `dout[self.mask] = 0` does); "
+            f"build a new array instead, e.g. np.where(self.mask, 0, dout) or dout * mask.")
+
+
+def check_not_mutated(name, before, after):
+    """The "mutated dout" check: raise if `after` differs from the copy `before` taken earlier."""
+    message = mutation_message(name, before, after)
+    if message:
+        raise AssertionError(message)
+    print(f"✓ {name} was not modified")
+
+
+def check_gradients(layer, *inputs, constants=(), tol=1e-7):
+    """Compare layer.backward with numerical gradients of the layer's own forward.
+
+    Raises AssertionError naming the first gradient (dx, dW, db, ...) whose relative error exceeds tol.
+    """
+    errors = check_layer(layer, *inputs, constants=constants)
+    label = type(layer).__name__
+    for var, error in errors.items():
+        if not error <= tol:
+            raise AssertionError(
+                f"{label}: d{var} from backward disagrees with the numerical gradient of forward "
+                f"(relative error {error:.2g}, allowed {tol:g}). Check the local gradient of {var}, "
+                f"and that forward caches what backward needs.")
+    print(f"✓ {label} gradients match numerical gradients "
+          f"({', '.join(f'd{var}: {err:.1e}' for var, err in errors.items())})")
+
+
+def _compare_dict(name, found, expected, tol):
+    if not isinstance(found, dict):
+        return f"{name}: expected a dict with keys {sorted(expected)}; found {type(found).__name__}."
+    missing = [k for k in expected if k not in found]
+    if missing:
+        return f"{name}: expected keys {sorted(expected)}; the keys {missing} are missing."
+    for key in expected:
+        message = compare(f"{name}[{key!r}]", found[key], expected[key], tol=tol)
+        if message:
+            return message
+    return None
+
+
+def _compare_sequence(name, found, expected, tol):
+    if not isinstance(found, (tuple, list)) or len(found) != len(expected):
+        what = f"a {type(found).__name__} of length {len(found)}" if isinstance(found, (tuple, list)) \
+            else type(found).__name__
+        return f"{name}: expected a tuple of {len(expected)} values; found {what}."
+    for i, (f, e) in enumerate(zip(found, expected)):
+        message = compare(f"{name}[{i}]", f, e, tol=tol)
+        if message:
+            return message
+    return None
+
+
+def _as_float_array(name, found, expected):
+    """(array, None) when found is numeric, else (None, message)."""
+    what = "a number" if expected.ndim == 0 else f"an array of shape {expected.shape}"
+    if found is None:
+        return None, f"{name}: expected {what}; found None. Did you forget a `return`?"
+    try:
+        return np.asarray(found, dtype=np.float64), None
+    except (TypeError, ValueError):
+        return None, f"{name}: expected {what}; found {type(found).__name__} ({_short(found)})."
+
+
+def _shape_message(name, found_shape, expected_shape):
+    message = f"{name} has shape {found_shape}; expected {expected_shape}."
+    squeezed = tuple(d for d in found_shape if d != 1) == tuple(d for d in expected_shape if d != 1)
+    if len(expected_shape) == 1 and len(found_shape) == 2 and found_shape[1] == expected_shape[0]:
+        hint = ("the bias gradient must be summed over the batch: db = np.sum(dout, axis=0), "
+                "one number per output, not one row per example.")
+    elif len(found_shape) == 2 and found_shape == expected_shape[::-1]:
+        hint = "the shape is transposed: is a .T missing or in the wrong place?"
+    elif squeezed:
+        hint = ("(N,) and (N, 1) are different shapes, and adding them broadcasts to (N, N). "
+                "Use keepdims=True, or reshape, so the shapes agree exactly.")
+    else:
+        hint = "Check which arrays are multiplied, and in which order (shapes must chain: (a,b) @ (b,c))."
+    return f"{message} Hint: {hint}"
+
+
+def _nonfinite_message(name, found):
+    bad = np.argwhere(~np.isfinite(found))
+    idx = tuple(int(i) for i in bad[0])
+    where = f" at index {_fmt_index(idx)} ({len(bad)} of {found.size} entries are NaN or inf)" if idx else ""
+    return (f"{name} is {found[idx]}{where}. Hint: exp of a large number overflows and log(0) is -inf: "
+            f"subtract the row maximum before np.exp, and never take the log of 0.")
+
+
+def _value_message(name, found, expected, tol):
+    diff = np.abs(found - expected)
+    errors = diff / np.maximum(1e-8, np.abs(found) + np.abs(expected))
+    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+    wrong = (errors > tol) & (diff > _ROUNDOFF * scale)
+    if not np.any(wrong):
+        return None
+    idx = np.unravel_index(np.argmax(np.where(wrong, errors, -1.0)), found.shape)
+    idx = tuple(int(i) for i in idx)
+    where = f" at index {_fmt_index(idx)}" if idx else ""
+    count = f" ({int(wrong.sum())} of {found.size} entries differ)" if found.size > 1 else ""
+    message = f"{name} is wrong{where}: expected {expected[idx]:.6g}, found {found[idx]:.6g}{count}."
+    hint = _value_hint(found, expected, tol)
+    return f"{message} Hint: {hint}" if hint else message
+
+
+def _value_hint(found, expected, tol):
+    """The common mistake that explains found, if one does."""
+    def close(a, b):
+        return np.allclose(a, b, rtol=max(tol, 1e-9), atol=_ROUNDOFF)
+
+    if close(found, -expected):
+        return "every entry has the wrong sign: check the sign of the local gradient (y - t, not t - y)."
+    if found.ndim == 2 and found.shape[0] == found.shape[1] > 1 and close(found, expected.T):
+        return "found is the transpose of expected: is a .T missing or in the wrong place?"
+    if not np.any(found):
+        return "found is all zeros: is the gradient computed before it is returned, and is the mask the right way round?"
+    ratio = _constant_ratio(found, expected)
+    if ratio is not None:
+        k = round(ratio)
+        if ratio > 1.5 and abs(ratio - k) < 1e-6:
+            return f"found is {k} times expected: did you forget to divide by the batch size?"
+        inverse = 1 / ratio
+        if inverse > 1.5 and abs(inverse - round(inverse)) < 1e-6:
+            return (f"found is expected / {round(inverse)}: did you divide by the batch size twice, "
+                    f"or take a mean (np.mean) where the gradient is a sum (np.sum)?")
+        return f"found is {ratio:.4g} times expected everywhere: a constant factor is wrong."
+    return None
+
+
+def _constant_ratio(found, expected):
+    """c if found == c * expected for one constant c (on at least two nonzero entries), else None."""
+    nonzero = np.abs(expected) > _ROUNDOFF
+    if np.count_nonzero(nonzero) < 2 or np.any(np.abs(found[~nonzero]) > _ROUNDOFF):
+        return None
+    ratios = found[nonzero] / expected[nonzero]
+    c = float(ratios.flat[0])
+    return c if c != 0 and np.allclose(ratios, c, rtol=1e-9, atol=0) else None
+
+
+def _fmt_index(idx):
+    return str(idx[0]) if len(idx) == 1 else str(tuple(idx))
+
+
+def _short(value, limit=60):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -1,0 +1,160 @@
+"""backprop_lib.checks: the right sentence and hint for each common mistake.
+
+Each wrong implementation below is one a learner really writes; the check must name it.
+"""
+import numpy as np
+import pytest
+
+from backprop_lib import Affine, MatMul, Relu, SoftmaxWithLoss
+from backprop_lib.checks import (check, check_gradients, check_not_mutated, compare,
+                                 mutation_message)
+
+rng = np.random.default_rng(0)
+
+
+def test_match_returns_none_and_check_prints(capsys):
+    x = rng.standard_normal((3, 4))
+    assert compare("dx", x.copy(), x) is None
+    check("dx", x.copy(), x)
+    assert "✓ dx matches" in capsys.readouterr().out
+
+
+def test_roundoff_next_to_exact_zero_is_not_an_error():
+    assert compare("db", np.array([1e-15, 5.0]), np.array([0.0, 5.0])) is None
+
+
+def test_worst_index_expected_and_found_are_named():
+    expected = np.array([[1.0, 2.0], [3.0, 4.0]])
+    found = expected.copy()
+    found[1, 0] = 30.0
+    message = compare("dW", found, expected)
+    assert "dW" in message and "(1, 0)" in message
+    assert "expected 3" in message and "found 30" in message
+    assert "1 of 4 entries" in message
+
+
+def test_scalar_message_has_no_index():
+    message = compare("total", 650, 715)
+    assert message == "total is wrong: expected 715, found 650."
+
+
+def test_check_raises_assertion_with_the_message():
+    with pytest.raises(AssertionError, match="expected 715, found 650"):
+        check("total", 650.0, 715.0)
+
+
+def test_none_and_wrong_type():
+    assert "forget a `return`" in compare("dx", None, np.ones(3))
+    assert "found str" in compare("dx", "oops", np.ones(3))
+    assert "expected a tuple of 2" in compare("backward", np.ones(2), (1.0, 2.0))
+    assert "keys" in compare("grads", {"W1": 1.0}, {"W1": 1.0, "b1": 2.0})
+
+
+def test_tuple_and_dict_name_the_wrong_item():
+    assert compare("backward", (2.2, 110.0), (2.2, 110.0)) is None
+    assert "backward[1]" in compare("backward", (2.2, 100.0), (2.2, 110.0))
+    assert "grads['b1']" in compare("grads", {"W1": 1.0, "b1": 3.0}, {"W1": 1.0, "b1": 2.0})
+
+
+def test_missing_transpose_in_matmul_backward_square():
+    # Square W: the wrong dx = dout @ W has the right shape but is the transpose's product.
+    x, W = rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
+    dout = np.eye(3)
+    layer = MatMul(W)
+    layer.forward(x)
+    dx = layer.backward(dout)
+    assert "transpose" in compare("dx", dout @ W, dx)
+
+
+def test_missing_transpose_shape_hint():
+    x, W = rng.standard_normal((2, 3)), rng.standard_normal((3, 4))
+    dout = rng.standard_normal((2, 4))
+    layer = MatMul(W)
+    layer.forward(x)
+    layer.backward(dout)
+    wrong_dW = dout.T @ x  # (4, 3) instead of x.T @ dout (3, 4)
+    message = compare("dW", wrong_dW, layer.dW)
+    assert "shape (4, 3)" in message and "expected (3, 4)" in message and "transposed" in message
+
+
+def test_bias_not_summed_over_the_batch():
+    x, W, b = rng.standard_normal((5, 3)), rng.standard_normal((3, 4)), rng.standard_normal(4)
+    dout = rng.standard_normal((5, 4))
+    layer = Affine(W, b)
+    layer.forward(x)
+    layer.backward(dout)
+    message = compare("db", dout.copy(), layer.db)  # the wrong db = dout
+    assert "summed over the batch" in message and "np.sum(dout, axis=0)" in message
+
+
+def test_bias_averaged_instead_of_summed():
+    dout = rng.standard_normal((5, 4))
+    message = compare("db", np.mean(dout, axis=0), np.sum(dout, axis=0))
+    assert "expected / 5" in message and "np.mean" in message
+
+
+def test_softmax_with_loss_backward_without_division_by_batch_size():
+    x, t = rng.standard_normal((4, 3)), np.array([0, 2, 1, 2])
+    layer = SoftmaxWithLoss()
+    layer.forward(x, t)
+    expected = layer.backward()
+    wrong = layer.y.copy()
+    wrong[np.arange(4), t] -= 1  # y - t, forgot / batch_size
+    assert "4 times expected" in compare("dx", wrong, expected)
+    assert "divide by the batch size" in compare("dx", wrong, expected)
+
+
+def test_sign_error():
+    expected = rng.standard_normal((2, 3))
+    assert "wrong sign" in compare("dx", -expected, expected)
+
+
+def test_nan_and_inf_are_located():
+    found = np.ones((2, 3))
+    found[1, 2] = np.nan
+    message = compare("y", found, np.ones((2, 3)))
+    assert "nan" in message and "(1, 2)" in message and "subtract the row maximum" in message
+    assert "inf" in compare("loss", np.inf, 1.0)
+
+
+def test_column_versus_flat_broadcast_trap():
+    message = compare("y", np.ones((4, 1)), np.ones(4))
+    assert "(N,) and (N, 1)" in message and "keepdims" in message
+
+
+def test_relu_mutating_dout_is_reported():
+    relu = Relu()
+    x = np.array([[1.0, -2.0], [-3.0, 4.0]])
+    relu.forward(x)
+    dout = np.ones((2, 2))
+    before = dout.copy()
+    dout[relu.mask] = 0  # the notes' in-place backward
+    message = mutation_message("dout", before, dout)
+    assert "modified in place" in message and "(0, 1)" in message and "np.where" in message
+    with pytest.raises(AssertionError, match="modified in place"):
+        check_not_mutated("dout", before, dout)
+
+
+def test_unmutated_dout_passes(capsys):
+    relu = Relu()
+    relu.forward(np.array([1.0, -1.0]))
+    dout = np.ones(2)
+    before = dout.copy()
+    relu.backward(dout)
+    check_not_mutated("dout", before, dout)
+    assert "was not modified" in capsys.readouterr().out
+
+
+def test_check_gradients_accepts_a_correct_layer_and_names_a_wrong_one(capsys):
+    W, b = rng.standard_normal((3, 2)), rng.standard_normal(2)
+    check_gradients(Affine(W, b), rng.standard_normal((4, 3)))
+    assert "✓ Affine gradients" in capsys.readouterr().out
+
+    class WrongAffine(Affine):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            self.db = self.db / dout.shape[0]
+            return dx
+
+    with pytest.raises(AssertionError, match="db from backward disagrees"):
+        check_gradients(WrongAffine(W.copy(), b.copy()), rng.standard_normal((4, 3)))
