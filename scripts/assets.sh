@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The site's JavaScript, served by the site itself so that it works offline:
+# MathJax 3, require.js and the ipywidgets html-manager, installed from the npm registry
+# (versions pinned by scripts/assets/package-lock.json) and copied into book/_static/vendor.
+# Idempotent and fast when done: npm runs only when the lock file changed, the copy only
+# when the installed packages changed.
+set -euo pipefail
+cd "$(dirname "$0")/assets"
+
+if ! command -v npm >/dev/null; then
+    echo "assets.sh: npm not found; install Node.js and npm (Debian: apt-get install npm)" >&2
+    exit 1
+fi
+# npm writes node_modules/.package-lock.json on every install: newer than the lock = up to date.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+fi
+
+vendor=../../book/_static/vendor
+stamp="$vendor/.copied"
+if [ -f "$stamp" ] && [ "$stamp" -nt node_modules/.package-lock.json ]; then
+    exit 0
+fi
+rm -rf "$vendor"
+mkdir -p "$vendor/html-manager"
+cp -r node_modules/mathjax/es5 "$vendor/mathjax"
+cp node_modules/requirejs/require.js "$vendor/require.js"
+# embed-amd.js loads its icon fonts (Font Awesome) from its own directory.
+dist=node_modules/@jupyter-widgets/html-manager/dist
+cp "$dist"/embed-amd.js "$dist"/*.woff "$dist"/*.woff2 "$dist"/*.ttf "$dist"/*.eot "$dist"/*.svg "$vendor/html-manager/"
+for pkg in mathjax requirejs @jupyter-widgets/html-manager; do
+    cp "node_modules/$pkg/LICENSE"* "$vendor/LICENSE.$(basename "$pkg")" 2>/dev/null || true
+done
+touch "$stamp"
+echo "assets.sh: copied MathJax, require.js and the html-manager into book/_static/vendor"
