@@ -1,0 +1,383 @@
+"""Run untrusted code in a separate, limited process: the grader's sandbox.
+
+A submission is hostile until proven otherwise. `run_isolated` runs `argv` in a child
+process that the grader never imports into, with limits on CPU time, wall time,
+memory, processes, file size and output, a stripped environment, stdin closed, and a
+pipe (fd number in ``BACKPROP_RESULT_FD``) as the only way to hand results back.
+
+Isolation is layered, and the strongest layer the machine allows is used:
+
+* ``bwrap`` (bubblewrap) with new pid, network, ipc and uts namespaces and a file system
+  that holds only ``/usr``, the Python installation and ``backprop_lib``: no solutions,
+  no grader secrets, no network. The working directory is a size-limited tmpfs.
+* when the grader runs as root, the child drops to an unprivileged per-run uid
+  (``setpriv``), so RLIMIT_NPROC really limits it and it can read nothing private.
+* always: resource limits (setrlimit), a new session, and on the way out every process
+  left is killed (the whole pid namespace, the process group, every process of the uid).
+
+``Outcome.isolation`` says which layers were applied.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import re
+import resource
+import secrets
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+RESULT_FD_VAR = "BACKPROP_RESULT_FD"
+SANDBOX_DIR = "/sandbox"  # the child's cwd and HOME inside bwrap
+BWRAP = "/usr/bin/bwrap"
+SETPRIV = "/usr/bin/setpriv"
+FIRST_UID = 60000  # unprivileged uids for runs: 60000..69999, one per run
+_READ_CHUNK = 1 << 16
+
+
+@dataclass
+class Limits:
+    """What one run may use. Sizes are in bytes, times in seconds."""
+
+    cpu_seconds: float = 10
+    wall_seconds: float = 20
+    memory_bytes: int = 1 << 30  # address space per process (RLIMIT_AS)
+    max_processes: int = 64  # processes and threads of the run's uid (RLIMIT_NPROC)
+    file_size_bytes: int = 16 << 20  # largest file the child may write (RLIMIT_FSIZE)
+    output_bytes: int = 64 << 10  # how much of stdout and of stderr is kept (the tail)
+    output_flood_bytes: int = 16 << 20  # stdout+stderr beyond this: killed, "output-limit"
+    payload_bytes: int = 64 << 20  # result pipe beyond this: killed, "output-limit"
+    disk_bytes: int = 64 << 20  # size of the child's working directory (and of its /tmp)
+
+
+@dataclass
+class Outcome:
+    """What happened. `status` is "ok" only if the child exited 0 within every limit."""
+
+    status: str  # "ok" | "timeout" | "cpu-limit" | "memory-limit" | "crashed" | "output-limit" | "killed"
+    returncode: int | None
+    payload: bytes  # what the child wrote to the result pipe
+    stdout_tail: str
+    stderr_tail: str
+    message: str  # a readable reason when not ok
+    isolation: str = ""  # the layers applied, e.g. "bwrap(pid,net,ipc,fs) uid=60123 rlimits"
+    wall_seconds: float = 0.0
+
+
+def run_isolated(argv: list[str], files: dict[str, bytes], limits: Limits | None = None) -> Outcome:
+    """Run `argv` in a fresh empty directory holding `files`, under `limits`; never raises
+    for anything the child does, never hangs past `limits.wall_seconds` (+ a second)."""
+    limits = limits or Limits()
+    _check_names(files)
+    host_dir = Path(tempfile.mkdtemp(prefix="backprop-sandbox-"))
+    result_r, result_w = os.pipe()
+    try:
+        uid = _run_uid() if os.geteuid() == 0 else None
+        use_bwrap = _bwrap_works()
+        for name, data in files.items():
+            (host_dir / name).write_bytes(data)
+            os.chmod(host_dir / name, 0o644)
+        if use_bwrap:
+            cmd, cwd = _bwrap_argv(argv, host_dir, files, limits, uid), None
+        else:
+            cmd, cwd = _plain_argv(argv, host_dir, uid), host_dir
+        env = _child_env(SANDBOX_DIR if use_bwrap else str(host_dir), result_w)
+        isolation = _describe(use_bwrap, uid)
+        return _supervise(cmd, cwd, env, result_r, result_w, limits, uid, isolation)
+    finally:
+        for fd in (result_r, result_w):
+            _close(fd)
+        shutil.rmtree(host_dir, ignore_errors=True)
+
+
+def _check_names(files: dict[str, bytes]) -> None:
+    for name in files:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name in (".", ".."):
+            raise ValueError(f"sandbox file names must be plain names like 'submission.py'; got {name!r}")
+
+
+def _run_uid() -> int:
+    """A fresh unprivileged uid, so that concurrent runs neither share RLIMIT_NPROC nor
+    can signal each other."""
+    return FIRST_UID + secrets.randbelow(10000)
+
+
+def _child_env(home: str, result_w: int) -> dict[str, str]:
+    bin_dir = os.path.dirname(sys.executable)
+    return {
+        "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "HOME": home,
+        RESULT_FD_VAR: str(result_w),
+        # one BLAS thread: threads count as processes, and the machine is shared
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+    }
+
+
+def _describe(use_bwrap: bool, uid: int | None) -> str:
+    parts = ["bwrap(pid,net,ipc,fs)" if use_bwrap else "no-namespaces"]
+    parts.append(f"uid={uid}" if uid is not None else f"same-uid={os.geteuid()}")
+    parts.append("rlimits")
+    return " ".join(parts)
+
+
+# --- building the command line -------------------------------------------------------
+
+def _python_trees() -> list[str]:
+    """Directories the child needs read-only: the interpreter, its packages, backprop_lib."""
+    package_dir = str(Path(__file__).resolve().parents[1])  # backprop_lib/
+    trees = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, package_dir}
+    trees |= {str(Path(p).resolve()) for p in list(trees)}
+    trees = sorted(t for t in trees if os.path.isdir(t) and not _under(t, "/usr"))
+    # drop trees inside another tree; bind parents first
+    return [t for t in trees if not any(t != o and _under(t, o) for o in trees)]
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def _bwrap_argv(argv, host_dir: Path, files, limits: Limits, uid: int | None) -> list[str]:
+    cmd = [BWRAP, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+           "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+           "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64"):
+        if os.path.islink(top):
+            cmd += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            cmd += ["--ro-bind", top, top]
+    made = {"/"}
+    for tree in _python_trees():
+        for parent in reversed(Path(tree).parents):
+            if str(parent) not in made:
+                made.add(str(parent))
+                cmd += ["--perms", "0755", "--dir", str(parent)]
+        cmd += ["--ro-bind", tree, tree]
+    size = str(limits.disk_bytes)
+    cmd += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp",
+            "--perms", "0777", "--size", size, "--tmpfs", SANDBOX_DIR]
+    for name in files:  # each input file, read-only, into the empty tmpfs
+        cmd += ["--ro-bind", str(host_dir / name), f"{SANDBOX_DIR}/{name}"]
+    cmd += ["--chdir", SANDBOX_DIR]
+    if uid is not None:
+        cmd += [SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+    return cmd + list(argv)
+
+
+def _plain_argv(argv, host_dir: Path, uid: int | None) -> list[str]:
+    if uid is None:
+        return list(argv)
+    os.chown(host_dir, uid, uid)
+    os.chmod(host_dir, 0o700)
+    return [SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", *argv]
+
+
+@functools.lru_cache(maxsize=1)
+def _bwrap_works() -> bool:
+    """Whether bwrap can build our sandbox here (root, or unprivileged user namespaces)."""
+    if not os.path.exists(BWRAP) or (os.geteuid() == 0 and not os.path.exists(SETPRIV)):
+        return False
+    uid = _run_uid() if os.geteuid() == 0 else None
+    probe = [sys.executable, "-c", "pass"]
+    try:
+        with tempfile.TemporaryDirectory() as d:
+            cmd = _bwrap_argv(probe, Path(d), {}, Limits(), uid)
+            done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+        return done.returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+# --- running and watching ------------------------------------------------------------
+
+def _set_limits(limits: Limits):
+    """Return the preexec function: rlimits are inherited through bwrap and setpriv."""
+    cpu = max(1, int(limits.cpu_seconds + 0.999))
+    table = [
+        (resource.RLIMIT_CPU, (cpu, cpu + 1)),  # SIGXCPU first, SIGKILL a second later
+        (resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes)),
+        (resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes)),
+        (resource.RLIMIT_FSIZE, (limits.file_size_bytes, limits.file_size_bytes)),
+        (resource.RLIMIT_CORE, (0, 0)),
+    ]
+
+    def preexec():
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)  # the grader may ignore it
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        for which, value in table:
+            resource.setrlimit(which, value)
+    return preexec
+
+
+def _supervise(cmd, cwd, env, result_r, result_w, limits, uid, isolation) -> Outcome:
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, pass_fds=(result_w,), start_new_session=True,
+        preexec_fn=_set_limits(limits))
+    _close(result_w)  # only the child holds the write end now
+    streams = _Streams(proc.stdout.fileno(), proc.stderr.fileno(), result_r, limits)
+    try:
+        why_killed = streams.pump(proc, start + limits.wall_seconds)
+    finally:
+        _kill_all(proc, uid)
+        streams.drain(time.monotonic() + 1.0)
+        proc.stdout.close()
+        proc.stderr.close()
+    proc.wait()
+    outcome = Outcome("ok", proc.returncode, bytes(streams.payload),
+                      streams.text(1), streams.text(2), "", isolation,
+                      time.monotonic() - start)
+    _classify(outcome, why_killed, limits, streams)
+    return outcome
+
+
+class _Streams:
+    """Reads stdout, stderr and the result pipe without blocking; keeps bounded buffers."""
+
+    def __init__(self, out_fd, err_fd, result_fd, limits: Limits):
+        self.limits = limits
+        self.sel = selectors.DefaultSelector()
+        self.bufs = {1: bytearray(), 2: bytearray()}
+        self.totals = {1: 0, 2: 0}
+        self.payload = bytearray()
+        self.payload_total = 0
+        for key, fd in ((1, out_fd), (2, err_fd), (3, result_fd)):
+            os.set_blocking(fd, False)
+            self.sel.register(fd, selectors.EVENT_READ, key)
+
+    def pump(self, proc, deadline) -> str | None:
+        """Read until the child exits; returns why it had to be killed, or None."""
+        pidfd = os.pidfd_open(proc.pid)
+        self.sel.register(pidfd, selectors.EVENT_READ, 0)
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return "timeout"
+                for key, _ in self.sel.select(min(remaining, 1.0)):
+                    if key.data == 0:
+                        return None
+                    why = self._read(key)
+                    if why:
+                        return why
+        finally:
+            self.sel.unregister(pidfd)
+            os.close(pidfd)
+
+    def drain(self, deadline) -> None:
+        """After the child is gone: read what is left, until EOF or the deadline."""
+        while self.sel.get_map() and time.monotonic() < deadline:
+            for key, _ in self.sel.select(max(0.0, deadline - time.monotonic())):
+                self._read(key)
+        for key in list(self.sel.get_map().values()):
+            self.sel.unregister(key.fileobj)
+
+    def _read(self, key) -> str | None:
+        try:
+            chunk = os.read(key.fd, _READ_CHUNK)
+        except BlockingIOError:
+            return None
+        if not chunk:
+            self.sel.unregister(key.fd)
+            return None
+        if key.data == 3:
+            self.payload_total += len(chunk)
+            if self.payload_total > self.limits.payload_bytes:
+                return "payload"
+            self.payload += chunk
+            return None
+        buf = self.bufs[key.data]
+        buf += chunk
+        del buf[: max(0, len(buf) - self.limits.output_bytes)]  # keep the tail only
+        self.totals[key.data] += len(chunk)
+        if sum(self.totals.values()) > self.limits.output_flood_bytes:
+            return "flood"
+        return None
+
+    def text(self, which: int) -> str:
+        return self.bufs[which].decode("utf-8", errors="replace")
+
+
+def _kill_all(proc, uid: int | None) -> None:
+    """Kill the child, its process group, and (when it has its own uid) every process of
+    that uid: daemonized grandchildren and fork bombs included. Killing bwrap kills its
+    pid namespace."""
+    # os.kill, not proc.kill: Popen.kill reaps first, and a reaped pid may be reused
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    if uid is not None:
+        for _ in range(3):  # a fork bomb may fork while we sweep; SIGKILL wins quickly
+            if not _kill_uid(uid):
+                break
+
+
+def _kill_uid(uid: int) -> int:
+    killed = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    os.kill(int(entry.name), signal.SIGKILL)
+                    killed += 1
+            except (FileNotFoundError, ProcessLookupError, PermissionError):
+                pass
+    return killed
+
+
+_MEMORY_SIGNS = ("MemoryError", "Unable to allocate", "Cannot allocate memory", "std::bad_alloc")
+
+
+def _classify(outcome: Outcome, why_killed, limits: Limits, streams: _Streams) -> None:
+    rc = outcome.returncode
+    signo = -rc if rc is not None and rc < 0 else (rc - 128 if rc is not None and rc > 128 else None)
+    last_err = _last_line(outcome.stderr_tail)
+    if why_killed == "timeout":
+        status, msg = "timeout", f"ran longer than the wall-clock limit of {limits.wall_seconds:g} s and was stopped"
+    elif why_killed == "payload":
+        status, msg = "output-limit", f"wrote more than {limits.payload_bytes} bytes of results and was stopped"
+    elif why_killed == "flood":
+        status, msg = "output-limit", f"printed more than {limits.output_flood_bytes} bytes and was stopped"
+    # SIGKILL after the CPU limit: the hard limit, when the child ignored SIGXCPU
+    elif signo == signal.SIGXCPU or (signo == signal.SIGKILL and outcome.wall_seconds >= limits.cpu_seconds):
+        status, msg = "cpu-limit", f"used more than the CPU-time limit of {limits.cpu_seconds:g} s and was stopped"
+    elif rc != 0 and any(sign in outcome.stderr_tail for sign in _MEMORY_SIGNS):
+        status, msg = "memory-limit", f"needed more than the memory limit of {limits.memory_bytes >> 20} MiB ({last_err})"
+    elif signo == signal.SIGXFSZ:
+        status, msg = "crashed", f"wrote a file larger than the limit of {limits.file_size_bytes} bytes"
+    elif signo is not None:
+        status, msg = "killed", f"was killed by signal {signal.Signals(signo).name if signo in signal.valid_signals() else signo}"
+    elif rc != 0:
+        status, msg = "crashed", f"exited with code {rc}" + (f": {last_err}" if last_err else "")
+    else:
+        status, msg = "ok", ""
+    if status == "ok" and any(t > limits.output_bytes for t in streams.totals.values()):
+        msg = f"output longer than {limits.output_bytes} bytes was cut; only its end is kept"
+    outcome.status, outcome.message = status, msg
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
+
+
+def _close(fd: int) -> None:
+    try:
+        os.close(fd)
+    except OSError:
+        pass
