@@ -1,0 +1,38 @@
+"""Shared test configuration: hypothesis profiles and the PyTorch oracle fixture.
+
+Profiles (choose with HYPOTHESIS_PROFILE=dev|ci; CI=true selects "ci"):
+- "dev": fresh random examples on every run, remembered in .hypothesis/ when they fail;
+- "ci": derandomized, so a CI run is reproducible, and no example database.
+"""
+import importlib
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# deadline=None: a 2-core machine shared with other jobs has noisy timings, and speed is measured in bench/.
+settings.register_profile("dev", max_examples=25, deadline=None)
+settings.register_profile(
+    "ci", max_examples=25, deadline=None, derandomize=True, database=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """PyTorch, the independent oracle for gradients.
+
+    Without torch these tests skip on a learner's machine, but fail in CI (CI=true),
+    where the oracle must run: a skipped test is not a pass.
+    """
+    try:
+        torch_module = importlib.import_module("torch")
+    except ImportError as error:
+        message = f"PyTorch is not installed ({error}); the oracle tests need it: pip install torch==2.13.0"
+        if IN_CI:
+            pytest.fail(f"CI=true requires the PyTorch oracle. {message}", pytrace=False)
+        pytest.skip(message)
+    return torch_module
