@@ -4,9 +4,11 @@
 `check` raises it as an AssertionError inside a notebook. Values are compared with the
 course's relative error |a - b| / max(1e-8, |a| + |b|) (see gradcheck.rel_error).
 """
+import warnings
+
 import numpy as np
 
-from .gradcheck import check_layer
+from .gradcheck import numerical_gradient
 
 # Below this absolute difference (times the size of the expected values) two numbers are equal:
 # roundoff in a correct sum can leave 1e-15 where the exact answer is 0.
@@ -65,21 +67,80 @@ def check_not_mutated(name, before, after):
     print(f"✓ {name} was not modified")
 
 
-def check_gradients(layer, *inputs, constants=(), tol=1e-7):
+def check_gradients(layer, *inputs, constants=(), tol=1e-6, seed=0):
     """Compare layer.backward with numerical gradients of the layer's own forward.
 
-    Raises AssertionError naming the first gradient (dx, dW, db, ...) whose relative error exceeds tol.
+    The output y becomes the scalar L = sum(y * dout) for a random dout, so backward(dout)
+    must return dL/dx. Raises AssertionError explaining the first gradient (dx, dW, ...) that
+    disagrees, or that backward modified dout; prints a confirmation otherwise.
     """
-    errors = check_layer(layer, *inputs, constants=constants)
     label = type(layer).__name__
-    for var, error in errors.items():
-        if not error <= tol:
+    inputs = [np.array(x, dtype=np.float64) for x in inputs]
+    dout = np.random.default_rng(seed).standard_normal(np.shape(layer.forward(*inputs, *constants)))
+    dout_before = dout.copy()
+    analytic = _backward_grads(layer, inputs, dout)
+    message = mutation_message(f"{label}.backward: dout", dout_before, dout)
+    if message:
+        raise AssertionError(message)
+    for var, expected in _numerical_grads(layer, inputs, constants, dout).items():
+        message = compare(f"{label}: {var}", analytic.get(var), expected, tol=tol)
+        if message:
+            raise AssertionError(f"{message} (The expected values are numerical gradients of your forward.)")
+    print(f"✓ {label}: backward agrees with numerical gradients of forward ({', '.join(analytic)})")
+
+
+def no_warnings(name, func, *args):
+    """func(*args), with any RuntimeWarning (overflow in exp, log of 0, 0/0) raised as an explanation."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            return func(*args)
+        except RuntimeWarning as warning:
             raise AssertionError(
-                f"{label}: d{var} from backward disagrees with the numerical gradient of forward "
-                f"(relative error {error:.2g}, allowed {tol:g}). Check the local gradient of {var}, "
-                f"and that forward caches what backward needs.")
-    print(f"✓ {label} gradients match numerical gradients "
-          f"({', '.join(f'd{var}: {err:.1e}' for var, err in errors.items())})")
+                f"{name} warned: {warning}. Hint: np.exp overflows above about 709; subtract the row "
+                f"maximum first (softmax), use exp(-|x|) (sigmoid), and never take the log of 0.") from None
+
+
+def _backward_grads(layer, inputs, dout):
+    """{"dx": ..., "dW": ...}: what backward returned and the parameter gradients it kept."""
+    try:
+        returned = layer.backward(dout)
+    except ValueError as error:  # usually a matmul whose shapes do not chain
+        shapes = ", ".join(f"{n} {np.shape(v)}" for n, v in
+                           [("x", inputs[0]), ("dout", dout)] + [(p, getattr(layer, p))
+                                                                for p in getattr(layer, "param_names", ())])
+        raise AssertionError(
+            f"{type(layer).__name__}.backward raised ValueError: {error}. Shapes here: {shapes}. Hint: each "
+            f"gradient has the shape of its variable (dx like x, dW like W); pick the transposes so that "
+            f"the shapes chain, e.g. (N, M) @ (M, D) -> (N, D).") from error
+    returned = returned if isinstance(returned, tuple) else (returned,)
+    names = ("dx", "dy") if len(inputs) == 2 else ("dx",)
+    grads = dict(zip(names, returned))
+    for p in getattr(layer, "param_names", ()):
+        grads["d" + p] = getattr(layer, "d" + p, None)
+    return grads
+
+
+def _numerical_grads(layer, inputs, constants, dout):
+    """Central-difference gradients of L = sum(forward(...) * dout) for every input and parameter."""
+    names = ("dx", "dy") if len(inputs) == 2 else ("dx",)
+    grads = {}
+    for i, name in enumerate(names):
+        def L(value, i=i):
+            args = inputs[:i] + [value] + inputs[i + 1:]
+            return np.sum(layer.forward(*args, *constants) * dout)
+        grads[name] = numerical_gradient(L, inputs[i].copy())
+    for p in getattr(layer, "param_names", ()):
+        saved = getattr(layer, p)
+
+        def L(value, p=p):
+            setattr(layer, p, value)
+            return np.sum(layer.forward(*inputs, *constants) * dout)
+        try:
+            grads["d" + p] = numerical_gradient(L, np.array(saved, dtype=np.float64))
+        finally:
+            setattr(layer, p, saved)
+    return grads
 
 
 def _compare_dict(name, found, expected, tol):
@@ -111,7 +172,7 @@ def _as_float_array(name, found, expected):
     """(array, None) when found is numeric, else (None, message)."""
     what = "a number" if expected.ndim == 0 else f"an array of shape {expected.shape}"
     if found is None:
-        return None, f"{name}: expected {what}; found None. Did you forget a `return`?"
+        return None, f"{name}: expected {what}; found None. Did you forget a `return` (or to set it)?"
     try:
         return np.asarray(found, dtype=np.float64), None
     except (TypeError, ValueError):

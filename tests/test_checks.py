@@ -7,7 +7,7 @@ import pytest
 
 from backprop_lib import Affine, MatMul, Relu, SoftmaxWithLoss
 from backprop_lib.checks import (check, check_gradients, check_not_mutated, compare,
-                                 mutation_message)
+                                 mutation_message, no_warnings)
 
 rng = np.random.default_rng(0)
 
@@ -145,16 +145,94 @@ def test_unmutated_dout_passes(capsys):
     assert "was not modified" in capsys.readouterr().out
 
 
-def test_check_gradients_accepts_a_correct_layer_and_names_a_wrong_one(capsys):
+def test_check_gradients_accepts_a_correct_layer(capsys):
     W, b = rng.standard_normal((3, 2)), rng.standard_normal(2)
     check_gradients(Affine(W, b), rng.standard_normal((4, 3)))
-    assert "✓ Affine gradients" in capsys.readouterr().out
+    check_gradients(SoftmaxWithLoss(), rng.standard_normal((4, 3)), constants=(np.array([0, 2, 1, 1]),))
+    out = capsys.readouterr().out
+    assert "✓ Affine: backward agrees with numerical gradients of forward (dx, dW, db)" in out
+    assert "✓ SoftmaxWithLoss" in out
 
-    class WrongAffine(Affine):
+
+def test_check_gradients_names_a_mean_bias_gradient():
+    class MeanBiasAffine(Affine):
         def backward(self, dout):
             dx = super().backward(dout)
-            self.db = self.db / dout.shape[0]
+            self.db = np.mean(dout, axis=0)
             return dx
 
-    with pytest.raises(AssertionError, match="db from backward disagrees"):
-        check_gradients(WrongAffine(W.copy(), b.copy()), rng.standard_normal((4, 3)))
+    W, b = rng.standard_normal((3, 2)), rng.standard_normal(2)
+    with pytest.raises(AssertionError, match=r"MeanBiasAffine: db is wrong.*expected / 4.*np.mean"):
+        check_gradients(MeanBiasAffine(W, b), rng.standard_normal((4, 3)))
+
+
+def test_check_gradients_names_a_missing_transpose():
+    class TransposedDWMatMul(MatMul):
+        def backward(self, dout):
+            self.dW = dout.T @ self.x  # should be self.x.T @ dout
+            return dout @ self.W.T
+
+    class NoTransposeMatMul(MatMul):
+        def backward(self, dout):
+            self.dW = self.x.T @ dout
+            return dout @ self.W  # should be self.W.T
+
+    with pytest.raises(AssertionError, match=r"TransposedDWMatMul: dW is wrong.*transpose"):
+        check_gradients(TransposedDWMatMul(rng.standard_normal((3, 3))), rng.standard_normal((2, 3)))
+    with pytest.raises(AssertionError, match=r"NoTransposeMatMul.backward raised ValueError.*W \(3, 4\).*chain"):
+        check_gradients(NoTransposeMatMul(rng.standard_normal((3, 4))), rng.standard_normal((2, 3)))
+
+
+def test_check_gradients_names_softmax_without_division_by_batch_size():
+    class NoDivisionSoftmaxWithLoss(SoftmaxWithLoss):
+        def backward(self, dout=1):
+            return super().backward(dout) * self.y.shape[0]
+
+    with pytest.raises(AssertionError, match="5 times expected: did you forget to divide by the batch size"):
+        check_gradients(NoDivisionSoftmaxWithLoss(), rng.standard_normal((5, 3)),
+                        constants=(np.array([0, 1, 2, 0, 1]),))
+
+
+def test_check_gradients_names_a_relu_that_mutates_dout():
+    class InPlaceRelu(Relu):
+        def backward(self, dout):
+            dout[self.mask] = 0
+            return dout
+
+    with pytest.raises(AssertionError, match="dout was modified in place"):
+        check_gradients(InPlaceRelu(), np.array([[1.0, -2.0], [-3.0, 4.0]]))
+
+
+def test_check_gradients_names_a_bias_gradient_that_was_not_summed():
+    class UnsummedAffine(Affine):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            self.db = dout.copy()
+            return dx
+
+    W, b = rng.standard_normal((3, 2)), rng.standard_normal(2)
+    with pytest.raises(AssertionError, match="summed over the batch"):
+        check_gradients(UnsummedAffine(W, b), rng.standard_normal((4, 3)))
+
+
+def test_check_gradients_two_input_node_and_sign_error():
+    from backprop_lib import MulLayer
+
+    class SignMul(MulLayer):
+        def backward(self, dout):
+            dx, dy = super().backward(dout)
+            return dx, -dy
+
+    check_gradients(MulLayer(), 100.0, 2.0)
+    with pytest.raises(AssertionError, match="SignMul: dy .*wrong sign"):
+        check_gradients(SignMul(), 100.0, 2.0)
+
+
+def test_no_warnings_turns_an_overflow_into_an_explanation():
+    def naive_softmax(x):
+        e = np.exp(x)
+        return e / e.sum()
+
+    with pytest.raises(AssertionError, match="softmax warned: overflow.*subtract the row maximum"):
+        no_warnings("softmax", naive_softmax, np.array([1e4, 0.0, -1e4]))
+    assert no_warnings("sum", np.sum, np.ones(3)) == 3.0
