@@ -1,0 +1,81 @@
+"""The chapter notebooks re-run under nbval and reproduce their stored outputs.
+
+One pytest subprocess per chapter runs nbval in a fresh kernel of this environment,
+with tests/nbval_sanitize.cfg for the volatile outputs (see tests/README.md for how
+chapter authors mark cells). A chapter fails if a cell raises or if any compared output
+differs from the one stored in the notebook.
+"""
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
+EXPECTED_CHAPTERS = 9
+
+# The numbers of the notes' apple-and-orange example that the chapters must show:
+# 2 apples at 100 with 10% tax cost 220; adding 3 oranges at 150 gives 715; and the gradients.
+KEY_NUMBERS = {
+    "price of the apples": 220,
+    "price of apples and oranges": 715,
+    "d price / d apple price": 2.2,
+    "d price / d number of apples": 110,
+    "d price / d tax (apples)": 200,
+    "d price / d orange price": 3.3,
+    "d price / d number of oranges": 165,
+    "d price / d tax (apples and oranges)": 650,
+}
+
+
+def test_all_chapters_are_there():
+    names = [path.name for path in CHAPTERS]
+    assert len(names) == EXPECTED_CHAPTERS, f"expected {EXPECTED_CHAPTERS} chapters, found {names}"
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=[path.stem for path in CHAPTERS])
+def test_chapter_reproduces_its_outputs(notebook):
+    assert stored_outputs(notebook), (
+        f"{notebook.name} has no stored outputs: execute it and save it with its outputs "
+        "(nbval compares against them)")
+    command = [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env",
+               f"--nbval-sanitize-with={SANITIZE}", "--nbval-cell-timeout=600",
+               "-p", "no:cacheprovider", "-q", "--no-header", "-rN", str(notebook)]
+    env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, (
+        f"nbval failed on {notebook.name}:\n{result.stdout[-20000:]}\n{result.stderr[-5000:]}")
+
+
+def test_key_numbers_appear_in_the_chapters_outputs():
+    """The stored outputs (which nbval proves are reproduced) show the notes' numbers."""
+    numbers = []
+    for notebook in CHAPTERS:
+        numbers += [float(token) for token in
+                    re.findall(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", "\n".join(stored_outputs(notebook)))]
+    missing = [f"{name} = {value}" for name, value in KEY_NUMBERS.items()
+               if not any(math.isclose(n, value, rel_tol=1e-6) for n in numbers)]
+    assert not missing, f"these numbers of the notes appear in no chapter's output: {missing}"
+
+
+def stored_outputs(notebook):
+    """The text of every stored output of a notebook (streams, text/plain, text/html)."""
+    texts = []
+    for cell in json.loads(notebook.read_text())["cells"]:
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                texts.append(join(output["text"]))
+            for mime in ("text/plain", "text/html", "text/markdown", "text/latex"):
+                if mime in output.get("data", {}):
+                    texts.append(join(output["data"][mime]))
+    return texts
+
+
+def join(text):
+    return text if isinstance(text, str) else "".join(text)

@@ -1,0 +1,297 @@
+"""The built website, opened in a real browser, as a learner would.
+
+Headless Chromium from Debian (/usr/bin/chromium), driven by Playwright, loads every page
+of _build/html from a local HTTP server on 127.0.0.1. Requests to any other host are
+recorded and blocked: the site must work with no internet at all.
+
+Build the site first (`make book`). Without the site or Chromium these tests skip
+locally and fail in CI (CI=true).
+"""
+import functools
+import http.server
+import os
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "_build" / "html"
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+EXPECTED = {"chapters": 9, "exercises": 9}
+
+
+def unavailable(reason):
+    """Skip locally, fail in CI: a missing site or browser is never a pass there."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def site_pages():
+    """Every HTML page of the built site, as paths relative to its root."""
+    skip = ("_static", "_sources", "_images")
+    return sorted(str(path.relative_to(SITE)) for path in SITE.rglob("*.html")
+                  if not path.relative_to(SITE).parts[0] in skip)
+
+
+def source_notebooks(folder):
+    return sorted(path.stem for path in (ROOT / folder).glob("[0-9][0-9]_*.ipynb"))
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="module")
+def server():
+    """The built site served on 127.0.0.1, on a free port; yields its base URL."""
+    if not (SITE / "index.html").exists():
+        unavailable(f"the site is not built ({SITE}/index.html is missing): run `make book`")
+    handler = functools.partial(QuietHandler, directory=str(SITE))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest's output readable
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the Python package playwright is missing: pip install -e '.[dev]'")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                             headless=True)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """A browser tab that records console errors, failed and outside requests."""
+
+    def __init__(self, browser, server, color_scheme="light"):
+        self.server = server
+        self.local = urlsplit(server).netloc
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                           color_scheme=color_scheme)
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.errors, self.failed, self.outside = [], [], []
+        self.page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
+        self.page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+        self.page.on("requestfailed", self._failed)
+        self.page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
+
+    def _route(self, route):
+        url = urlsplit(route.request.url)
+        if url.scheme in ("http", "https", "ws", "wss") and url.netloc != self.local:
+            self.outside.append(route.request.url)
+            route.abort("blockedbyclient")
+        else:
+            route.continue_()
+
+    def _failed(self, request):
+        if request.url not in self.outside:
+            self.failed.append(f"{request.failure} {request.url}")
+
+    def open(self, path):
+        self.page.goto(f"{self.server}/{path}", wait_until="networkidle")
+        wait_for_mathjax(self.page)
+        return self.page
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, server):
+    visits = []
+
+    def make(**kwargs):
+        visits.append(Visit(browser, server, **kwargs))
+        return visits[-1]
+    yield make
+    for v in visits:
+        v.close()
+
+
+def wait_for_mathjax(page):
+    """Wait for MathJax's first typesetting pass, on pages that load it."""
+    page.evaluate("""async () => {
+        if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+            await MathJax.startup.promise;
+        }
+    }""")
+
+
+# ------------------------------------------------------------------------- the checks
+
+PAGE_REPORT_JS = """async () => {
+    // Images: every <img> (lazy ones included) must have loaded.
+    const images = [...document.images];
+    images.forEach(img => { img.loading = 'eager'; });
+    await Promise.all(images.map(img => img.complete ? null : new Promise(done => {
+        img.addEventListener('load', done); img.addEventListener('error', done);
+        setTimeout(done, 10000);
+    })));
+    const brokenImages = images.filter(img => !(img.naturalWidth > 0)).map(img => img.currentSrc || img.src);
+    // Math: every math element rendered by MathJax, no TeX left in the visible text.
+    const math = [...document.querySelectorAll('.math')];
+    const unrendered = math.filter(m => !m.querySelector('mjx-container') && m.tagName !== 'MJX-CONTAINER')
+                           .map(m => m.textContent.slice(0, 80));
+    const article = (document.querySelector('article') || document.body).cloneNode(true);
+    article.querySelectorAll('pre, code, script, style, mjx-container, textarea').forEach(e => e.remove());
+    const text = article.textContent;
+    const rawTex = ['$$', '\\\\(', '\\\\)', '\\\\[', '\\\\]', '\\\\begin{', '\\\\frac']
+        .filter(token => text.includes(token));
+    // Widgets: a page that saved widget views must render them.
+    const widgetViews = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length;
+    return {brokenImages, mathCount: math.length, unrendered, rawTex, widgetViews,
+            mjx: document.querySelectorAll('mjx-container').length,
+            title: document.title};
+}"""
+
+
+@pytest.fixture(scope="module")
+def pages():
+    if not (SITE / "index.html").exists():
+        unavailable(f"the site is not built ({SITE}/index.html is missing): run `make book`")
+    return site_pages()
+
+
+def test_site_has_every_page(pages):
+    for folder, count in EXPECTED.items():
+        built = [p for p in pages if p.startswith(folder + "/")]
+        assert len(built) == count, f"expected {count} pages in {folder}/, found {built}"
+    for name in ("book/intro.html", "book/how_to_use.html", "book/notation.html", "book/glossary.html",
+                 "book/references.html", "book/performance.html", "search.html"):
+        assert name in pages, f"{name} is missing from the site"
+    assert not [p for p in pages if p.startswith(("solutions/", "tests/", "bench/", "node_modules"))], \
+        "solutions, tests, bench or node_modules ended up on the site"
+    assert not (SITE / "_sources" / "solutions").exists(), "the solutions' sources are on the site"
+
+
+def test_every_page_loads_offline_renders_math_and_images(visit, pages):
+    problems = []
+    for path in pages:
+        tab = visit()
+        page = tab.open(path)
+        if path == "search.html":
+            page.wait_for_timeout(200)  # the search page loads its index after 'load'
+        report = page.evaluate(PAGE_REPORT_JS)
+        if report["widgetViews"]:
+            page.wait_for_selector(".jupyter-widgets, .widget-inline-hbox, .widget-box", timeout=15000)
+        where = f"{path}:"
+        problems += [f"{where} console error: {e}" for e in tab.errors]
+        problems += [f"{where} failed request: {f}" for f in tab.failed]
+        problems += [f"{where} request to another host: {u}" for u in tab.outside]
+        problems += [f"{where} image not loaded: {src}" for src in report["brokenImages"]]
+        problems += [f"{where} math not rendered: {tex!r}" for tex in report["unrendered"]]
+        problems += [f"{where} raw TeX in the text: {tok!r}" for tok in report["rawTex"]]
+        tab.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_math_is_rendered_by_the_local_mathjax(visit):
+    tab = visit()
+    page = tab.open("book/notation.html")
+    assert page.locator("mjx-container").count() >= 10
+    scripts = page.evaluate("[...document.scripts].map(s => s.src).filter(s => s.includes('mathjax'))")
+    assert scripts and all(s.startswith(tab.server) for s in scripts), scripts
+    assert not tab.outside and not tab.failed and not tab.errors, (tab.outside, tab.failed, tab.errors)
+
+
+def test_navigation_reaches_every_chapter_and_exercise(visit):
+    tab = visit()
+    page = tab.open("index.html")  # a redirect to the intro
+    assert page.url.endswith("book/intro.html"), page.url
+    links = page.evaluate("""() => [...document.querySelectorAll('nav.bd-docs-nav a.reference.internal')]
+                                   .map(a => ({href: a.href, text: a.textContent.trim()}))""")
+    hrefs = {urlsplit(link["href"]).path.lstrip("/"): link["text"] for link in links}
+    for folder, count in EXPECTED.items():
+        names = source_notebooks(folder)
+        assert len(names) == count, f"expected {count} notebooks in {folder}/, found {names}"
+        for number, name in enumerate(names, start=1):
+            text = hrefs.get(f"{folder}/{name}.html")
+            assert text is not None, f"{folder}/{name} is not linked from the sidebar: {sorted(hrefs)}"
+            assert text.startswith(f"{number}."), f"{folder}/{name} is not numbered {number}: {text!r}"
+    for page_name in ("how_to_use", "notation", "glossary", "references", "performance"):
+        assert f"book/{page_name}.html" in hrefs, f"book/{page_name} is not in the sidebar"
+    # Following a link really opens the chapter.
+    first = source_notebooks("chapters")[0]
+    page.click(f'nav.bd-docs-nav a[href$="{first}.html"]')
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith(f"chapters/{first}.html")
+    assert page.locator("article h1").count() == 1
+
+
+def test_search_finds_chain_rule(visit):
+    tab = visit()
+    page = tab.open("search.html?q=chain+rule")
+    results = page.locator("#search-results ul.search li")
+    results.first.wait_for(timeout=20000)
+    assert results.count() >= 1
+    titles = " ".join(results.all_text_contents()).lower()
+    assert "chain" in titles, titles
+    assert not tab.errors and not tab.failed and not tab.outside, (tab.errors, tab.failed, tab.outside)
+
+
+def test_dark_mode_toggles(visit):
+    tab = visit()
+    page = tab.open("book/intro.html")
+    theme = lambda: page.evaluate("document.documentElement.dataset.theme")
+    background = lambda: page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert theme() == "light"
+    light_background = background()
+    button = page.locator("button.theme-switch-button").first
+    for _ in range(3):  # the button cycles through light, dark and the system's choice
+        if theme() == "dark":
+            break
+        button.click()
+    assert theme() == "dark"
+    assert background() != light_background
+    assert luminance(background()) < 0.2 < luminance(light_background)
+    page.reload(wait_until="networkidle")  # the choice is remembered
+    assert theme() == "dark"
+
+
+def luminance(css_color):
+    """0 (black) to 1 (white) from a computed 'rgb(r, g, b)' colour."""
+    r, g, b = [int(part) for part in css_color[css_color.index("(") + 1:].split(",")[:3]
+               if part.strip().rstrip(")").isdigit()] or [0, 0, 0]
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+def test_screenshots(visit):
+    """The intro and a chapter with math and figures, light and dark, saved to artifacts/."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab = visit()
+    page = tab.open("book/intro.html")
+    page.screenshot(path=str(ARTIFACTS / "site-intro.png"), full_page=False)
+    chapter = None
+    for name in source_notebooks("chapters"):
+        page = tab.open(f"chapters/{name}.html")
+        if page.locator("article mjx-container").count() and page.locator("article img").count():
+            chapter = name
+            break
+    assert chapter, "no chapter shows both math and a figure"
+    page.locator("article img").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "site-chapter.png"), full_page=False)
+    dark = visit(color_scheme="dark")
+    page = dark.open(f"chapters/{chapter}.html")
+    page.screenshot(path=str(ARTIFACTS / "site-chapter-dark.png"), full_page=False)
+    for name in ("site-intro.png", "site-chapter.png", "site-chapter-dark.png"):
+        assert (ARTIFACTS / name).stat().st_size > 10_000, f"{name} looks empty"
