@@ -8,11 +8,19 @@ import numpy as np
 from .functions import labels_to_indices, log_softmax, sigmoid
 
 
-def _check_inner_dim(name, x, W):
-    if x.shape[-1] != W.shape[0]:
+def _check_input(name, x, W, flattens=False):
+    """Raise a clear error when the batch x does not fit W (a learner's most common mistake)."""
+    rows = W.shape[0]
+    if flattens:  # Affine: (N, d1, d2, ...) is flattened to (N, d1*d2*...)
+        fits = x.ndim >= 2 and np.prod(x.shape[1:]) == rows
+    else:
+        fits = x.ndim == 2 and x.shape[1] == rows
+    if not fits:
+        also = f", or (N, d1, d2, ...) with d1*d2*... = {rows}" if flattens else ""
+        hint = " (a single sample x is the batch x.reshape(1, -1))" if x.ndim == 1 else ""
         raise ValueError(
-            f"{name} expected x whose last dimension is {W.shape[0]} (the rows of W, shape {W.shape}); "
-            f"found x of shape {x.shape}"
+            f"{name} expected a batch x of shape (N, {rows}){also}, to match W of shape {W.shape}; "
+            f"found x of shape {x.shape}{hint}"
         )
 
 
@@ -27,7 +35,7 @@ class MatMul:
         self.dW = None
 
     def forward(self, x):
-        _check_inner_dim("MatMul", x, self.W)
+        _check_input("MatMul", x, self.W)
         self.x = x
         return x @ self.W
 
@@ -53,9 +61,9 @@ class Affine:
         self.db = None
 
     def forward(self, x):
+        _check_input("Affine", x, self.W, flattens=True)
         self.original_x_shape = x.shape
         x = x.reshape(x.shape[0], -1)  # (N, d1, d2, ...) -> (N, d1*d2*...)
-        _check_inner_dim("Affine", x, self.W)
         self.x = x
         return x @ self.W + self.b
 
