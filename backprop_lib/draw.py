@@ -56,6 +56,7 @@ class Edge:
 
     `value` is written above the edge, `grad` below a backward arrow (None: not drawn).
     Numbers are formatted with `format_value`; strings (also mathtext "$...$") are kept.
+    The drawn labels are Text objects with gid "value" or "grad" (handy in tests).
     `at` moves both labels along the edge (0 = at src, 1 = at dst).
     `port` = (dx, dy) moves the end of the edge on a "box" node away from the box's centre,
     so that several parallel edges can enter one tall box.
@@ -192,14 +193,14 @@ def _draw_edge(ax, edge, p0, p1, show_grads):
     mid = p0 + edge.at * (p1 - p0)
     if edge.value is not None:
         ax.text(*(mid + _LABEL_OFFSET * n), format_value(edge.value), color=VALUE_COLOR, fontsize=11,
-                zorder=5, **_label_alignment(n))
+                zorder=5, gid="value", **_label_alignment(n))
     if show_grads and edge.grad is not None:
         trim = min(0.12, 0.15 * np.linalg.norm(p1 - p0))
         back0, back1 = p1 - trim * u - _GRAD_OFFSET * n, p0 + trim * u - _GRAD_OFFSET * n
         ax.add_patch(FancyArrowPatch(back0, back1, arrowstyle="-|>", mutation_scale=13, lw=1.3,
                                      color=GRAD_COLOR, shrinkA=0, shrinkB=0, zorder=2, clip_on=False))
         ax.text(*(mid - (_GRAD_OFFSET + _LABEL_OFFSET) * n), format_value(edge.grad), color=GRAD_COLOR,
-                fontsize=11, zorder=5, **_label_alignment(-n))
+                fontsize=11, zorder=5, gid="grad", **_label_alignment(-n))
 
 
 def draw_graph(nodes, edges, *, title=None, ax=None, show_grads=True):
@@ -311,11 +312,11 @@ def apple_orange_graph(apple=100, apple_num=2, orange=150, orange_num=3, tax=1.1
 def chain_rule_graph(x=None, y=None, dz=1, **draw_kwargs):
     """z = t**2, t = x + y (chapter 2). Without numbers the labels are the chain-rule factors."""
     if x is None or y is None:
-        d = r"\frac{\partial z}{\partial %s}"
-        values = dict(x="x", y="y", t="t", z="z")
+        d = r"\dfrac{\partial z}{\partial %s}"
+        values = dict(x="$x$", y="$y$", t="$t$", z="$z$")
         grads = dict(z=f"${d % 'z'}$", t=f"${d % 'z'}{d % 't'}$",
-                     x=rf"${d % 'z'}{d % 't'}\frac{{\partial t}}{{\partial x}}$",
-                     y=rf"${d % 'z'}{d % 't'}\frac{{\partial t}}{{\partial y}}$")
+                     x=rf"${d % 'z'}{d % 't'}\dfrac{{\partial t}}{{\partial x}}$",
+                     y=rf"${d % 'z'}{d % 't'}\dfrac{{\partial t}}{{\partial y}}$")
     else:
         add, square, copy = AddLayer(), MulLayer(), Branch(2)
         t = add.forward(x, y)
@@ -323,7 +324,7 @@ def chain_rule_graph(x=None, y=None, dz=1, **draw_kwargs):
         dt = copy.backward(*square.backward(dz))
         dx, dy = add.backward(dt)
         values, grads = dict(x=x, y=y, t=t, z=z), dict(x=dx, y=dy, t=dt, z=dz)
-    nodes = {"x": Node("x", (0, 0.7), "input"), "y": Node("y", (0, -0.7), "input"), "add": Node("+", (1.8, 0)),
+    nodes = {"x": Node("x", (0, 1.0), "input"), "y": Node("y", (0, -1.0), "input"), "add": Node("+", (1.8, 0)),
              "square": Node("**2", (3.8, 0)), "z": Node("z", (5.6, 0), "output")}
     edges = [Edge("x", "add", values["x"], grads["x"]), Edge("y", "add", values["y"], grads["y"]),
              Edge("add", "square", values["t"], grads["t"]), Edge("square", "z", values["z"], grads["z"])]
@@ -383,8 +384,8 @@ def sigmoid_graph(x=None, dout=1.0, **draw_kwargs):
     the library's Sigmoid layer, which uses the shortcut dy/dx = y (1 - y).
     """
     if x is None:
-        up = r"\frac{\partial L}{\partial y}"
-        values = ["x", "-1", "-x", r"$\exp(-x)$", "1", r"$1+\exp(-x)$", "y"]
+        up = r"\dfrac{\partial L}{\partial y}"
+        values = ["$x$", None, "$-x$", r"$\exp(-x)$", None, r"$1+\exp(-x)$", "$y$"]
         grads = [rf"${up}y^2\exp(-x)$", None, rf"$-{up}y^2\exp(-x)$", rf"$-{up}y^2$", None,
                  rf"$-{up}y^2$", f"${up}$"]
     else:
@@ -401,7 +402,7 @@ def sigmoid_graph(x=None, dout=1.0, **draw_kwargs):
         layer.forward(np.array(x, dtype=float))
         if not np.isclose(dx, layer.backward(np.array(dout, dtype=float))):
             raise AssertionError("the step-by-step sigmoid gradient disagrees with Sigmoid.backward")
-        values, grads = [x, -1, a, e, 1, s, y], [dx, None, da, de, None, ds, dout]
+        values, grads = [x, None, a, e, None, s, y], [dx, None, da, de, None, ds, dout]  # constants: no label
     nodes = {"x": Node("x", (0, 0), "input"), "neg": Node("×", (1.8, 0)), "m1": Node("-1", (1.8, -1.2), "input"),
              "exp": Node("exp", (3.8, 0)), "add": Node("+", (5.8, 0)), "one": Node("1", (5.8, -1.2), "input"),
              "div": Node("/", (7.8, 0)), "y": Node("y", (9.4, 0), "output")}
@@ -443,7 +444,7 @@ def _shape(name, array):
 
 
 def _grad_shape(name, array):
-    return rf"$\frac{{\partial L}}{{\partial {name}}}$ {tuple(np.shape(array))}"
+    return rf"$\dfrac{{\partial L}}{{\partial {name}}}$ {tuple(np.shape(array))}"
 
 
 def matmul_graph(x, W, dout=None, **draw_kwargs):
