@@ -32,6 +32,11 @@ def labels_to_indices(t, num_classes):
     """Integer class labels from one-hot rows or from integer labels, with a clear error otherwise."""
     t = np.asarray(t)
     if t.ndim == 2 and t.shape[1] == num_classes:
+        # argmax of a row that is not one-hot (all zeros, soft labels) would silently pick a class
+        not_one_hot = ~(np.all((t == 0) | (t == 1), axis=1) & (np.sum(t, axis=1) == 1))
+        if np.any(not_one_hot):
+            row = int(np.argmax(not_one_hot))
+            raise ValueError(f"expected one-hot rows (a single 1, zeros elsewhere); found row {row} = {t[row]}")
         return np.argmax(t, axis=1)
     if t.ndim == 1 and np.issubdtype(t.dtype, np.integer):
         if t.size and (t.min() < 0 or t.max() >= num_classes):

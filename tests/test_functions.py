@@ -128,6 +128,8 @@ def test_cross_entropy_never_takes_log_of_zero(dtype):
     (np.zeros((2, 4)), r"one-hot rows of shape \(N, 3\); found an array of shape \(2, 4\)"),
     (np.array([0, 1, 2]), r"expected 2 labels, one per row of y; found 3"),
     (np.eye(3)[[0, 1, 2]], r"expected 2 labels, one per row of y; found 3"),
+    (np.array([[0, 1, 0], [0, 0, 0]]), r"one-hot rows \(a single 1, zeros elsewhere\); found row 1 = \[0 0 0\]"),
+    (np.array([[0.2, 0.8, 0.0], [0, 0, 1]]), r"one-hot rows .*found row 0 = \[0.2 0.8 0. \]"),
 ])
 def test_cross_entropy_bad_labels_say_what_was_expected(t, message):
     y = np.full((2, 3), 1 / 3)

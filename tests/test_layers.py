@@ -243,7 +243,7 @@ def test_float32_stays_float32():
 
 # ---------------------------------------------------------------- errors a learner can cause
 
-@pytest.mark.parametrize("x_shape", [(2, 4), (4,), (2, 3, 1, 2)])
+@pytest.mark.parametrize("x_shape", [(2, 4), (3,), (2, 4, 3)])  # 1-D and 3-D x used to pass forward
 def test_matmul_wrong_shape_says_what_was_expected(x_shape):
     with pytest.raises(ValueError, match=rf"MatMul expected .*\(N, 3\).*found x of shape {re_shape(x_shape)}"):
         MatMul(np.ones((3, 5))).forward(np.ones(x_shape))
@@ -261,6 +261,7 @@ def test_affine_wrong_shape_reports_the_shape_given(x_shape):
     (np.array([0.0, 1.0]), r"found an array of shape \(2,\) and dtype float64"),
     (np.array([0, 1, 2]), r"expected 2 labels, one per row of x; found 3"),
     (np.zeros((2, 4)), r"one-hot rows of shape \(N, 3\); found an array of shape \(2, 4\)"),
+    (np.array([[0, 1, 0], [0, 0, 0]]), r"expected one-hot rows \(a single 1, zeros elsewhere\); found row 1 = \[0 0 0\]"),
 ])
 def test_softmax_with_loss_bad_labels(t, message):
     with pytest.raises(ValueError, match=message):
