@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import resource
 import secrets
 import selectors
 import shutil
@@ -38,6 +37,7 @@ RESULT_FD_VAR = "BACKPROP_RESULT_FD"
 SANDBOX_DIR = "/sandbox"  # the child's cwd and HOME inside bwrap
 BWRAP = "/usr/bin/bwrap"
 SETPRIV = "/usr/bin/setpriv"
+PRLIMIT = "/usr/bin/prlimit"
 FIRST_UID = 60000  # unprivileged uids for runs: 60000..69999, one per run
 _READ_CHUNK = 1 << 16
 
@@ -79,8 +79,9 @@ def run_isolated(argv: list[str], files: dict[str, bytes], limits: Limits | None
     host_dir = Path(tempfile.mkdtemp(prefix="backprop-sandbox-"))
     result_r, result_w = os.pipe()
     try:
-        uid = _run_uid() if os.geteuid() == 0 else None
         use_bwrap = _bwrap_works()
+        can_drop = os.geteuid() == 0 and (use_bwrap or _world_runnable(argv[0]))
+        uid = _run_uid() if can_drop else None
         for name, data in files.items():
             (host_dir / name).write_bytes(data)
             os.chmod(host_dir / name, 0o644)
@@ -107,6 +108,14 @@ def _run_uid() -> int:
     """A fresh unprivileged uid, so that concurrent runs neither share RLIMIT_NPROC nor
     can signal each other."""
     return FIRST_UID + secrets.randbelow(10000)
+
+
+def _world_runnable(program: str) -> bool:
+    """Whether an unprivileged uid could run `program` outside bwrap (no private dirs
+    on its path, such as /root/.pyenv)."""
+    path = Path(shutil.which(program) or program).resolve()
+    dirs_ok = all(os.stat(d).st_mode & 0o001 for d in path.parents)
+    return dirs_ok and bool(os.stat(path).st_mode & 0o001)
 
 
 def _child_env(home: str, result_w: int) -> dict[str, str]:
@@ -202,31 +211,24 @@ def _bwrap_works() -> bool:
 
 # --- running and watching ------------------------------------------------------------
 
-def _set_limits(limits: Limits):
-    """Return the preexec function: rlimits are inherited through bwrap and setpriv."""
+def _with_limits(cmd: list[str], limits: Limits) -> list[str]:
+    """Prefix `cmd` with prlimit: rlimits are inherited through bwrap and setpriv. (Not a
+    preexec_fn, which is unsafe when the grader runs gradings in threads.)"""
     cpu = max(1, int(limits.cpu_seconds + 0.999))
-    table = [
-        (resource.RLIMIT_CPU, (cpu, cpu + 1)),  # SIGXCPU first, SIGKILL a second later
-        (resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes)),
-        (resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes)),
-        (resource.RLIMIT_FSIZE, (limits.file_size_bytes, limits.file_size_bytes)),
-        (resource.RLIMIT_CORE, (0, 0)),
-    ]
-
-    def preexec():
-        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)  # the grader may ignore it
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        for which, value in table:
-            resource.setrlimit(which, value)
-    return preexec
+    return [PRLIMIT,
+            f"--cpu={cpu}:{cpu + 1}",  # SIGXCPU first, SIGKILL a second later
+            f"--as={limits.memory_bytes}",
+            f"--nproc={limits.max_processes}",  # counts threads too
+            f"--fsize={limits.file_size_bytes}",
+            "--core=0", "--", *cmd]
 
 
 def _supervise(cmd, cwd, env, result_r, result_w, limits, uid, isolation) -> Outcome:
     start = time.monotonic()
     proc = subprocess.Popen(
-        cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, pass_fds=(result_w,), start_new_session=True,
-        preexec_fn=_set_limits(limits))
+        _with_limits(cmd, limits), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(result_w,),
+        start_new_session=True)
     _close(result_w)  # only the child holds the write end now
     streams = _Streams(proc.stdout.fileno(), proc.stderr.fileno(), result_r, limits)
     try:
@@ -321,23 +323,40 @@ def _kill_all(proc, uid: int | None) -> None:
             kill(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-    if uid is not None:
-        for _ in range(3):  # a fork bomb may fork while we sweep; SIGKILL wins quickly
-            if not _kill_uid(uid):
+    if uid is not None:  # a fork bomb may fork while we sweep: repeat until none is alive
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            alive = live_pids(uid)
+            if not alive:
                 break
+            for pid in alive:
+                _signal(pid)
+            time.sleep(0.01)
 
 
-def _kill_uid(uid: int) -> int:
-    killed = 0
+def live_pids(uid: int) -> list[int]:
+    """The processes of `uid` that are not yet dead (zombies excluded)."""
+    pids = []
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
-                if entry.stat().st_uid == uid:
-                    os.kill(int(entry.name), signal.SIGKILL)
-                    killed += 1
-            except (FileNotFoundError, ProcessLookupError, PermissionError):
+                if entry.stat().st_uid == uid and _state(entry.path) not in "ZX":
+                    pids.append(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError):
                 pass
-    return killed
+    return pids
+
+
+def _state(proc_dir: str) -> str:
+    with open(f"{proc_dir}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0]  # the field after "(comm)"
+
+
+def _signal(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 _MEMORY_SIGNS = ("MemoryError", "Unable to allocate", "Cannot allocate memory", "std::bad_alloc")

@@ -1,0 +1,286 @@
+"""The grader's sandbox, tested with real processes and real limits (small ones, so the
+tests are quick). Every hostile program here is run for real; nothing is mocked."""
+import json
+import os
+import re
+import socket
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from backprop_lib.grading import sandbox
+from backprop_lib.grading.sandbox import Limits, run_isolated
+
+PY = sys.executable
+REPO = Path(__file__).resolve().parents[1]
+SMALL = Limits(cpu_seconds=2, wall_seconds=4, memory_bytes=512 << 20, max_processes=16,
+               file_size_bytes=1 << 20, output_bytes=4 << 10, output_flood_bytes=1 << 20,
+               payload_bytes=1 << 20, disk_bytes=4 << 20)
+AS_ROOT = os.geteuid() == 0
+
+
+def run_py(code: str, limits: Limits = SMALL, files=None):
+    """Run a Python snippet in the sandbox; `report(obj)` in the snippet sends JSON back."""
+    prelude = ("import json, os\n"
+               "def report(obj):\n"
+               "    os.write(int(os.environ['BACKPROP_RESULT_FD']), json.dumps(obj).encode())\n")
+    files = dict(files or {})
+    files["main.py"] = (prelude + textwrap.dedent(code)).encode()
+    return run_isolated([PY, "main.py"], files, limits)
+
+
+def run_uid(outcome) -> int:
+    return int(re.search(r"uid=(\d+)", outcome.isolation).group(1))
+
+
+def test_ok_run_returns_payload_files_and_a_clean_environment(monkeypatch):
+    monkeypatch.setenv("BACKPROP_GRADER_SEED", "s3cret-seed")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s3cret-key")
+    outcome = run_py("""
+        import sys
+        report({"env": dict(os.environ), "cwd": os.getcwd(), "files": sorted(os.listdir(".")),
+                "data": open("data.txt").read(), "stdin": sys.stdin.read(), "uid": os.getuid()})
+        print("hello out"); print("hello err", file=sys.stderr)
+    """, files={"data.txt": b"input data"})
+    assert outcome.status == "ok", outcome
+    assert outcome.returncode == 0 and outcome.message == ""
+    seen = json.loads(outcome.payload)
+    assert seen["files"] == ["data.txt", "main.py"] and seen["data"] == "input data"
+    assert seen["stdin"] == ""  # stdin is /dev/null
+    assert seen["env"]["HOME"] == seen["cwd"]
+    assert set(seen["env"]) <= {"PATH", "LANG", "HOME", "PWD", "BACKPROP_RESULT_FD", "MPLBACKEND",
+                                "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"}
+    assert "s3cret" not in json.dumps(seen["env"])
+    assert outcome.stdout_tail == "hello out\n" and outcome.stderr_tail == "hello err\n"
+
+
+@pytest.mark.skipif(not AS_ROOT, reason="privileges are dropped only when the grader runs as root")
+def test_privileges_are_dropped_when_the_grader_is_root():
+    outcome = run_py("""
+        report({"uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "groups": os.getgroups(),
+                "caps": [l for l in open("/proc/self/status") if l.startswith("CapEff")][0]})
+    """)
+    seen = json.loads(outcome.payload)
+    assert seen["uid"] == seen["euid"] == run_uid(outcome) >= sandbox.FIRST_UID
+    assert seen["gid"] != 0 and seen["groups"] == []
+    assert seen["caps"].split()[1] == "0000000000000000"
+
+
+def test_the_sandbox_reports_its_isolation():
+    outcome = run_py("pass")
+    assert outcome.status == "ok"
+    assert "rlimits" in outcome.isolation
+    if sandbox._bwrap_works():
+        assert outcome.isolation.startswith("bwrap(pid,net,ipc,fs)")
+
+
+def test_infinite_loop_hits_the_cpu_limit():
+    outcome = run_py("while True: pass", Limits(cpu_seconds=1, wall_seconds=10))
+    assert outcome.status == "cpu-limit", outcome
+    assert "CPU-time limit of 1 s" in outcome.message
+
+
+def test_sleeping_forever_hits_the_wall_clock_limit():
+    start = time.monotonic()
+    outcome = run_py("import time; time.sleep(60)", Limits(wall_seconds=1))
+    assert outcome.status == "timeout", outcome
+    assert "wall-clock limit of 1 s" in outcome.message
+    assert time.monotonic() - start < 4
+
+
+def test_memory_bomb_hits_the_memory_limit():
+    outcome = run_py("""
+        chunks = []
+        while True:
+            chunks.append(bytearray(64 << 20))
+    """)
+    assert outcome.status == "memory-limit", outcome
+    assert "memory limit of 512 MiB" in outcome.message
+
+
+def test_numpy_memory_bomb_hits_the_memory_limit():
+    outcome = run_py("import numpy as np; x = np.ones((1 << 30,))")
+    assert outcome.status == "memory-limit", outcome
+
+
+def test_fork_bomb_is_contained_and_leaves_no_process():
+    outcome = run_py("""
+        import time
+        children = 0
+        try:
+            for _ in range(1000):
+                if os.fork() == 0:
+                    time.sleep(60)  # every child stays alive, holding the pipes
+                    os._exit(0)
+                children += 1
+        except OSError as error:
+            report({"children": children, "error": type(error).__name__})
+        time.sleep(60)
+    """, Limits(wall_seconds=2, max_processes=16))
+    assert outcome.status == "timeout", outcome
+    seen = json.loads(outcome.payload)
+    assert seen["error"] == "BlockingIOError" and seen["children"] < 16
+    if AS_ROOT:
+        assert sandbox.live_pids(run_uid(outcome)) == []
+
+
+def test_exponential_fork_bomb_ends_within_the_wall_limit():
+    start = time.monotonic()
+    outcome = run_py("""
+        while True:
+            try:
+                os.fork()
+            except OSError:
+                pass
+    """, Limits(wall_seconds=2, cpu_seconds=2, max_processes=16))
+    assert outcome.status in ("timeout", "cpu-limit"), outcome
+    assert time.monotonic() - start < 6
+    if AS_ROOT:
+        assert sandbox.live_pids(run_uid(outcome)) == []
+
+
+def test_daemonized_grandchild_holding_the_pipes_does_not_hang_the_grader():
+    start = time.monotonic()
+    outcome = run_py("""
+        import time
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                time.sleep(60)  # a daemon with stdout, stderr and the result pipe open
+            os._exit(0)
+        report("main done")
+    """, Limits(wall_seconds=10))
+    assert outcome.status == "ok", outcome
+    assert json.loads(outcome.payload) == "main done"
+    assert time.monotonic() - start < 5
+    if AS_ROOT:
+        assert sandbox.live_pids(run_uid(outcome)) == []
+
+
+def test_big_file_hits_the_file_size_limit():
+    outcome = run_py("open('big.bin', 'wb').write(b'x' * (2 << 20))")
+    assert outcome.status == "crashed", outcome
+    assert "File too large" in outcome.stderr_tail
+
+
+@pytest.mark.skipif(not sandbox._bwrap_works(), reason="the disk limit is a tmpfs of bwrap's")
+def test_many_files_hit_the_disk_limit():
+    outcome = run_py("""
+        for i in range(20):
+            open(f"part{i}.bin", "wb").write(b"x" * (900 << 10))
+    """)
+    assert outcome.status == "crashed", outcome
+    assert "No space left on device" in outcome.stderr_tail
+
+
+def test_huge_stdout_is_capped_and_the_flood_is_stopped():
+    outcome = run_py("""
+        import sys
+        while True:
+            sys.stdout.write("spam " * 1000 + "\\n")
+    """)
+    assert outcome.status == "output-limit", outcome
+    assert "printed more than 1048576 bytes" in outcome.message
+    assert len(outcome.stdout_tail) <= SMALL.output_bytes
+
+
+def test_long_but_finite_output_is_kept_as_its_tail():
+    outcome = run_py("""
+        for i in range(20000):
+            print(i)
+        report("finished")
+    """)
+    assert outcome.status == "ok", outcome
+    assert len(outcome.stdout_tail) <= SMALL.output_bytes
+    assert outcome.stdout_tail.endswith("19999\n")
+    assert "only its end is kept" in outcome.message
+
+
+def test_result_pipe_is_capped():
+    outcome = run_py("""
+        fd = int(os.environ['BACKPROP_RESULT_FD'])
+        while True:
+            os.write(fd, b"x" * 65536)
+    """)
+    assert outcome.status == "output-limit", outcome
+    assert len(outcome.payload) <= SMALL.payload_bytes
+
+
+def test_no_network_not_even_the_graders_loopback():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+        outcome = run_py(f"""
+            import socket
+            try:
+                socket.create_connection(("127.0.0.1", {port}), timeout=2)
+                report("connected")
+            except OSError as error:
+                report(type(error).__name__)
+        """)
+    assert outcome.status == "ok", outcome
+    assert json.loads(outcome.payload) != "connected"
+
+
+def test_files_of_the_grader_are_out_of_reach(tmp_path):
+    secret = Path("/tmp") / f"backprop-test-secret-{os.getpid()}"
+    secret.write_text("the hidden seed is 42")
+    secret.chmod(0o644)  # world-readable: only the sandbox's file system protects it
+    try:
+        outcome = run_py(f"""
+            found = {{}}
+            for path in [{str(secret)!r}, {str(REPO / "solutions")!r}, {str(REPO / "tests")!r},
+                         {str(REPO / "pyproject.toml")!r}, "/etc/shadow", "/root/.bash_history"]:
+                try:
+                    found[path] = os.listdir(path) if os.path.isdir(path) else open(path).read()
+                except OSError as error:
+                    found[path] = type(error).__name__
+            found["procs"] = sorted(p for p in os.listdir("/proc") if p.isdigit())
+            report(found)
+        """)
+    finally:
+        secret.unlink()
+    found = json.loads(outcome.payload)
+    assert outcome.status == "ok", outcome
+    for path, what in found.items():
+        if path != "procs":
+            assert what in ("FileNotFoundError", "PermissionError"), (path, what)
+    if sandbox._bwrap_works():
+        assert len(found["procs"]) <= 3  # only the sandbox's own pid namespace
+
+
+def test_the_library_and_numpy_are_importable_inside():
+    outcome = run_py("""
+        import numpy as np
+        from backprop_lib import TwoLayerNet
+        net = TwoLayerNet(2, 3, 2, seed=0)
+        report(float(np.sum(net.predict(np.ones((1, 2))))))
+    """)
+    assert outcome.status == "ok", outcome
+    assert isinstance(json.loads(outcome.payload), float)
+
+
+def test_exits_and_crashes_are_reported():
+    assert run_py("import sys; sys.exit(3)").status == "crashed"
+    interrupted = run_py("raise KeyboardInterrupt")  # Python re-raises SIGINT on itself
+    assert interrupted.status == "killed" and "SIGINT" in interrupted.message
+    killed = run_py("import signal; os.kill(os.getpid(), signal.SIGSEGV)")
+    assert killed.status == "killed" and "SIGSEGV" in killed.message
+    half = run_py("report('partial'); os._exit(0)")
+    assert half.status == "ok" and json.loads(half.payload) == "partial"
+
+
+def test_bad_file_names_are_refused():
+    with pytest.raises(ValueError, match="plain names"):
+        run_isolated([PY, "-c", "pass"], {"../escape.py": b""}, SMALL)
+
+
+def test_without_bwrap_the_limits_still_hold(monkeypatch):
+    monkeypatch.setattr(sandbox, "_bwrap_works", lambda: False)
+    outcome = run_py("import time; time.sleep(60)", Limits(wall_seconds=1))
+    assert outcome.status == "timeout" and outcome.isolation.startswith("no-namespaces")
+    assert run_py("while True: pass", Limits(cpu_seconds=1, wall_seconds=10)).status == "cpu-limit"
