@@ -1,0 +1,103 @@
+"""Grading reports: readable text for the learner, and Gradescope's results.json.
+
+Gradescope's format (gradescope-autograders.readthedocs.io, "Autograder Specifications"):
+top-level score, execution_time, output, tests[] with name, score, max_score, status,
+output, visibility.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class TestResult:
+    name: str
+    score: float
+    max_score: float
+    checks: list  # specs.Check
+    error: str = ""  # what the learner's code raised in this test, if anything
+
+    @property
+    def passed(self):
+        return self.score >= self.max_score
+
+    def message(self) -> str:
+        lines = [f"your code raised {self.error}"] if self.error else []
+        lines += [c.message for c in self.checks if c.message]
+        return "\n".join(lines)
+
+
+@dataclass
+class Report:
+    submission: str
+    exercise: str | None
+    title: str
+    status: str  # "graded" | "could-not-grade"
+    tests: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    execution_time: float = 0.0
+    sha256: str = ""
+    reason: str = ""  # why it could not be graded
+    output_tail: str = ""  # the end of what the learner's code printed (shown, never graded)
+
+    @classmethod
+    def could_not_grade(cls, submission, reason, execution_time, exercise=None):
+        return cls(submission, exercise, "", "could-not-grade", reason=reason, execution_time=execution_time)
+
+    @property
+    def score(self):
+        return round(sum(t.score for t in self.tests), 4)
+
+    @property
+    def max_score(self):
+        return sum(t.max_score for t in self.tests)
+
+    def text(self) -> str:
+        if self.status != "graded":
+            return f"Could not grade {self.submission}: {self.reason}\nScore: 0\n"
+        percent = 100 * self.score / self.max_score if self.max_score else 0.0
+        lines = [f"Exercise {self.exercise}: {self.title}",
+                 f"Score: {_num(self.score)} / {_num(self.max_score)} ({percent:.0f}%)", ""]
+        width = max(len(t.name) for t in self.tests) if self.tests else 0
+        for t in self.tests:
+            mark = "✓" if t.passed else "✗"
+            lines.append(f"{mark} {t.name:<{width}}  {_num(t.score)}/{_num(t.max_score)}")
+            lines += [f"    {line}" for line in t.message().splitlines()] if not t.passed else []
+        if self.notes:
+            lines += ["", "Notes:"] + [f"  - {note}" for note in self.notes]
+        if self.output_tail.strip():
+            tail = self.output_tail.strip().splitlines()[-10:]
+            lines += ["", "The last lines your code printed (not graded):"] + [f"  | {line}" for line in tail]
+        return "\n".join(lines) + "\n"
+
+    def gradescope(self) -> dict:
+        if self.status != "graded":
+            return {"score": 0.0, "execution_time": round(self.execution_time, 3),
+                    "output": f"Could not grade the submission: {self.reason}", "tests": []}
+        tests = [{"name": t.name, "number": str(i + 1), "score": t.score, "max_score": t.max_score,
+                  "status": "passed" if t.passed else "failed", "output": t.message(),
+                  "visibility": "visible"} for i, t in enumerate(self.tests)]
+        summary = f"Exercise {self.exercise}: {self.title}. Score {_num(self.score)} / {_num(self.max_score)}."
+        output = "\n".join([summary] + [f"- {note}" for note in self.notes])
+        return {"score": self.score, "execution_time": round(self.execution_time, 3), "output": output,
+                "tests": tests}
+
+
+def write_json_atomically(path, data) -> None:
+    """Write JSON so that a reader sees the old file or the new one, never half of one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2, ensure_ascii=False)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _num(x) -> str:
+    return f"{x:g}" if abs(x - round(x)) > 1e-9 else str(int(round(x)))
