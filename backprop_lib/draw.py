@@ -20,6 +20,7 @@ The ready-made graphs of the course (`apple_graph`, `mul_node_graph`, `sigmoid_g
 ...) COMPUTE every value and gradient by running backprop_lib's own layers, so a
 figure can never disagree with the library.
 """
+import io
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,6 +71,15 @@ class Edge:
     port: tuple = (0, 0)
 
 
+class GraphFigure(Figure):
+    """A Figure that shows itself as a PNG in a notebook and in the book, without pyplot."""
+
+    def _repr_png_(self):
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=100, facecolor="white", metadata={"Software": None})
+        return buffer.getvalue()
+
+
 def format_value(v):
     """A short, exact-looking label: 220.00000000000003 -> '220', 2.2000000000000002 -> '2.2'."""
     if v is None or isinstance(v, str):
@@ -117,7 +127,7 @@ def _new_axes(nodes):
     xy = np.array([n.xy for n in nodes.values()], dtype=float)
     (x0, y0), (x1, y1) = xy.min(axis=0) - (0.9, 0.6), xy.max(axis=0) + (0.9, 0.6)
     inch = min(1.0, 9.0 / (x1 - x0))  # so that figures stay within the width of the book
-    fig = Figure(figsize=((x1 - x0) * inch, (y1 - y0) * inch))
+    fig = GraphFigure(figsize=((x1 - x0) * inch, (y1 - y0) * inch))
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
@@ -131,7 +141,7 @@ def _crop_to_drawing(fig, ax, inch, title):
     (x0, y0), (x1, y1) = box.min - 0.12, box.max + 0.12
     title_height = 0.4 if title else 0.0  # inches
     width, height = (x1 - x0) * inch, (y1 - y0) * inch
-    fig.set_size_inches(width, height + title_height)
+    fig.set_size_inches(round(width, 2), round(height + title_height, 2))
     ax.set_position((0, 0, 1, height / (height + title_height)))
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)

@@ -177,3 +177,9 @@ def test_bad_graphs_are_rejected(nodes, edges, message):
 ])
 def test_format_value(value, text):
     assert format_value(value) == text
+
+
+def test_figures_show_themselves_in_notebooks():
+    """A notebook displays the returned figure through _repr_png_, whatever the backend."""
+    png = draw.apple_graph()._repr_png_()
+    assert png.startswith(b"\x89PNG")
