@@ -32,12 +32,12 @@ def labels_to_indices(t, num_classes):
     """Integer class labels from one-hot rows or from integer labels, with a clear error otherwise."""
     t = np.asarray(t)
     if t.ndim == 2 and t.shape[1] == num_classes:
+        labels = np.argmax(t, axis=1)
         # argmax of a row that is not one-hot (all zeros, soft labels) would silently pick a class
-        not_one_hot = ~(np.all((t == 0) | (t == 1), axis=1) & (np.sum(t, axis=1) == 1))
-        if np.any(not_one_hot):
-            row = int(np.argmax(not_one_hot))
+        if np.count_nonzero(t) != len(t) or not np.all(t[np.arange(len(t)), labels] == 1):
+            row = next(i for i, row in enumerate(t) if np.count_nonzero(row) != 1 or row.max() != 1)
             raise ValueError(f"expected one-hot rows (a single 1, zeros elsewhere); found row {row} = {t[row]}")
-        return np.argmax(t, axis=1)
+        return labels
     if t.ndim == 1 and np.issubdtype(t.dtype, np.integer):
         if t.size and (t.min() < 0 or t.max() >= num_classes):
             raise ValueError(f"labels must lie in 0..{num_classes - 1}; found {t.min()}..{t.max()}")

@@ -3,6 +3,8 @@
 forward caches exactly what backward needs; backward(dout) returns dx and keeps
 parameter gradients as dW, db. No backward modifies its arguments.
 """
+import math
+
 import numpy as np
 
 from .functions import labels_to_indices, log_softmax, sigmoid
@@ -12,7 +14,7 @@ def _check_input(name, x, W, flattens=False):
     """Raise a clear error when the batch x does not fit W (a learner's most common mistake)."""
     rows = W.shape[0]
     if flattens:  # Affine: (N, d1, d2, ...) is flattened to (N, d1*d2*...)
-        fits = x.ndim >= 2 and np.prod(x.shape[1:]) == rows
+        fits = x.ndim >= 2 and math.prod(x.shape[1:]) == rows
     else:
         fits = x.ndim == 2 and x.shape[1] == rows
     if not fits:
