@@ -8,8 +8,9 @@ pipe (fd number in ``BACKPROP_RESULT_FD``) as the only way to hand results back.
 Isolation is layered, and the strongest layer the machine allows is used:
 
 * ``bwrap`` (bubblewrap) with new pid, network, ipc and uts namespaces and a file system
-  that holds only ``/usr``, the Python installation and ``backprop_lib``: no solutions,
-  no grader secrets, no network. The working directory is a size-limited tmpfs.
+  that holds only ``/usr`` and the Python installation with its packages (numpy), not
+  ``backprop_lib`` nor anything else of the course: no solutions, no grader secrets, no
+  network. The working directory is a size-limited tmpfs holding `files`.
 * when the grader runs as root, the child drops to an unprivileged per-run uid
   (``setpriv``), so RLIMIT_NPROC really limits it and it can read nothing private.
 * always: resource limits (setrlimit), a new session, and on the way out every process
@@ -143,13 +144,20 @@ def _describe(use_bwrap: bool, uid: int | None) -> str:
 # --- building the command line -------------------------------------------------------
 
 def _python_trees() -> list[str]:
-    """Directories the child needs read-only: the interpreter, its packages, backprop_lib."""
-    package_dir = str(Path(__file__).resolve().parents[1])  # backprop_lib/
-    trees = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, package_dir}
+    """Directories the child needs read-only: the interpreter and its installed packages."""
+    trees = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     trees |= {str(Path(p).resolve()) for p in list(trees)}
     trees = sorted(t for t in trees if os.path.isdir(t) and not _under(t, "/usr"))
     # drop trees inside another tree; bind parents first
     return [t for t in trees if not any(t != o and _under(t, o) for o in trees)]
+
+
+def _hidden_inside(trees: list[str]) -> list[str]:
+    """backprop_lib itself stays out of the sandbox (its reference layers are the answers):
+    the grader ships the modules an exercise allows as files. Hide it if it is installed
+    inside a bound tree."""
+    package_dir = str(Path(__file__).resolve().parents[1])
+    return [package_dir] if any(_under(package_dir, t) for t in trees + ["/usr"]) else []
 
 
 def _under(path: str, root: str) -> bool:
@@ -172,6 +180,8 @@ def _bwrap_argv(argv, host_dir: Path, files, limits: Limits, uid: int | None) ->
                 made.add(str(parent))
                 cmd += ["--perms", "0755", "--dir", str(parent)]
         cmd += ["--ro-bind", tree, tree]
+    for hidden in _hidden_inside(_python_trees()):
+        cmd += ["--perms", "0000", "--tmpfs", hidden]
     size = str(limits.disk_bytes)
     cmd += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp",
             "--perms", "0777", "--size", size, "--tmpfs", SANDBOX_DIR]
