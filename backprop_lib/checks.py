@@ -18,12 +18,12 @@ _ROUNDOFF = 1e-12
 def compare(name, found, expected, *, tol=1e-7):
     """None if `found` matches `expected`; otherwise a short explanation for a learner.
 
-    Tuples/lists (such as the (dx, dy) of a two-input node) and dicts (such as the
-    gradients {"W1": ..., "b1": ...}) are compared item by item.
+    A tuple (such as the (dx, dy) of a two-input node) and a dict (such as the gradients
+    {"W1": ..., "b1": ...}) are compared item by item; a list is an array, [[1, 2], [3, 4]].
     """
     if isinstance(expected, dict):
         return _compare_dict(name, found, expected, tol)
-    if isinstance(expected, (tuple, list)):
+    if isinstance(expected, tuple):
         return _compare_sequence(name, found, expected, tol)
     expected = np.asarray(expected, dtype=np.float64)
     found_array, message = _as_float_array(name, found, expected)
@@ -67,22 +67,24 @@ def check_not_mutated(name, before, after):
     print(f"✓ {name} was not modified")
 
 
-def check_gradients(layer, *inputs, constants=(), tol=1e-6, seed=0):
+def check_gradients(layer, *inputs, constants=(), params=None, tol=1e-6, seed=0):
     """Compare layer.backward with numerical gradients of the layer's own forward.
 
     The output y becomes the scalar L = sum(y * dout) for a random dout, so backward(dout)
-    must return dL/dx. Raises AssertionError explaining the first gradient (dx, dW, ...) that
-    disagrees, or that backward modified dout; prints a confirmation otherwise.
+    must return dL/dx. `params` names the parameters whose gradients backward keeps, such as
+    ("W", "b") for self.dW, self.db (default: layer.param_names, or none). Raises AssertionError
+    explaining the first gradient that disagrees, or that backward modified dout.
     """
     label = type(layer).__name__
+    params = tuple(getattr(layer, "param_names", ()) if params is None else params)
     inputs = [np.array(x, dtype=np.float64) for x in inputs]
     dout = np.random.default_rng(seed).standard_normal(np.shape(layer.forward(*inputs, *constants)))
     dout_before = dout.copy()
-    analytic = _backward_grads(layer, inputs, dout)
+    analytic = _backward_grads(layer, inputs, dout, params)
     message = mutation_message(f"{label}.backward: dout", dout_before, dout)
     if message:
         raise AssertionError(message)
-    for var, expected in _numerical_grads(layer, inputs, constants, dout).items():
+    for var, expected in _numerical_grads(layer, inputs, constants, dout, params).items():
         message = compare(f"{label}: {var}", analytic.get(var), expected, tol=tol)
         if message:
             raise AssertionError(f"{message} (The expected values are numerical gradients of your forward.)")
@@ -101,14 +103,13 @@ def no_warnings(name, func, *args):
                 f"maximum first (softmax), use exp(-|x|) (sigmoid), and never take the log of 0.") from None
 
 
-def _backward_grads(layer, inputs, dout):
+def _backward_grads(layer, inputs, dout, params):
     """{"dx": ..., "dW": ...}: what backward returned and the parameter gradients it kept."""
     try:
         returned = layer.backward(dout)
     except ValueError as error:  # usually a matmul whose shapes do not chain
         shapes = ", ".join(f"{n} {np.shape(v)}" for n, v in
-                           [("x", inputs[0]), ("dout", dout)] + [(p, getattr(layer, p))
-                                                                for p in getattr(layer, "param_names", ())])
+                           [("x", inputs[0]), ("dout", dout)] + [(p, getattr(layer, p)) for p in params])
         raise AssertionError(
             f"{type(layer).__name__}.backward raised ValueError: {error}. Shapes here: {shapes}. Hint: each "
             f"gradient has the shape of its variable (dx like x, dW like W); pick the transposes so that "
@@ -116,12 +117,12 @@ def _backward_grads(layer, inputs, dout):
     returned = returned if isinstance(returned, tuple) else (returned,)
     names = ("dx", "dy") if len(inputs) == 2 else ("dx",)
     grads = dict(zip(names, returned))
-    for p in getattr(layer, "param_names", ()):
+    for p in params:
         grads["d" + p] = getattr(layer, "d" + p, None)
     return grads
 
 
-def _numerical_grads(layer, inputs, constants, dout):
+def _numerical_grads(layer, inputs, constants, dout, params):
     """Central-difference gradients of L = sum(forward(...) * dout) for every input and parameter."""
     names = ("dx", "dy") if len(inputs) == 2 else ("dx",)
     grads = {}
@@ -130,7 +131,7 @@ def _numerical_grads(layer, inputs, constants, dout):
             args = inputs[:i] + [value] + inputs[i + 1:]
             return np.sum(layer.forward(*args, *constants) * dout)
         grads[name] = numerical_gradient(L, inputs[i].copy())
-    for p in getattr(layer, "param_names", ()):
+    for p in params:
         saved = getattr(layer, p)
 
         def L(value, p=p):

@@ -236,3 +236,27 @@ def test_no_warnings_turns_an_overflow_into_an_explanation():
     with pytest.raises(AssertionError, match="softmax warned: overflow.*subtract the row maximum"):
         no_warnings("softmax", naive_softmax, np.array([1e4, 0.0, -1e4]))
     assert no_warnings("sum", np.sum, np.ones(3)) == 3.0
+
+
+def test_a_list_is_an_array_and_a_tuple_is_separate_values():
+    assert compare("W", np.array([[1.0, 2.0]]), [[1, 2]]) is None
+    assert "W has shape (2,)" in compare("W", np.array([1.0, 2.0]), [[1, 2]])
+    assert "expected a tuple of 2" in compare("backward", np.array([1.0, 2.0]), (1.0, 2.0))
+
+
+def test_check_gradients_uses_the_params_it_is_told():
+    class LearnerMatMul:  # a learner's class has no param_names
+        def __init__(self, W):
+            self.W, self.x, self.dW = W, None, None
+
+        def forward(self, x):
+            self.x = x
+            return x @ self.W
+
+        def backward(self, dout):
+            self.dW = self.x.T @ dout * 2  # wrong by a factor 2
+            return dout @ self.W.T
+
+    W, x = rng.standard_normal((3, 2)), rng.standard_normal((4, 3))
+    with pytest.raises(AssertionError, match="dW is wrong.*2 times expected"):
+        check_gradients(LearnerMatMul(W), x, params=("W",))
