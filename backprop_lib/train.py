@@ -1,0 +1,145 @@
+"""Minibatch stochastic gradient descent, with a history and a progress bar (chapter 8).
+
+`train` is the loop of the notes: draw a random batch, compute the gradient by backpropagation,
+step every parameter against its gradient, and measure accuracy once per epoch.
+`backprop-train` (the function `main`) runs the notes' experiment from the command line.
+"""
+import time
+
+import numpy as np
+from tqdm.auto import tqdm
+
+
+def accuracy(network, x, t, chunk_size=10000):
+    """Fraction of rows of x whose highest score is the label t, computed chunk by chunk.
+
+    Chunks keep the temporary arrays small; the result equals network.accuracy(x, t).
+    """
+    if np.ndim(t) != 1:  # one-hot rows -> integer labels
+        t = np.argmax(t, axis=1)
+    correct = 0
+    for start in range(0, len(x), chunk_size):
+        scores = network.predict(x[start:start + chunk_size])
+        correct += int(np.count_nonzero(np.argmax(scores, axis=1) == t[start:start + chunk_size]))
+    return correct / len(x)
+
+
+def train(network, x_train, t_train, x_test, t_test, iters_num=10000, batch_size=100,
+          learning_rate=0.1, seed=0, eval_every=None, progress=True):
+    """Train network in place by minibatch SGD and return its history.
+
+    Every iteration draws batch_size random rows (with replacement, like the notes'
+    np.random.choice) and updates params[key] -= learning_rate * grad[key]. Every eval_every
+    iterations (default: one epoch, max(N / batch_size, 1)) it measures train and test accuracy.
+
+    Returns a dict: "loss" (the batch loss of every iteration, from the forward pass of its
+    gradient), "train_acc", "test_acc", "iteration_of_eval" (one entry per evaluation),
+    "final_train_acc", "final_test_acc" (after the last iteration), "seconds" (wall time of the loop).
+    """
+    train_size = x_train.shape[0]
+    if eval_every is None:
+        eval_every = max(train_size / batch_size, 1)
+    rng = np.random.default_rng(seed)
+    batch_masks = rng.integers(0, train_size, size=(iters_num, batch_size))  # all batches, drawn up front
+    learning_rate = float(learning_rate)  # a Python float keeps float32 parameters float32
+    history = {"loss": [], "train_acc": [], "test_acc": [], "iteration_of_eval": []}
+
+    start = time.perf_counter()
+    bar = tqdm(range(iters_num), desc="training", unit="iter", disable=not progress)
+    for i in bar:
+        batch_mask = batch_masks[i]
+        grad = network.gradient(x_train[batch_mask], t_train[batch_mask])
+        for key in network.params:
+            network.params[key] -= learning_rate * grad[key]  # in place: the layers hold these arrays
+        history["loss"].append(float(network.last_layer.loss))
+        if i % eval_every == 0:
+            train_acc, test_acc = accuracy(network, x_train, t_train), accuracy(network, x_test, t_test)
+            history["train_acc"].append(train_acc)
+            history["test_acc"].append(test_acc)
+            history["iteration_of_eval"].append(i)
+            bar.set_postfix(loss=f"{history['loss'][-1]:.3f}", test_acc=f"{test_acc:.4f}")
+            if progress:
+                bar.write(f"epoch {len(history['test_acc']) - 1:3d} (iteration {i:6d}): "
+                          f"train acc {train_acc:.4f}, test acc {test_acc:.4f}")
+    history["final_train_acc"] = accuracy(network, x_train, t_train)
+    history["final_test_acc"] = accuracy(network, x_test, t_test)
+    history["seconds"] = time.perf_counter() - start
+    bar.close()
+    return history
+
+
+def plot_history(history):
+    """Learning curves of a history: the loss of every iteration, and accuracy at every evaluation."""
+    from matplotlib.figure import Figure  # no pyplot: works without a display, in a script or a notebook
+
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    ax_loss.plot(history["loss"], linewidth=0.5)
+    ax_loss.set(xlabel="iteration", ylabel="loss (batch)", title="training loss")
+    ax_acc.plot(history["iteration_of_eval"], history["train_acc"], marker="o", label="train")
+    ax_acc.plot(history["iteration_of_eval"], history["test_acc"], marker="s", linestyle="--", label="test")
+    ax_acc.set(xlabel="iteration", ylabel="accuracy", title="accuracy", ylim=(0, 1))
+    ax_acc.legend(loc="lower right")
+    return fig
+
+
+def _parse_args(argv):
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="backprop-train",
+        description="Train TwoLayerNet(784, 50, 10) by minibatch SGD, as in the notes, and save "
+                    "its history (JSON) and learning curves (PNG).")
+    parser.add_argument("--dataset", choices=["fashion-mnist", "mnist"], default="fashion-mnist")
+    parser.add_argument("--iters", type=int, default=10000, help="iterations (default 10000)")
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
+    parser.add_argument("--hidden", type=int, default=50, help="hidden units (default 50)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS threads (default 1: fastest for batches of 100, robust on a busy "
+                             "machine; 0 = the BLAS default)")
+    parser.add_argument("--out", default="train_output", help="directory for history.json and "
+                                                              "learning_curves.png")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, no per-epoch lines")
+    args = parser.parse_args(argv)
+    if args.iters < 1 or args.batch_size < 1 or args.hidden < 1 or args.threads < 0:
+        parser.error("--iters, --batch-size and --hidden must be at least 1, --threads at least 0")
+    return args
+
+
+def main(argv=None):
+    """The console script backprop-train: the notes' training run from the command line."""
+    import json
+    from pathlib import Path
+
+    from threadpoolctl import threadpool_limits
+
+    from .datasets import load_dataset
+    from .network import TwoLayerNet
+
+    args = _parse_args(argv)
+    try:
+        x_train, t_train = load_dataset(args.dataset, "train")
+        x_test, t_test = load_dataset(args.dataset, "test")
+    except (OSError, ValueError) as error:
+        raise SystemExit(f"backprop-train: cannot load {args.dataset}:\n{error}") from None
+    dtype = np.dtype(args.dtype)
+    x_train, x_test = x_train.astype(dtype, copy=False), x_test.astype(dtype, copy=False)
+    network = TwoLayerNet(784, args.hidden, 10, seed=args.seed, dtype=dtype)
+
+    with threadpool_limits(limits=args.threads or None):
+        history = train(network, x_train, t_train, x_test, t_test, iters_num=args.iters,
+                        batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed,
+                        progress=not args.quiet)
+    history["config"] = {key: getattr(args, key) for key in
+                         ("dataset", "iters", "batch_size", "lr", "hidden", "seed", "dtype", "threads")}
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "history.json").write_text(json.dumps(history, indent=1) + "\n")
+    plot_history(history).savefig(out / "learning_curves.png", dpi=100)
+    print(f"final test accuracy {history['final_test_acc']:.4f} after {args.iters} iterations "
+          f"({history['seconds']:.1f} s); wrote {out / 'history.json'} and {out / 'learning_curves.png'}")
+    return 0
