@@ -5,6 +5,7 @@
 course's relative error |a - b| / max(1e-8, |a| + |b|) (see gradcheck.rel_error).
 """
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -78,13 +79,16 @@ def check_gradients(layer, *inputs, constants=(), params=None, tol=1e-6, seed=0)
     label = type(layer).__name__
     params = tuple(getattr(layer, "param_names", ()) if params is None else params)
     inputs = [np.array(x, dtype=np.float64) for x in inputs]
-    dout = np.random.default_rng(seed).standard_normal(np.shape(layer.forward(*inputs, *constants)))
+    with explain_shape_errors(f"{label}.forward"):
+        dout = np.random.default_rng(seed).standard_normal(np.shape(layer.forward(*inputs, *constants)))
     dout_before = dout.copy()
     analytic = _backward_grads(layer, inputs, dout, params)
     message = mutation_message(f"{label}.backward: dout", dout_before, dout)
     if message:
         raise AssertionError(message)
-    for var, expected in _numerical_grads(layer, inputs, constants, dout, params).items():
+    with explain_shape_errors(f"{label}.forward"):
+        numerical = _numerical_grads(layer, inputs, constants, dout, params)
+    for var, expected in numerical.items():
         message = compare(f"{label}: {var}", analytic.get(var), expected, tol=tol)
         if message:
             raise AssertionError(f"{message} (The expected values are numerical gradients of your forward.)")
@@ -103,17 +107,22 @@ def no_warnings(name, func, *args):
                 f"maximum first (softmax), use exp(-|x|) (sigmoid), and never take the log of 0.") from None
 
 
+@contextmanager
+def explain_shape_errors(what):
+    """Inside this block, a ValueError (usually shapes that do not chain) becomes an explanation."""
+    try:
+        yield
+    except ValueError as error:
+        raise AssertionError(
+            f"{what} raised ValueError: {error}. Hint: in a matrix product the shapes must chain, "
+            f"(N, M) @ (M, D) -> (N, D), and each gradient has the shape of its variable "
+            f"(dx like x, dW like W): is a .T missing, or an input not reshaped?") from error
+
+
 def _backward_grads(layer, inputs, dout, params):
     """{"dx": ..., "dW": ...}: what backward returned and the parameter gradients it kept."""
-    try:
+    with explain_shape_errors(f"{type(layer).__name__}.backward"):
         returned = layer.backward(dout)
-    except ValueError as error:  # usually a matmul whose shapes do not chain
-        shapes = ", ".join(f"{n} {np.shape(v)}" for n, v in
-                           [("x", inputs[0]), ("dout", dout)] + [(p, getattr(layer, p)) for p in params])
-        raise AssertionError(
-            f"{type(layer).__name__}.backward raised ValueError: {error}. Shapes here: {shapes}. Hint: each "
-            f"gradient has the shape of its variable (dx like x, dW like W); pick the transposes so that "
-            f"the shapes chain, e.g. (N, M) @ (M, D) -> (N, D).") from error
     returned = returned if isinstance(returned, tuple) else (returned,)
     names = ("dx", "dy") if len(inputs) == 2 else ("dx",)
     grads = dict(zip(names, returned))

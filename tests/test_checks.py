@@ -179,7 +179,7 @@ def test_check_gradients_names_a_missing_transpose():
 
     with pytest.raises(AssertionError, match=r"TransposedDWMatMul: dW is wrong.*transpose"):
         check_gradients(TransposedDWMatMul(rng.standard_normal((3, 3))), rng.standard_normal((2, 3)))
-    with pytest.raises(AssertionError, match=r"NoTransposeMatMul.backward raised ValueError.*W \(3, 4\).*chain"):
+    with pytest.raises(AssertionError, match=r"NoTransposeMatMul.backward raised ValueError.*chain"):
         check_gradients(NoTransposeMatMul(rng.standard_normal((3, 4))), rng.standard_normal((2, 3)))
 
 
