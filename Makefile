@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup book test lab release grade bench clean
+.PHONY: setup assets book test lab release grade bench clean
 
 setup: $(VENV)/.installed
 
@@ -13,7 +13,14 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
-book: setup
+# The site's JavaScript (MathJax, require.js, the widgets' html-manager) from npm, served
+# by the site itself so that it works offline; fast when already done.
+assets:
+	bash scripts/assets.sh
+
+# Chapters execute during the build (cached in _build/.jupyter_cache); warnings are errors.
+book: setup assets
+	$(BIN)/python scripts/performance.py
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 
 test: book

@@ -22,12 +22,14 @@ if [ -f "$stamp" ] && [ "$stamp" -nt node_modules/.package-lock.json ]; then
     exit 0
 fi
 rm -rf "$vendor"
-mkdir -p "$vendor/html-manager"
+# require.js finds the html-manager's modules (and its fonts) at <baseUrl>/@jupyter-widgets/...
+manager="$vendor/@jupyter-widgets/html-manager/dist"
+mkdir -p "$manager"
 cp -r node_modules/mathjax/es5 "$vendor/mathjax"
 cp node_modules/requirejs/require.js "$vendor/require.js"
 # embed-amd.js loads its icon fonts (Font Awesome) from its own directory.
 dist=node_modules/@jupyter-widgets/html-manager/dist
-cp "$dist"/embed-amd.js "$dist"/*.woff "$dist"/*.woff2 "$dist"/*.ttf "$dist"/*.eot "$dist"/*.svg "$vendor/html-manager/"
+cp "$dist"/embed-amd.js "$dist"/*.woff "$dist"/*.woff2 "$dist"/*.ttf "$dist"/*.eot "$dist"/*.svg "$manager/"
 for pkg in mathjax requirejs @jupyter-widgets/html-manager; do
     cp "node_modules/$pkg/LICENSE"* "$vendor/LICENSE.$(basename "$pkg")" 2>/dev/null || true
 done

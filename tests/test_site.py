@@ -10,6 +10,7 @@ locally and fail in CI (CI=true).
 import functools
 import http.server
 import os
+import re
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -270,8 +271,7 @@ def test_dark_mode_toggles(visit):
 
 def luminance(css_color):
     """0 (black) to 1 (white) from a computed 'rgb(r, g, b)' colour."""
-    r, g, b = [int(part) for part in css_color[css_color.index("(") + 1:].split(",")[:3]
-               if part.strip().rstrip(")").isdigit()] or [0, 0, 0]
+    r, g, b = [float(part) for part in re.findall(r"[\d.]+", css_color)[:3]]
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
 
 
