@@ -160,11 +160,12 @@ def _draw_node(ax, node):
         ax.add_patch(Circle(node.xy, 0.04, color="black", zorder=3, clip_on=False))
         return ("circle", 0.04)
     if node.kind == "op":
-        ax.add_patch(Circle(node.xy, _RADIUS, facecolor="white", edgecolor="black", lw=1.5,
+        size = 15 if len(node.label) <= 2 else 12 if len(node.label) <= 4 else 11
+        text = ax.text(x, y, node.label, ha="center", va="center", fontsize=size, zorder=4)
+        radius = max(_RADIUS, _text_half_size(ax, text)[0] + 0.08)  # long labels get a bigger circle
+        ax.add_patch(Circle(node.xy, radius, facecolor="white", edgecolor="black", lw=1.5,
                             zorder=3, clip_on=False))
-        size = 15 if len(node.label) <= 2 else 12 if len(node.label) <= 4 else 10
-        ax.text(x, y, node.label, ha="center", va="center", fontsize=size, zorder=4)
-        return ("circle", _RADIUS)
+        return ("circle", radius)
     weight = "bold" if node.kind == "box" else "normal"
     text = ax.text(x, y, node.label, ha="center", va="center", fontsize=12, zorder=4, fontweight=weight)
     w, h = _text_half_size(ax, text)
@@ -382,8 +383,8 @@ def branch_graph(x=2.0, douts=(1.3, 0.5), **draw_kwargs):
     edges = [Edge("x", "fork", x, dx)]
     for i, (y, dy) in enumerate(zip(ys, douts)):
         name = f"y{i + 1}"
-        nodes[name] = Node(f"to node {i + 1}", (3.4, (n - 1) / 2 * 1.2 - 1.2 * i), "output")
-        edges.append(Edge("fork", name, y, dy, at=0.55))
+        nodes[name] = Node(f"to node {i + 1}", (3.6, (n - 1) / 2 * 1.8 - 1.8 * i), "output")
+        edges.append(Edge("fork", name, y, dy, at=0.6))
     return draw_graph(nodes, edges, **draw_kwargs)
 
 
