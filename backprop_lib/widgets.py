@@ -1,0 +1,330 @@
+"""Interactive explorers for the chapters, each with a static figure for the website.
+
+Every explorer is split in two:
+- a pure function that computes what to draw (values, gradients, curves) with the library's
+  own layers; the tests check these numbers;
+- a figure of those numbers, shown either as a static picture or inside a live widget.
+
+`explorer(static=None)` decides which one to show (see `use_static`): a live widget when a
+Jupyter server runs the kernel (JupyterLab, Notebook), a static figure when nobody can move a
+slider (the book build, nbval, nbconvert). Pass static=True or static=False to choose.
+"""
+import io
+import os
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+
+from . import draw
+from .datasets import make_spiral
+from .layers import Sigmoid, SoftmaxWithLoss
+from .network import TwoLayerNet
+from .nodes import AddLayer, MulLayer
+from .train import train
+
+GRAD_COLOR = "#c0392b"  # gradients are red, as in the printed notes and in draw.py
+
+
+def use_static(static=None):
+    """True when an explorer should show a static figure instead of a live widget.
+
+    static=True/False decides. Otherwise the environment variable BACKPROP_STATIC=1/0 decides,
+    and without it: live when a Jupyter server started this kernel (it sets JPY_SESSION_NAME),
+    static in headless runs such as the book build, where no front-end renders widgets.
+    """
+    if static is not None:
+        return bool(static)
+    flag = os.environ.get("BACKPROP_STATIC", "").strip()
+    if flag in ("0", "1"):
+        return flag == "1"
+    return "JPY_SESSION_NAME" not in os.environ
+
+
+def png_bytes(figure, dpi=100):
+    """The figure rendered as PNG bytes (for an Image widget or a notebook output)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+class StaticFigure:
+    """A figure that a notebook shows as a PNG, with a one-line text fallback."""
+
+    def __init__(self, name, figure):
+        self.name, self.figure = name, figure
+
+    def _repr_png_(self):
+        return png_bytes(self.figure)
+
+    def __repr__(self):
+        return f"{self.name}: a static figure (run the notebook in JupyterLab to move the sliders)"
+
+
+class Explorer(widgets.VBox):
+    """Controls above a picture and a caption; both are redrawn whenever a control changes.
+
+    draw(**values) receives the controls' values by name and returns (figure, caption_html),
+    or yields several such pairs to show a picture that grows (a loss curve during training).
+    """
+
+    def __init__(self, name, controls, draw):
+        image, caption = widgets.Image(format="png"), widgets.HTML()
+        super().__init__([widgets.HBox(list(controls.values()), layout={"flex_flow": "row wrap"}),
+                          image, caption])
+        self.name, self.controls, self.image, self.caption, self._draw = name, controls, image, caption, draw
+        for control in controls.values():
+            control.observe(self.redraw, names="value")
+        self.redraw()
+
+    def values(self):
+        return {key: control.value for key, control in self.controls.items()}
+
+    def redraw(self, change=None):
+        frames = self._draw(**self.values())
+        for figure, caption in [frames] if isinstance(frames, tuple) else frames:
+            self.image.value = png_bytes(figure)  # sent to the front-end at once, even mid-loop
+            self.caption.value = caption
+
+    def __repr__(self):
+        return f"{self.name}: an interactive widget (needs a live Jupyter kernel)"
+
+
+def _slider(description, value, low, high, step, **kwargs):
+    return widgets.FloatSlider(value=value, min=low, max=high, step=step, description=description,
+                               continuous_update=False, style={"description_width": "initial"}, **kwargs)
+
+
+# --- the apple-orange graph (chapters 2-3) -------------------------------------------------
+
+def apple_orange(apple=100.0, apple_num=2.0, orange=150.0, orange_num=3.0, tax=1.1, upstream_grad=1.0):
+    """Forward and backward through the notes' shopping graph, with the library's nodes.
+
+    price = (apple * apple_num + orange * orange_num) * tax. Returns {"values": ..., "grads": ...},
+    each keyed by edge name: the forward value on that edge and dL/d(edge) for dL/dprice = upstream_grad.
+    """
+    mul_apple, mul_orange, add, mul_tax = MulLayer(), MulLayer(), AddLayer(), MulLayer()
+    apple_price = mul_apple.forward(apple, apple_num)
+    orange_price = mul_orange.forward(orange, orange_num)
+    total = add.forward(apple_price, orange_price)
+    price = mul_tax.forward(total, tax)
+
+    dtotal, dtax = mul_tax.backward(upstream_grad)
+    dapple_price, dorange_price = add.backward(dtotal)
+    dapple, dapple_num = mul_apple.backward(dapple_price)
+    dorange, dorange_num = mul_orange.backward(dorange_price)
+    values = dict(apple=apple, apple_num=apple_num, orange=orange, orange_num=orange_num, tax=tax,
+                  apple_price=apple_price, orange_price=orange_price, total=total, price=price)
+    grads = dict(apple=dapple, apple_num=dapple_num, orange=dorange, orange_num=dorange_num, tax=dtax,
+                 apple_price=dapple_price, orange_price=dorange_price, total=dtotal, price=upstream_grad)
+    return {"values": values, "grads": grads}
+
+
+def graph_explorer(static=None):
+    """Change the prices, the counts, the tax and the upstream gradient of the apple-orange graph."""
+    if use_static(static):
+        return StaticFigure("graph_explorer", draw.apple_orange_graph(title="price = (apple × apple num "
+                                                                            "+ orange × orange num) × tax"))
+
+    def draw_graph(apple, apple_num, orange, orange_num, tax, dprice):
+        g = apple_orange(apple, apple_num, orange, orange_num, tax, dprice)
+        v, d = g["values"], g["grads"]
+        figure = draw.apple_orange_graph(apple, apple_num, orange, orange_num, tax, dprice)
+        caption = (f"price = {v['price']:.4g}. Backward from &part;L/&part;price = {dprice:.4g}: "
+                   f"&part;L/&part;apple = apple num &times; tax &times; {dprice:.4g} = <b>{d['apple']:.4g}</b>, "
+                   f"&part;L/&part;tax = (apple price + orange price) &times; {dprice:.4g} = <b>{d['tax']:.4g}</b>")
+        return figure, caption
+
+    controls = {
+        "apple": _slider("apple", 100.0, 0.0, 300.0, 10.0),
+        "apple_num": widgets.IntSlider(value=2, min=0, max=10, description="apple num", continuous_update=False),
+        "orange": _slider("orange", 150.0, 0.0, 300.0, 10.0),
+        "orange_num": widgets.IntSlider(value=3, min=0, max=10, description="orange num", continuous_update=False),
+        "tax": _slider("tax", 1.1, 1.0, 1.5, 0.05),
+        "dprice": _slider("upstream gradient ∂L/∂price", 1.0, -2.0, 2.0, 0.1),
+    }
+    return Explorer("graph_explorer", controls, draw_graph)
+
+
+# --- sigmoid (chapter 5) ----------------------------------------------------------------------
+
+def sigmoid_point(x):
+    """y = sigmoid(x) and its slope dy/dx = y (1 - y), from the library's Sigmoid layer."""
+    layer = Sigmoid()
+    y = layer.forward(np.array(float(x)))
+    slope = layer.backward(np.array(1.0))  # dout = 1: backward returns the local gradient itself
+    return {"x": float(x), "y": float(y), "slope": float(slope)}
+
+
+def sigmoid_figure(marked=(1.0,)):
+    """The sigmoid curve with tangent lines at the marked x, and the slope curve y (1 - y) below."""
+    u = np.linspace(-8, 8, 321)
+    curve = [sigmoid_point(value) for value in u]
+    figure = Figure(figsize=(7.5, 4.6), layout="constrained")
+    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[3, 2])
+    top.plot(u, [p["y"] for p in curve], color="black", lw=1.5, label=r"$y = \sigma(x)$")
+    bottom.plot(u, [p["slope"] for p in curve], color=GRAD_COLOR, lw=1.5,
+                label=r"$\partial y / \partial x = y\,(1-y)$")
+    for x in marked:
+        p = sigmoid_point(x)
+        span = np.linspace(x - 1.6, x + 1.6, 2)
+        top.plot(span, p["y"] + p["slope"] * (span - x), color=GRAD_COLOR, lw=1.2)
+        top.plot([x], [p["y"]], "o", color="black")
+        top.annotate(f"slope {p['slope']:.3f}", (x, p["y"]), textcoords="offset points", xytext=(8, -14),
+                     fontsize=9, color=GRAD_COLOR)
+        bottom.plot([x], [p["slope"]], "o", color=GRAD_COLOR)
+    top.set_ylim(-0.1, 1.1)
+    bottom.set_ylim(0, 0.3)
+    bottom.set_xlabel("x")
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left")
+    return figure
+
+
+def sigmoid_explorer(static=None, x=1.0):
+    """Move x: the point on the sigmoid, its tangent and its slope y (1 - y) follow."""
+    if use_static(static):
+        return StaticFigure("sigmoid_explorer", sigmoid_figure(marked=(-4.0, -1.5, 0.0, 1.5, 4.0)))
+
+    def draw(x):
+        p = sigmoid_point(x)
+        caption = (f"x = {p['x']:.2f} &rarr; y = &sigma;(x) = {p['y']:.4f}; "
+                   f"slope y(1 &minus; y) = {p['y']:.4f} &times; {1 - p['y']:.4f} = <b>{p['slope']:.4f}</b>")
+        return sigmoid_figure(marked=(x,)), caption
+
+    return Explorer("sigmoid_explorer", {"x": _slider("x", x, -8.0, 8.0, 0.1)}, draw)
+
+
+# --- softmax with cross-entropy (chapter 7) ---------------------------------------------------
+
+def softmax_panel(logits, label):
+    """Probabilities y, one-hot t, loss and gradient y - t of one sample, from SoftmaxWithLoss."""
+    logits = np.asarray(logits, dtype=np.float64)
+    layer = SoftmaxWithLoss()
+    loss = layer.forward(logits, np.array([label]))
+    grad = layer.backward(1.0)  # a batch of one: (y - t) / 1
+    y = layer.y[0]
+    t = np.eye(len(logits))[label]
+    return {"logits": logits, "label": int(label), "y": y, "t": t, "loss": float(loss), "grad": grad}
+
+
+def softmax_figure(cases):
+    """One row of bar charts (scores a, probabilities y, gradient y - t) per (logits, label) case."""
+    figure = Figure(figsize=(9, 2.6 * len(cases)), layout="constrained")
+    axes = np.atleast_2d(figure.subplots(len(cases), 3))
+    for row, (logits, label) in zip(axes, cases):
+        p = softmax_panel(logits, label)
+        classes = np.arange(len(p["y"]))
+        colors = ["#2e86c1" if k == p["label"] else "#aab7b8" for k in classes]
+        row[0].bar(classes, p["logits"], color=colors)
+        row[0].set_title("scores a")
+        row[0].margins(y=0.2)
+        row[1].bar(classes, p["y"], color=colors)
+        row[1].set_ylim(0, 1.15)
+        row[1].set_title(f"y = softmax(a);  L = {p['loss']:.3f}")
+        row[2].bar(classes, p["grad"], color=[GRAD_COLOR if g < 0 else "#e59866" for g in p["grad"]])
+        row[2].set_ylim(-1.15, 1.15)
+        row[2].axhline(0, color="black", lw=0.8)
+        row[2].set_title(r"$\partial L/\partial a = y - t$", color=GRAD_COLOR)
+        for ax, values in zip(row, (p["logits"], p["y"], p["grad"])):
+            ax.set_xticks(classes, [f"{k}*" if k == p["label"] else str(k) for k in classes])
+            for k, v in zip(classes, values):
+                ax.annotate(f"{v:.2f}", (k, v), ha="center", va="bottom" if v >= 0 else "top", fontsize=8)
+    axes[-1, 0].set_xlabel("class (* = the true label)")
+    return figure
+
+
+def softmax_explorer(static=None, logits=(0.3, 2.9, 4.0), label=1):
+    """Move the scores and the true label: y, the loss and the gradient y - t follow."""
+    if use_static(static):
+        return StaticFigure("softmax_explorer", softmax_figure([(logits, label), ((0.5, 5.0, 0.2), 1)]))
+
+    def draw(a0, a1, a2, label):
+        p = softmax_panel([a0, a1, a2], label)
+        grad = ", ".join(f"{g:+.3f}" for g in p["grad"])
+        caption = (f"L = &minus;log y<sub>{label}</sub> = &minus;log {p['y'][label]:.4f} = <b>{p['loss']:.4f}</b>; "
+                   f"y &minus; t = ({grad})")
+        return softmax_figure([([a0, a1, a2], label)]), caption
+
+    controls = {f"a{k}": _slider(f"a{k}", value, -6.0, 6.0, 0.1) for k, value in enumerate(logits)}
+    controls["label"] = widgets.ToggleButtons(options=[("t = 0", 0), ("t = 1", 1), ("t = 2", 2)], value=label,
+                                              description="true label", style={"button_width": "4em"})
+    return Explorer("softmax_explorer", controls, draw)
+
+
+# --- training playground (chapter 9) ---------------------------------------------------------
+
+def playground_run(learning_rate=1.0, batch_size=30, hidden_size=50, iters_num=500, seed=0, chunks=1):
+    """Train a TwoLayerNet on the spiral data; yield (network, losses so far) after each of `chunks` parts.
+
+    The last item holds the fully trained network and the loss of every iteration.
+    """
+    x, t = make_spiral(seed=seed)
+    network = TwoLayerNet(2, hidden_size, 3, weight_init_std=0.1, seed=seed)
+    losses = []
+    for part, iters in enumerate(np.diff(np.linspace(0, iters_num, chunks + 1).astype(int))):
+        history = train(network, x, t, x, t, iters_num=int(iters), batch_size=batch_size,
+                        learning_rate=learning_rate, seed=seed + part, progress=False)
+        losses += history["loss"]
+        yield network, losses
+
+
+def _decision_regions(ax, network, x, t):
+    grid = np.linspace(-1.2, 1.2, 121)
+    gx, gy = np.meshgrid(grid, grid)
+    predicted = np.argmax(network.predict(np.column_stack([gx.ravel(), gy.ravel()])), axis=1)
+    ax.contourf(gx, gy, predicted.reshape(gx.shape), levels=[-0.5, 0.5, 1.5, 2.5],
+                colors=["#aed6f1", "#f9e79f", "#f5b7b1"])
+    ax.scatter(x[:, 0], x[:, 1], c=np.array(["#1f618d", "#b7950b", "#922b21"])[t], s=8)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def playground_figure(runs, network, iters_num):
+    """Loss curves of several runs {label: losses} beside the class regions that `network` predicts."""
+    x, t = make_spiral()
+    figure = Figure(figsize=(9, 3.8), layout="constrained")
+    left, right = figure.subplots(1, 2, width_ratios=[1.4, 1])
+    for label, losses in runs.items():
+        line, = left.plot(losses, lw=0.8, alpha=0.35)
+        window = min(20, len(losses))  # a moving average shows the trend through the minibatch noise
+        smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
+        left.plot(np.arange(window - 1, len(losses)), smooth, lw=1.8, color=line.get_color(), label=label)
+    left.set_xlim(0, iters_num)
+    left.set_ylim(0, 2.5)  # a diverging run leaves the top: that is the message
+    left.set_xlabel("iteration")
+    left.set_ylabel("minibatch loss (line: average of 20)")
+    left.grid(alpha=0.3)
+    left.legend()
+    _decision_regions(right, network, x, t)
+    right.set_title(f"what the network predicts ({len(x)} points)")
+    return figure
+
+
+def training_playground(static=None, learning_rate=1.0, batch_size=30, hidden_size=50, iters_num=500):
+    """Choose a learning rate, batch size and hidden size; watch the loss fall and the regions form."""
+    if use_static(static):
+        runs, networks = {}, {}
+        for lr in sorted({0.1, learning_rate, 10.0}):
+            *_, (networks[lr], runs[f"learning rate {lr:g}"]) = playground_run(lr, batch_size, hidden_size, iters_num)
+        return StaticFigure("training_playground", playground_figure(runs, networks[learning_rate], iters_num))
+
+    def draw_run(learning_rate, batch_size, hidden_size, iters_num):
+        x, t = make_spiral()
+        for network, losses in playground_run(learning_rate, batch_size, hidden_size, iters_num, chunks=5):
+            accuracy = network.accuracy(x, t)
+            caption = (f"iteration {len(losses)} of {iters_num}: loss {losses[-1]:.3f}, "
+                       f"accuracy on the {len(x)} points <b>{accuracy:.1%}</b>")
+            yield playground_figure({f"learning rate {learning_rate:g}": losses}, network, iters_num), caption
+
+    def choice(description, options, value):
+        return widgets.SelectionSlider(options=options, value=value, description=description,
+                                       continuous_update=False, style={"description_width": "initial"})
+
+    controls = {"learning_rate": choice("learning rate", [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], learning_rate),
+                "batch_size": choice("batch size", [1, 3, 10, 30, 100, 300], batch_size),
+                "hidden_size": choice("hidden size", [2, 5, 10, 50, 200], hidden_size),
+                "iters_num": choice("iterations", [100, 300, 500, 1000, 3000], iters_num)}
+    return Explorer("training_playground", controls, draw_run)

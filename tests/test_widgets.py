@@ -1,0 +1,180 @@
+"""The explorers: the numbers they draw, the static figures, and the live widgets without a front-end."""
+import math
+
+import numpy as np
+import pytest
+
+from backprop_lib import widgets
+from backprop_lib.gradcheck import numerical_gradient
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+# --- choosing static or live ----------------------------------------------------------------
+
+def test_use_static_explicit_choice_wins(monkeypatch):
+    monkeypatch.setenv("BACKPROP_STATIC", "1")
+    assert widgets.use_static(False) is False
+    monkeypatch.setenv("BACKPROP_STATIC", "0")
+    assert widgets.use_static(True) is True
+
+
+def test_use_static_environment_variable(monkeypatch):
+    monkeypatch.setenv("JPY_SESSION_NAME", "chapters/05_activations.ipynb")
+    monkeypatch.setenv("BACKPROP_STATIC", "1")
+    assert widgets.use_static() is True
+    monkeypatch.delenv("JPY_SESSION_NAME")
+    monkeypatch.setenv("BACKPROP_STATIC", "0")
+    assert widgets.use_static() is False
+
+
+def test_use_static_live_only_under_a_jupyter_server(monkeypatch):
+    monkeypatch.delenv("BACKPROP_STATIC", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert widgets.use_static() is True  # headless: the book build, nbval
+    monkeypatch.setenv("JPY_SESSION_NAME", "chapters/05_activations.ipynb")
+    assert widgets.use_static() is False  # JupyterLab started this kernel
+
+
+# --- the numbers each explorer draws ---------------------------------------------------------
+
+def test_apple_orange_matches_the_notes():
+    g = widgets.apple_orange()
+    assert g["values"]["price"] == pytest.approx(715)
+    expected = {"apple": 2.2, "apple_num": 110, "orange": 3.3, "orange_num": 165, "tax": 650,
+                "apple_price": 1.1, "orange_price": 1.1, "total": 1.1, "price": 1}
+    for name, grad in expected.items():
+        assert g["grads"][name] == pytest.approx(grad), name
+
+
+@pytest.mark.parametrize("inputs", [(100, 2, 150, 3, 1.1, 1.0), (37.0, 4, 12.5, 1, 1.3, -0.7),
+                                    (0.0, 0, 250, 7, 1.0, 2.0)])
+def test_apple_orange_gradients_match_numerical_differentiation(inputs):
+    names = ["apple", "apple_num", "orange", "orange_num", "tax"]
+    x, dprice = np.array(inputs[:5], dtype=float), inputs[5]
+    g = widgets.apple_orange(*x, upstream_grad=dprice)
+
+    def loss(values):  # L = dprice * price, so dL/dprice = dprice
+        return dprice * widgets.apple_orange(*values)["values"]["price"]
+
+    numerical = numerical_gradient(loss, x.copy())
+    np.testing.assert_allclose([g["grads"][n] for n in names], numerical, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("x", [-30.0, -4.0, -0.3, 0.0, 1.0, 6.0, 800.0])
+def test_sigmoid_point_slope_is_y_one_minus_y_and_the_derivative(x):
+    p = widgets.sigmoid_point(x)
+    assert 0.0 <= p["y"] <= 1.0
+    assert p["slope"] == pytest.approx(p["y"] * (1 - p["y"]), abs=1e-15)
+    h = 1e-5
+    numerical = (widgets.sigmoid_point(x + h)["y"] - widgets.sigmoid_point(x - h)["y"]) / (2 * h)
+    assert p["slope"] == pytest.approx(numerical, rel=1e-6, abs=1e-12)
+
+
+def test_sigmoid_point_at_zero():
+    assert widgets.sigmoid_point(0.0) == {"x": 0.0, "y": 0.5, "slope": 0.25}
+
+
+@pytest.mark.parametrize("y, expected", [((0.3, 0.2, 0.5), (0.3, -0.8, 0.5)),
+                                         ((0.01, 0.99, 0.0), (0.01, -0.01, 0.0))])
+def test_softmax_panel_reproduces_the_notes_examples(y, expected):
+    with np.errstate(divide="ignore"):  # log(0) = -inf is a valid score: its probability is 0
+        logits = np.log(y)
+    p = widgets.softmax_panel(logits, label=1)
+    np.testing.assert_allclose(p["y"], y, atol=1e-12)
+    np.testing.assert_allclose(p["grad"], expected, atol=1e-12)
+    assert p["loss"] == pytest.approx(-math.log(y[1]))
+    np.testing.assert_array_equal(p["t"], [0, 1, 0])
+
+
+def test_softmax_panel_gradient_is_the_numerical_gradient_of_the_loss():
+    logits = np.array([0.3, 2.9, 4.0])
+    p = widgets.softmax_panel(logits, label=2)
+    numerical = numerical_gradient(lambda a: widgets.softmax_panel(a, 2)["loss"], logits.copy())
+    np.testing.assert_allclose(p["grad"], numerical, atol=1e-8)
+    assert p["y"].sum() == pytest.approx(1.0)
+
+
+def test_softmax_panel_huge_logits_stay_finite():
+    p = widgets.softmax_panel([1e4, 1e4 + 1, 1e4 - 2], label=0)
+    assert np.all(np.isfinite(p["y"])) and math.isfinite(p["loss"])
+    assert p["loss"] == pytest.approx(-np.log(np.exp(0) / (np.exp(0) + np.exp(1) + np.exp(-2))))
+
+
+def test_playground_run_learns_the_spiral_and_is_reproducible():
+    *_, (network, losses) = widgets.playground_run(learning_rate=1.0, iters_num=300, chunks=3)
+    assert len(losses) == 300
+    assert np.mean(losses[-50:]) < 0.75 * np.mean(losses[:50])
+    *_, (_, again) = widgets.playground_run(learning_rate=1.0, iters_num=300, chunks=3)
+    assert losses == again
+
+
+def test_playground_run_yields_once_per_chunk_with_growing_losses():
+    sizes = [len(losses) for _, losses in widgets.playground_run(iters_num=100, chunks=4)]
+    assert sizes == [25, 50, 75, 100]
+
+
+# --- the static figures -----------------------------------------------------------------------
+
+EXPLORERS = [widgets.graph_explorer, widgets.sigmoid_explorer, widgets.softmax_explorer,
+             widgets.training_playground]
+
+
+@pytest.mark.parametrize("explorer", EXPLORERS, ids=lambda f: f.__name__)
+def test_static_explorer_is_a_png_figure(explorer):
+    shown = explorer(static=True)
+    assert isinstance(shown, widgets.StaticFigure)
+    assert shown._repr_png_().startswith(PNG_MAGIC)
+    assert explorer.__name__ in repr(shown)
+
+
+# --- the live widgets, driven without a front-end ------------------------------------------
+
+def _change(explorer, name, value):
+    before = (explorer.image.value, explorer.caption.value)
+    explorer.controls[name].value = value
+    return before
+
+
+@pytest.mark.parametrize("explorer", EXPLORERS, ids=lambda f: f.__name__)
+def test_live_explorer_starts_drawn_and_repr_is_stable(explorer):
+    live = explorer(static=False, **({"iters_num": 100} if explorer is widgets.training_playground else {}))
+    assert isinstance(live, widgets.Explorer)
+    assert bytes(live.image.value).startswith(PNG_MAGIC)
+    assert live.caption.value
+    assert repr(live) == f"{explorer.__name__}: an interactive widget (needs a live Jupyter kernel)"
+    assert live._repr_mimebundle_()["text/plain"] == repr(live)
+
+
+def test_graph_explorer_updates_on_the_upstream_gradient():
+    live = widgets.graph_explorer(static=False)
+    assert "<b>2.2</b>" in live.caption.value and "<b>650</b>" in live.caption.value
+    image, _ = _change(live, "dprice", 2.0)
+    assert live.image.value != image
+    assert "<b>4.4</b>" in live.caption.value and "<b>1300</b>" in live.caption.value
+
+
+def test_sigmoid_explorer_updates_on_x():
+    live = widgets.sigmoid_explorer(static=False, x=1.0)
+    image, _ = _change(live, "x", 0.0)
+    assert live.image.value != image
+    assert "<b>0.2500</b>" in live.caption.value
+
+
+def test_softmax_explorer_updates_on_logits_and_label():
+    live = widgets.softmax_explorer(static=False)
+    image, caption = _change(live, "a0", 5.0)
+    assert live.image.value != image and live.caption.value != caption
+    live.controls["label"].value = 0
+    expected = widgets.softmax_panel([5.0, 2.9, 4.0], 0)["loss"]
+    assert f"<b>{expected:.4f}</b>" in live.caption.value
+
+
+def test_training_playground_retrains_on_a_new_setting():
+    live = widgets.training_playground(static=False, iters_num=100)
+    assert live.caption.value.startswith("iteration 100 of 100")
+    image, caption = _change(live, "hidden_size", 5)
+    assert live.image.value != image and live.caption.value != caption
+    *_, (network, losses) = widgets.playground_run(1.0, 30, 5, 100, chunks=5)
+    assert f"loss {losses[-1]:.3f}" in live.caption.value
+    assert network.params["W1"].shape == (2, 5)
