@@ -69,6 +69,8 @@ def describe(error):
             where = f" (in {frame.filename[1:-1]}, line {frame.lineno}: {(frame.line or '').strip()[:120]})"
             break
     text = f"{type(error).__name__}: {error}"
+    if isinstance(error, NotImplementedError):
+        where = ""  # the stub's own `raise` line says nothing more
     return (text[:MAX_MESSAGE] + " ...") if len(text) > MAX_MESSAGE else text + where
 
 

@@ -26,8 +26,11 @@ class TestResult:
         return self.score >= self.max_score
 
     def message(self) -> str:
-        lines = [f"your code raised {self.error}"] if self.error else []
-        lines += [c.message for c in self.checks if c.message]
+        if self.error.startswith("NotImplementedError"):
+            lines = [f"not implemented yet ({self.error})"]
+        else:
+            lines = [f"your code raised {self.error}"] if self.error else []
+        lines += [c.message for c in self.checks if c.message and not (self.error and c.missing)]
         return "\n".join(lines)
 
 

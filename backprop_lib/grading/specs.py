@@ -27,6 +27,7 @@ class Check:
     label: str
     message: str | None
     weight: float = 1.0
+    missing: bool = False  # not computed because the learner's code raised first
 
 
 @dataclass
@@ -154,7 +155,7 @@ def expect(outputs, name, expected, *, label=None, tol=1e-7):
     try:
         found = get(outputs, name)
     except Missing:
-        return Check(label, f"{label} was not computed (see the error above).")
+        return Check(label, f"{label} was not computed.", missing=True)
     return Check(label, compare(label, found, expected, tol=tol))
 
 
@@ -162,7 +163,7 @@ def expect_unchanged(outputs, name, before, *, label):
     try:
         after = get(outputs, name)
     except Missing:
-        return Check(label, f"could not check {label} (see the error above).")
+        return Check(label, f"could not check {label}.", missing=True)
     return Check(label, mutation_message(label, before, after))
 
 
@@ -183,7 +184,7 @@ def expect_gradcheck(outputs, analytic_name, numeric_name, upstream_grad, shape,
     try:
         analytic, stacked = get(outputs, analytic_name), get(outputs, numeric_name)
     except Missing:
-        return Check(label, f"{label} was not computed (see the error above).")
+        return Check(label, f"{label} was not computed.", missing=True)
     try:
         numeric = central_difference(stacked, upstream_grad, h, shape)
     except ValueError as error:

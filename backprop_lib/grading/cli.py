@@ -1,0 +1,65 @@
+"""backprop-grade: grade one submission, a whole class, or build the Gradescope autograder.
+
+    backprop-grade SUBMISSION [--json PATH] [--exercise NN]
+    backprop-grade --batch DIR --out grades.csv [-j N] [--reports DIR] [--exercise NN]
+    backprop-grade gradescope-package [--out autograder.zip] [--exercise NN]
+
+Exit status: 0 when graded (whatever the score), 2 when the submission could not be graded
+(unreadable file, unknown exercise), 3 when a batch had grader faults (rerun to retry them).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .report import write_json_atomically
+
+COULD_NOT_GRADE = 2
+GRADER_FAULTS = 3
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["gradescope-package"]:
+        return _package(argv[1:])
+    parser = argparse.ArgumentParser(prog="backprop-grade", description=__doc__.split("\n\n")[0])
+    parser.add_argument("submission", nargs="?", help="a .ipynb notebook or a .py file")
+    parser.add_argument("--json", metavar="PATH", help="also write Gradescope's results.json here")
+    parser.add_argument("--exercise", metavar="NN", help="grade as this exercise (default: from the file)")
+    parser.add_argument("--batch", metavar="DIR", help="grade every file in DIR")
+    parser.add_argument("--out", metavar="CSV", default="grades.csv", help="the batch's CSV (default grades.csv)")
+    parser.add_argument("-j", "--jobs", type=int, default=1, help="submissions graded in parallel")
+    parser.add_argument("--reports", metavar="DIR", help="with --batch: write each report (.txt, .json) here")
+    args = parser.parse_args(argv)
+    if bool(args.batch) == bool(args.submission):
+        parser.error("give either one SUBMISSION or --batch DIR")
+    if args.batch:
+        return _batch(args)
+    from .grader import grade
+    report = grade(args.submission, args.exercise)
+    sys.stdout.write(report.text())
+    if args.json:
+        write_json_atomically(args.json, report.gradescope())
+    return 0 if report.status == "graded" else COULD_NOT_GRADE
+
+
+def _batch(args) -> int:
+    from .batch import grade_batch
+    counts = grade_batch(args.batch, args.out, jobs=args.jobs, exercise=args.exercise, reports_dir=args.reports)
+    print(", ".join(f"{n} {status}" for status, n in counts.items()) + f"; rows in {args.out}")
+    return GRADER_FAULTS if counts.get("grader-error") else 0
+
+
+def _package(argv) -> int:
+    from .gradescope import build_package
+    parser = argparse.ArgumentParser(prog="backprop-grade gradescope-package",
+                                     description="build the Gradescope autograder zip")
+    parser.add_argument("--out", default="autograder.zip")
+    parser.add_argument("--exercise", metavar="NN", help="grade every submission as this exercise")
+    args = parser.parse_args(argv)
+    print(f"wrote {build_package(args.out, args.exercise)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
