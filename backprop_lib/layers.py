@@ -55,8 +55,11 @@ class Affine:
 
     param_names = ("W", "b")
 
-    def __init__(self, W, b):
+    def __init__(self, W, b, input_grad=True):
+        """input_grad=False: backward skips dx and returns None. In a first layer x is the data,
+        whose gradient nobody uses, and dx = dout W^T is the largest product of the backward pass."""
         self.W, self.b = W, b
+        self.input_grad = input_grad
         self.x = None
         self.original_x_shape = None
         self.dW = None
@@ -70,9 +73,11 @@ class Affine:
         return x @ self.W + self.b
 
     def backward(self, dout):
-        dx = dout @ self.W.T
         self.dW = self.x.T @ dout
         self.db = np.sum(dout, axis=0)
+        if not self.input_grad:
+            return None
+        dx = dout @ self.W.T
         return dx.reshape(self.original_x_shape)
 
 

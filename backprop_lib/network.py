@@ -23,7 +23,8 @@ class TwoLayerNet:
         }
         # The layers hold the same arrays as params, so an in-place update of params trains them.
         self.layers = OrderedDict()
-        self.layers["Affine1"] = Affine(self.params["W1"], self.params["b1"])
+        # x is the data: nothing needs its gradient, so Affine1 skips computing dx.
+        self.layers["Affine1"] = Affine(self.params["W1"], self.params["b1"], input_grad=False)
         self.layers["Relu1"] = Relu()
         self.layers["Affine2"] = Affine(self.params["W2"], self.params["b2"])
         self.last_layer = SoftmaxWithLoss()
