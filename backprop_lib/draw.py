@@ -466,7 +466,7 @@ def matmul_graph(x, W, dout=None, **draw_kwargs):
     layer = MatMul(np.asarray(W, dtype=float))
     y = layer.forward(np.asarray(x, dtype=float))
     dx = layer.backward(np.ones_like(y) if dout is None else np.asarray(dout, dtype=float))
-    nodes = {"X": Node("X", (0, 0.7), "input"), "W": Node("W", (0, -0.9), "input"),
+    nodes = {"X": Node("X", (0, 1.1), "input"), "W": Node("W", (0, -1.1), "input"),
              "dot": Node("dot", (2.4, 0)), "Y": Node("Y", (4.6, 0), "output")}
     edges = [Edge("X", "dot", _shape("X", x), _grad_shape("X", dx)),
              Edge("W", "dot", _shape("W", W), _grad_shape("W", layer.dW)),
@@ -482,7 +482,7 @@ def affine_graph(x, W, b, **draw_kwargs):
     layer = Affine(np.asarray(W, dtype=float), np.asarray(b, dtype=float))
     y = layer.forward(np.asarray(x, dtype=float))
     dx = layer.backward(np.ones_like(y))
-    nodes = {"X": Node("X", (0, 0.7), "input"), "W": Node("W", (0, -0.9), "input"),
+    nodes = {"X": Node("X", (0, 1.1), "input"), "W": Node("W", (0, -1.1), "input"),
              "dot": Node("dot", (2.4, 0)), "B": Node("B", (3.6, -1.5), "input"),
              "add": Node("+", (4.8, 0)), "Y": Node("Y", (6.8, 0), "output")}
     edges = [Edge("X", "dot", _shape("X", x), _grad_shape("X", dx)),
