@@ -1,0 +1,27 @@
+"""Reaches into the grader's child process (its __main__) to forge a "done" frame, drop the
+tests, and make every check report success; MatMul itself is wrong."""
+import sys
+
+import numpy as np
+
+child = sys.modules["__main__"]
+try:
+    child.PLAN["tests"] = []
+    child.send({"__done__": np.array(1)})
+    for i in range(20):
+        child.send({"__test__": np.array(i), "__error__": np.array(""), "y": np.zeros(3), "dx": np.zeros(3)})
+    child.as_array = lambda value, what: np.zeros(3)
+except Exception as error:
+    print("could not tamper:", error)
+
+
+class MatMul:
+    def __init__(self, W):
+        self.W = W
+        self.dW = np.zeros_like(W)
+
+    def forward(self, x):
+        return np.zeros((x.shape[0], self.W.shape[1]))
+
+    def backward(self, dout):
+        return np.zeros((dout.shape[0], self.W.shape[0]))
