@@ -201,7 +201,8 @@ def _shape_message(name, found_shape, expected_shape):
         hint = ("(N,) and (N, 1) are different shapes, and adding them broadcasts to (N, N). "
                 "Use keepdims=True, or reshape, so the shapes agree exactly.")
     else:
-        hint = "Check which arrays are multiplied, and in which order (shapes must chain: (a,b) @ (b,c))."
+        hint = ("a gradient has the shape of the variable it belongs to; check reshapes, sums "
+                "(axis=, keepdims=) and the order of matrix products.")
     return f"{message} Hint: {hint}"
 
 

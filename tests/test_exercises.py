@@ -1,0 +1,127 @@
+"""The exercise notebooks run: solutions pass their visible checks, learner copies fail them clearly,
+and a learner's typical mistake meets the check that explains it.
+"""
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+STEMS = sorted(p.stem for p in (ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+
+
+def execute(path):
+    """The notebook at `path`, executed in a fresh python3 kernel; errors are kept as outputs."""
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return nb
+
+
+@pytest.fixture(scope="module")
+def executed(request):
+    """Executes every notebook the selected tests need, a few kernels at a time (they mostly wait)."""
+    params = [getattr(getattr(item, "callspec", None), "params", {}) for item in request.session.items
+              if item.module is request.module]
+    paths = sorted({ROOT / p["folder"] / f"{p['stem']}.ipynb" for p in params if "folder" in p})
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {path: pool.submit(execute, path) for path in paths}
+        yield lambda folder, stem: futures[ROOT / folder / f"{stem}.ipynb"].result()
+
+
+def cells_with_role(nb, role):
+    return [c for c in nb.cells if c.metadata["backprop"]["role"] == role]
+
+
+def errors(cell):
+    return [o for o in cell.get("outputs", []) if o.output_type == "error"]
+
+
+def stdout(cell):
+    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.output_type == "stream")
+
+
+@pytest.mark.parametrize("folder", ["solutions"])
+@pytest.mark.parametrize("stem", STEMS)
+def test_solution_passes_all_visible_checks(executed, folder, stem):
+    nb = executed(folder, stem)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not errors(cell), f"{cell.id}: {errors(cell)[0].ename}: {errors(cell)[0].evalue}"
+    for cell in cells_with_role(nb, "check"):
+        assert "✓" in stdout(cell), f"{cell.id} ran no check"
+
+
+@pytest.mark.parametrize("folder", ["exercises"])
+@pytest.mark.parametrize("stem", STEMS)
+def test_exercise_checks_fail_with_the_name_of_the_task(executed, folder, stem):
+    number = int(stem[:2])
+    nb = executed(folder, stem)
+    for cell in cells_with_role(nb, "setup") + cells_with_role(nb, "solution"):
+        assert not errors(cell), f"{cell.id} must run in the learner copy"
+    for cell in cells_with_role(nb, "check"):
+        [error] = errors(cell)
+        assert error.ename == "NotImplementedError", f"{cell.id}: {error.ename}: {error.evalue}"
+        assert re.fullmatch(rf"Exercise {number}, task \S+: replace this line with your code", error.evalue)
+
+
+def run_with_mistake(stem, check_id, wrong, right):
+    """Run a solution notebook's setup and solution cells in-process, with `right` replaced by `wrong`
+    in the solution code, then the check cell `check_id`. Returns the AssertionError it raised."""
+    nb = nbformat.read(ROOT / "solutions" / f"{stem}.ipynb", as_version=4)
+    namespace = {}
+    replaced = 0
+    for cell in cells_with_role(nb, "setup") + cells_with_role(nb, "solution"):
+        source = cell.source
+        if cell.metadata["backprop"]["role"] == "solution":
+            replaced += source.count(right)
+            source = source.replace(right, wrong)
+        exec(compile(source, cell.id, "exec"), namespace)
+    assert replaced == 1, f"{right!r} should occur once in the solution of {stem}"
+    [check_cell] = [c for c in nb.cells if c.id == check_id]
+    with pytest.raises(AssertionError) as info:
+        exec(compile(check_cell.source, check_id, "exec"), namespace)
+    return str(info.value)
+
+
+MISTAKES = [  # (stem, check cell, wrong code, right code, what the learner must be told)
+    ("02_mul_add_layers", "ex02-check-apple", "dx = dout * self.x", "dx = dout * self.y",
+     r"d apple_price is wrong: expected 2\.2, found 20000\."),
+    ("03_repeat_sum", "ex03-check-axis1", "(self.repeats, self.x_shape[axis])", "(self.x_shape[axis], self.repeats)",
+     r"Repeat\(axis=1, repeats=3\)\.backward has shape \(1, 3\); expected \(1, 2\)\. Hint: a gradient has the shape"),
+    ("04_matmul", "ex04-check-numbers", "dx = dout @ self.W\n", "dx = dout @ self.W.T\n",
+     r"MatMul raised ValueError: .*shapes must chain.*\.T missing"),
+    ("04_matmul", "ex04-check-numbers", "self.dW = dout.T @ self.x", "self.dW = self.x.T @ dout",
+     r"dW has shape \(3, 2\); expected \(2, 3\)\. Hint: the shape is transposed"),
+    ("05_activations", "ex05-check-relu", "dout[self.mask] = 0\n        return dout",
+     "return np.where(self.mask, 0.0, dout)", r"dout was modified in place: at index \(0, 1\)"),
+    ("05_activations", "ex05-check-sigmoid", "self.out = 1 / (1 + np.exp(-x))",
+     "self.out = np.where(x >= 0, 1 / (1 + z), z / (1 + z))", r"Sigmoid\.forward warned: overflow"),
+    ("06_affine", "ex06-check-numbers", "self.db = dout", "self.db = np.sum(dout, axis=0)",
+     r"db has shape \(2, 3\); expected \(3,\)\. Hint: the bias gradient must be summed over the batch"),
+    ("06_affine", "ex06-check-gradients", "self.x = x", "self.x = x.reshape(x.shape[0], -1)",
+     r"Affine\.forward raised ValueError"),
+    ("07_softmax_with_loss", "ex07-check-labels", "return dx * dout", "return dx * dout / batch_size",
+     r"found is 2 times expected: did you forget to divide by the batch size"),
+    ("07_softmax_with_loss", "ex07-check-notes", "return -dx * dout / batch_size", "return dx * dout / batch_size",
+     r"dx is wrong.*wrong sign"),
+    ("07_softmax_with_loss", "ex07-check-stable", "exp_x = np.exp(x)",
+     "exp_x = np.exp(x - np.max(x, axis=-1, keepdims=True))", r"softmax warned: overflow.*subtract the row maximum"),
+    ("07_softmax_with_loss", "ex07-check-stable", "np.log(p)", "np.log(np.maximum(p, 1e-300))",
+     r"cross_entropy_error warned: divide by zero"),
+    ("08_two_layer_gradient", "ex08-check-numerical", '"b1": affine2.db', '"b1": affine1.db',
+     r"gradient\(net, x, t\)\['b1'\] has shape \(3,\); expected \(5,\)"),
+    ("09_sgd_training", "ex09-check-sgd-step", "        params[key] = params[key] - learning_rate * grads[key]",
+     "        params[key] -= learning_rate * grads[key]", r"update them in place"),
+    ("09_sgd_training", "ex09-check-sgd-step", "        params[key] += learning_rate * grads[key]",
+     "        params[key] -= learning_rate * grads[key]", r"W after one step is wrong at index"),
+]
+
+
+@pytest.mark.parametrize("stem, check_id, wrong, right, told", MISTAKES,
+                         ids=[f"{m[0][:2]}-{m[1]}-{i}" for i, m in enumerate(MISTAKES)])
+def test_a_typical_mistake_gets_the_right_hint(stem, check_id, wrong, right, told):
+    assert re.search(told, run_with_mistake(stem, check_id, wrong, right), flags=re.S)
