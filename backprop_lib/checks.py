@@ -56,8 +56,8 @@ def mutation_message(name, before, after):
     idx = tuple(int(i) for i in changed[0])
     return (f"{name} was modified in place: at index {_fmt_index(idx)} it was {before[idx]:.6g}, "
             f"now it is {after[idx]:.6g} ({len(changed)} entries changed). "
-            f"Hint: backward must not change dout (the notes' `dout[self.mask] = 0` does); "
-            f"build a new array instead, e.g. np.where(self.mask, 0, dout) or dout * mask.")
+            f"Hint: a layer must not change its arguments (the notes' `dout[self.mask] = 0` does); "
+            f"build a new array instead, e.g. np.where(self.mask, 0, dout).")
 
 
 def check_not_mutated(name, before, after):
@@ -192,7 +192,9 @@ def _as_float_array(name, found, expected):
 def _shape_message(name, found_shape, expected_shape):
     message = f"{name} has shape {found_shape}; expected {expected_shape}."
     squeezed = tuple(d for d in found_shape if d != 1) == tuple(d for d in expected_shape if d != 1)
-    if len(expected_shape) == 1 and len(found_shape) == 2 and found_shape[1] == expected_shape[0]:
+    if expected_shape == ():
+        hint = "a single number is expected: reduce the array (np.sum, np.mean) or take .item()."
+    elif len(expected_shape) == 1 and len(found_shape) == 2 and found_shape[1] == expected_shape[0]:
         hint = ("the bias gradient must be summed over the batch: db = np.sum(dout, axis=0), "
                 "one number per output, not one row per example.")
     elif len(found_shape) == 2 and found_shape == expected_shape[::-1]:

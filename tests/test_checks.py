@@ -260,3 +260,8 @@ def test_check_gradients_uses_the_params_it_is_told():
     W, x = rng.standard_normal((3, 2)), rng.standard_normal((4, 3))
     with pytest.raises(AssertionError, match="dW is wrong.*2 times expected"):
         check_gradients(LearnerMatMul(W), x, params=("W",))
+
+
+def test_an_array_where_a_number_is_expected():
+    message = compare("loss", np.array([1.5]), 1.5)
+    assert "shape (1,); expected ()" in message and "single number" in message
