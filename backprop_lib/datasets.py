@@ -2,7 +2,7 @@
 
 load_mnist and load_fashion_mnist look for the files in $BACKPROP_DATA, then in the user cache,
 then in the system copy (Debian package dataset-fashion-mnist), and only then download them,
-verified by SHA-256. Every file is checked before use: a corrupt file is an error, never garbage.
+verified by SHA-256 (unless $BACKPROP_OFFLINE is set). Every file is checked before use: a corrupt file is an error, never garbage.
 """
 import gzip
 import hashlib
@@ -236,6 +236,9 @@ def _find_split(name, split):
         paths = _split_paths(directory, split)
         if all(path.exists() for path in paths) and not _belongs_to_other_dataset(name, paths):
             return directory
+    if os.environ.get("BACKPROP_OFFLINE"):
+        error = "not tried: BACKPROP_OFFLINE is set"
+        raise FileNotFoundError(_not_found_message(name, split, searched, error))
     target = cache_dir() / name
     try:
         for path in _split_paths(target, split):

@@ -53,6 +53,7 @@ def isolated(monkeypatch, tmp_path):
     """Each test gets its own empty cache, no $BACKPROP_DATA, and a network that is never reached."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("BACKPROP_DATA", raising=False)
+    monkeypatch.delenv("BACKPROP_OFFLINE", raising=False)
     calls = []
 
     def offline(url):
@@ -301,6 +302,13 @@ def test_offline_error_says_where_to_put_files_and_what_to_install(monkeypatch, 
     assert "$BACKPROP_DATA/fashion-mnist" in message and "apt-get install dataset-fashion-mnist" in message
     assert "train-images-idx3-ubyte.gz" in message and str(tmp_path / "no-package") in message
     assert len(isolated) == 2  # one try per mirror for the first file, then give up
+
+
+def test_backprop_offline_disables_downloads(monkeypatch, isolated):
+    monkeypatch.setenv("BACKPROP_OFFLINE", "1")
+    with pytest.raises(FileNotFoundError, match="not tried: BACKPROP_OFFLINE is set"):
+        load_dataset("mnist", "test")
+    assert isolated == []
 
 
 def test_fetch_uses_a_short_timeout(monkeypatch):
