@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The site's JavaScript, served by the site itself so that it works offline:
-# MathJax 3, require.js and the ipywidgets html-manager, installed from the npm registry
+# The site's JavaScript and fonts, served by the site itself so that it works offline:
+# MathJax 3, require.js, the ipywidgets html-manager and a Korean font (Nanum Gothic, for
+# the glossary on machines without one), installed from the npm registry
 # (versions pinned by scripts/assets/package-lock.json) and copied into book/_static/vendor.
 # Idempotent and fast when done: npm runs only when the lock file changed, the copy only
 # when the installed packages changed.
@@ -30,8 +31,13 @@ cp node_modules/requirejs/require.js "$vendor/require.js"
 # embed-amd.js loads its icon fonts (Font Awesome) from its own directory.
 dist=node_modules/@jupyter-widgets/html-manager/dist
 cp "$dist"/embed-amd.js "$dist"/*.woff "$dist"/*.woff2 "$dist"/*.ttf "$dist"/*.eot "$dist"/*.svg "$manager/"
+# The Korean font: its CSS splits it by unicode-range, so a page downloads only the pieces it uses.
+font=node_modules/@fontsource/nanum-gothic
+mkdir -p "$vendor/nanum-gothic/files"
+cp "$font"/400.css "$font"/700.css "$font"/LICENSE "$vendor/nanum-gothic/"
+cp "$font"/files/*-400-normal.woff* "$font"/files/*-700-normal.woff* "$vendor/nanum-gothic/files/"
 for pkg in mathjax requirejs @jupyter-widgets/html-manager; do
     cp "node_modules/$pkg/LICENSE"* "$vendor/LICENSE.$(basename "$pkg")" 2>/dev/null || true
 done
 touch "$stamp"
-echo "assets.sh: copied MathJax, require.js and the html-manager into book/_static/vendor"
+echo "assets.sh: copied MathJax, require.js, the html-manager and the Korean font into book/_static/vendor"
