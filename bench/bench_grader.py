@@ -1,0 +1,211 @@
+"""How fast is the grader? One submission, and a class of 200 mixed submissions with -j 2.
+
+The class: reference solutions (correct), stubs and buggy .py files (wrong), broken files
+(syntax errors, invalid or empty notebooks, not UTF-8, unknown exercise) and submissions that
+loop or sleep until the sandbox stops them (slow). If nbgrader is installed in a separate
+venv (NBGRADER=/path/to/venv/bin/nbgrader), the same MatMul exercise is autograded by
+nbgrader too, side by side, and the table gives the ratio.
+
+    .venv/bin/python bench/bench_grader.py [--n 200] [--jobs 2]
+"""
+import argparse
+import csv
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import RESULTS, machine, write_atomic, write_json  # noqa: E402
+
+from backprop_lib.grading.batch import grade_batch  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+WRONG_PY = {
+    "04_matmul.py": "class MatMul:\n    def __init__(self, W):\n        self.W = W\n"
+                    "    def forward(self, x):\n        self.x = x\n        return x @ self.W\n"
+                    "    def backward(self, dout):\n        self.dW = dout.T @ self.x\n        return dout @ self.W.T\n",
+    "01_graph_forward.py": "def shopping_forward(a, an, o, on, tax):\n    return a * an, o * on, a * an + o * on, a * an + o * on\n",
+    "05_activations.py": "import numpy as np\nclass Relu:\n    def forward(self, x):\n        self.mask = x <= 0\n"
+                         "        return np.maximum(x, 0)\n    def backward(self, dout):\n        dout[self.mask] = 0\n"
+                         "        return dout\n",
+}
+BROKEN = {
+    "04_syntax.py": b"class MatMul(:\n",
+    "04_invalid.ipynb": b'{"cells": [',
+    "04_empty.ipynb": b"",
+    "04_latin1.ipynb": "{\"cells\": \"caf\xe9\"}".encode("latin-1"),
+    "homework.ipynb": json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}).encode(),
+}
+SLOW = {
+    "01_busy.py": "while True:\n    pass\n",  # stopped by the CPU limit
+    "01_sleepy.py": "import time\ntime.sleep(1000)\n",  # stopped by the wall-clock limit
+}
+
+
+def make_class(directory, n):
+    """n submissions: 40% correct, 30% wrong, 25% broken, 5% slow, named so each is unique."""
+    solutions, stubs = sorted((ROOT / "solutions").glob("*.ipynb")), sorted((ROOT / "exercises").glob("*.ipynb"))
+    kinds = {"correct": int(0.4 * n), "wrong": int(0.3 * n), "slow": max(2, int(0.05 * n))}
+    kinds["broken"] = n - sum(kinds.values())
+    made = {}
+    for i in range(kinds["correct"]):
+        source = solutions[i % len(solutions)]
+        shutil.copy(source, directory / f"{source.stem}__correct{i}.ipynb")
+    for i in range(kinds["wrong"]):
+        if i % 2:
+            source = stubs[i % len(stubs)]
+            shutil.copy(source, directory / f"{source.stem}__stub{i}.ipynb")
+        else:
+            name, code = list(WRONG_PY.items())[i // 2 % len(WRONG_PY)]
+            (directory / name.replace(".py", f"__wrong{i}.py")).write_text(code)
+    for i in range(kinds["broken"]):
+        name, data = list(BROKEN.items())[i % len(BROKEN)]
+        stem, suffix = name.rsplit(".", 1)
+        (directory / f"{stem}__broken{i}.{suffix}").write_bytes(data)
+    for i in range(kinds["slow"]):
+        name, code = list(SLOW.items())[i % len(SLOW)]
+        (directory / name.replace(".py", f"__slow{i}.py")).write_text(code)
+    for path in directory.iterdir():
+        made[path.name] = next(k for k in ("correct", "stub", "wrong", "broken", "slow") if f"__{k}" in path.name)
+    return kinds, made
+
+
+def time_single(repeat):
+    """The CLI on one solution notebook: interpreter start, imports, sandbox, judging."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "backprop_lib.grading.cli", str(ROOT / "solutions" / "04_matmul.ipynb")],
+                       check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+MATMUL_SOLUTION = WRONG_PY["04_matmul.py"].replace("dout.T @ self.x", "self.x.T @ dout")
+MATMUL_HIDDEN_TESTS = """### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(12345)
+x, W, dout = rng.standard_normal((6, 4)), rng.standard_normal((4, 3)), rng.standard_normal((6, 3))
+layer = MatMul(W)
+assert np.allclose(layer.forward(x), x @ W, rtol=1e-7)
+assert np.allclose(layer.backward(dout), dout @ W.T, rtol=1e-7)
+assert np.allclose(layer.dW, x.T @ dout, rtol=1e-7)
+### END HIDDEN TESTS"""
+
+
+def make_course(course, n):
+    """An nbgrader course with the MatMul exercise as an nbgrader notebook and n submissions."""
+    import nbformat
+
+    def cell(source, grade_id, **flags):
+        meta = {"grade": False, "solution": False, "locked": True, "grade_id": grade_id, "schema_version": 3}
+        meta.update(flags)
+        return nbformat.v4.new_code_cell(source, metadata={"nbgrader": meta})
+    solution = "### BEGIN SOLUTION\n" + MATMUL_SOLUTION + "### END SOLUTION\n"
+    notebook = nbformat.v4.new_notebook(cells=[
+        cell("import numpy as np", "setup"),
+        cell(solution, "matmul", solution=True, locked=False),
+        cell(MATMUL_HIDDEN_TESTS, "test_matmul", grade=True, points=3)])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (course / "source" / "ps1").mkdir(parents=True)
+    nbformat.write(notebook, course / "source" / "ps1" / "04_matmul.ipynb")
+    (course / "nbgrader_config.py").write_text("c = get_config()\nc.CourseDirectory.course_id = 'bench'\n"
+                                               "c.CourseDirectory.root = %r\n" % str(course))
+    notebook.cells[1].source = MATMUL_SOLUTION  # what a learner submits: the solution, no hidden tests
+    notebook.cells[2].source = "# hidden tests are inserted back by autograde"
+    for i in range(n):
+        (course / "submitted" / f"student{i}" / "ps1").mkdir(parents=True)
+        nbformat.write(notebook, course / "submitted" / f"student{i}" / "ps1" / "04_matmul.ipynb")
+    return course
+
+
+def nbgrader_compare(nbgrader, n, workdir):
+    """nbgrader autograde of n MatMul submissions (an equivalent nbgrader notebook), seconds per submission."""
+    course = make_course(Path(workdir) / "course", n)
+    env = {**os.environ, "PATH": f"{Path(nbgrader).parent}:{os.environ['PATH']}"}
+    subprocess.run([nbgrader, "generate_assignment", "ps1", "--force"], cwd=course, env=env, check=True,
+                   capture_output=True)
+    start = time.perf_counter()
+    done = subprocess.run([nbgrader, "autograde", "ps1", "--force", "--create"], cwd=course, env=env,
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    subprocess.run([nbgrader, "export"], cwd=course, env=env, capture_output=True)
+    rows = list(csv.DictReader(open(course / "grades.csv"))) if (course / "grades.csv").exists() else []
+    graded = sum(1 for r in rows if float(r["score"]) == float(r["max_score"]) > 0)
+    return {"submissions": n, "autograded": graded, "seconds": seconds, "per_submission": seconds / n,
+            "returncode": done.returncode, "stderr_tail": done.stderr[-500:] if done.returncode else ""}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--nbgrader-n", type=int, default=10)
+    args = parser.parse_args()
+    result = {"machine": machine(), "n": args.n, "jobs": args.jobs}
+    result["single_cli_seconds"] = time_single(3)
+    with tempfile.TemporaryDirectory() as tmp:
+        inbox = Path(tmp) / "class"
+        inbox.mkdir()
+        result["mix"], kinds = make_class(inbox, args.n)
+        start = time.perf_counter()
+        counts = grade_batch(inbox, Path(tmp) / "grades.csv", jobs=args.jobs, progress=None)
+        result["batch_seconds"] = time.perf_counter() - start
+        rows = list(csv.DictReader(open(Path(tmp) / "grades.csv")))
+        result["rows"], result["statuses"] = len(rows), counts
+        by_kind = {}
+        for row in rows:
+            kind = kinds[Path(row["submission"]).name]
+            by_kind.setdefault(kind, []).append(float(row["seconds"] or 0))
+        result["seconds_per_submission_by_kind"] = {k: {"median": statistics.median(v), "max": max(v), "n": len(v)}
+                                                    for k, v in by_kind.items()}
+        result["correct_at_100_percent"] = sum(1 for r in rows if kinds[r["submission"]] == "correct"
+                                               and float(r["percent"]) == 100)
+        nbgrader = os.environ.get("NBGRADER") or shutil.which("nbgrader")
+        if nbgrader:
+            ours = [float(r["seconds"]) for r in rows if r["submission"].startswith("04_matmul__correct")]
+            result["nbgrader"] = nbgrader_compare(nbgrader, args.nbgrader_n, tmp)
+            result["nbgrader"]["ours_per_submission_04_matmul"] = statistics.median(ours)
+        else:
+            result["nbgrader"] = {"skipped": "nbgrader not found (set NBGRADER=/path/to/bin/nbgrader)"}
+    write_json(RESULTS / "grader.json", result)
+    write_atomic(RESULTS / "grader.md", markdown(result))
+    print(markdown(result))
+
+
+def markdown(r):
+    lines = ["# Grader speed", "", f"Machine: {r['machine']['cpu']}, {r['machine']['cores']} cores, load average "
+             f"at start {r['machine']['load_average_at_start'][0]:.1f} (shared machine).", "",
+             "| measure | value | target |", "|---|---|---|",
+             f"| one submission, `backprop-grade solutions/04_matmul.ipynb` (CLI, median of 3) | "
+             f"{r['single_cli_seconds']:.2f} s | <= 2 s |",
+             f"| class of {r['n']} mixed submissions, -j {r['jobs']} | {r['batch_seconds']:.1f} s | <= 180 s |",
+             f"| rows written | {r['rows']} of {r['n']} | all |",
+             f"| correct submissions at 100% | {r['correct_at_100_percent']} of {r['mix']['correct']} | all |", "",
+             "Seconds per submission inside the batch (grading only, worker already started):", "",
+             "| kind | n | median | max |", "|---|---|---|---|"]
+    for kind, s in sorted(r["seconds_per_submission_by_kind"].items()):
+        lines.append(f"| {kind} | {s['n']} | {s['median']:.2f} | {s['max']:.2f} |")
+    nb = r["nbgrader"]
+    lines += ["", "## nbgrader, side by side", ""]
+    if "skipped" in nb:
+        lines.append(f"Not compared: {nb['skipped']}.")
+    else:
+        ratio = nb["per_submission"] / nb["ours_per_submission_04_matmul"]
+        lines += [f"`nbgrader autograde` of {nb['submissions']} MatMul submissions (an equivalent notebook: the "
+                  f"same solution, hidden asserts on forward, dx, dW): {nb['seconds']:.1f} s, "
+                  f"{nb['per_submission']:.2f} s per submission ({nb['autograded']} of them at full marks, exit "
+                  f"{nb['returncode']}); ours: {nb['ours_per_submission_04_matmul']:.2f} s per 04_matmul "
+                  f"submission in the batch. Ratio nbgrader / ours: {ratio:.1f}.",
+                  "", "nbgrader runs one notebook at a time in a fresh kernel, with no sandbox and no "
+                  "per-test time limit; ours runs a sandboxed python -I -S child per submission."]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
