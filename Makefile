@@ -29,5 +29,9 @@ test: book
 lab: setup
 	$(BIN)/jupyter lab chapters/
 
+# exercises/ is generated from solutions/ (the single source); `--check` only compares.
+release: setup
+	$(BIN)/python -m backprop_lib.release
+
 clean:
 	rm -rf _build
