@@ -295,3 +295,21 @@ def test_without_bwrap_the_limits_still_hold(monkeypatch):
     outcome = run_py("import time; time.sleep(60)", Limits(wall_seconds=1))
     assert outcome.status == "timeout" and outcome.isolation.startswith("no-namespaces")
     assert run_py("while True: pass", Limits(cpu_seconds=1, wall_seconds=10)).status == "cpu-limit"
+
+
+def test_without_pidfd_the_exit_is_still_noticed(monkeypatch):
+    monkeypatch.setattr(sandbox, "_pidfd", lambda pid: None)
+    outcome = run_py("report('done')")
+    assert outcome.status == "ok" and json.loads(outcome.payload) == "done"
+    assert run_py("import time; time.sleep(60)", Limits(wall_seconds=1)).status == "timeout"
+
+
+@pytest.mark.skipif(not AS_ROOT, reason="per-run uids exist only when the grader runs as root")
+def test_concurrent_runs_get_their_own_uid_and_do_not_disturb_each_other():
+    from concurrent.futures import ThreadPoolExecutor
+    code = "import time; time.sleep(0.5); report(os.getuid())"
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(lambda _: run_py(code), range(4)))
+    assert [o.status for o in outcomes] == ["ok"] * 4
+    uids = [json.loads(o.payload) for o in outcomes]
+    assert len(set(uids)) == 4 and uids == [run_uid(o) for o in outcomes]

@@ -20,7 +20,10 @@ Isolation is layered, and the strongest layer the machine allows is used:
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
+import logging
 import os
 import re
 import secrets
@@ -39,7 +42,7 @@ SANDBOX_DIR = "/sandbox"  # the child's cwd and HOME inside bwrap
 BWRAP = "/usr/bin/bwrap"
 SETPRIV = "/usr/bin/setpriv"
 PRLIMIT = "/usr/bin/prlimit"
-FIRST_UID = 60000  # unprivileged uids for runs: 60000..69999, one per run
+FIRST_UID, UID_COUNT = 60000, 10000  # unprivileged uids for runs: 60000..69999, one per run
 _READ_CHUNK = 1 << 16
 
 
@@ -74,15 +77,14 @@ class Outcome:
 
 def run_isolated(argv: list[str], files: dict[str, bytes], limits: Limits | None = None) -> Outcome:
     """Run `argv` in a fresh empty directory holding `files`, under `limits`; never raises
-    for anything the child does, never hangs past `limits.wall_seconds` (+ a second)."""
+    for anything the child does, never hangs past `limits.wall_seconds` (+ a few seconds
+    to kill and clean up)."""
     limits = limits or Limits()
     _check_names(files)
-    host_dir = Path(tempfile.mkdtemp(prefix="backprop-sandbox-"))
-    result_r, result_w = os.pipe()
-    try:
-        use_bwrap = _bwrap_works()
-        can_drop = os.geteuid() == 0 and (use_bwrap or _world_runnable(argv[0]))
-        uid = _run_uid() if can_drop else None
+    use_bwrap = _bwrap_works()
+    can_drop = os.geteuid() == 0 and (use_bwrap or _world_runnable(argv[0]))
+    with _uid_lease(can_drop) as uid, tempfile.TemporaryDirectory(prefix="backprop-sandbox-") as tmp:
+        host_dir = Path(tmp)
         for name, data in files.items():
             (host_dir / name).write_bytes(data)
             os.chmod(host_dir / name, 0o644)
@@ -90,13 +92,13 @@ def run_isolated(argv: list[str], files: dict[str, bytes], limits: Limits | None
             cmd, cwd = _bwrap_argv(argv, host_dir, files, limits, uid), None
         else:
             cmd, cwd = _plain_argv(argv, host_dir, uid), host_dir
-        env = _child_env(SANDBOX_DIR if use_bwrap else str(host_dir), result_w)
-        isolation = _describe(use_bwrap, uid)
-        return _supervise(cmd, cwd, env, result_r, result_w, limits, uid, isolation)
-    finally:
-        for fd in (result_r, result_w):
-            _close(fd)
-        shutil.rmtree(host_dir, ignore_errors=True)
+        pipe = list(os.pipe())  # the result channel: [read end, write end]
+        try:
+            env = _child_env(SANDBOX_DIR if use_bwrap else str(host_dir), pipe[1])
+            return _supervise(cmd, cwd, env, pipe, limits, uid, _describe(use_bwrap, uid))
+        finally:
+            for fd in pipe:  # each closed exactly once: another thread may reuse the number
+                os.close(fd)
 
 
 def _check_names(files: dict[str, bytes]) -> None:
@@ -105,10 +107,30 @@ def _check_names(files: dict[str, bytes]) -> None:
             raise ValueError(f"sandbox file names must be plain names like 'submission.py'; got {name!r}")
 
 
-def _run_uid() -> int:
-    """A fresh unprivileged uid, so that concurrent runs neither share RLIMIT_NPROC nor
-    can signal each other."""
-    return FIRST_UID + secrets.randbelow(10000)
+@contextlib.contextmanager
+def _uid_lease(wanted: bool):
+    """Yield an unprivileged uid that no other run holds (a lock file per uid, held for the
+    run), so that concurrent runs neither share RLIMIT_NPROC nor kill each other's
+    processes in the final sweep. Yields None when privileges are not dropped."""
+    if not wanted:
+        yield None
+        return
+    lease_dir = Path(tempfile.gettempdir()) / "backprop-sandbox-uids"
+    lease_dir.mkdir(mode=0o700, exist_ok=True)
+    for _ in range(1000):
+        uid = FIRST_UID + secrets.randbelow(UID_COUNT)
+        fd = os.open(lease_dir / str(uid), os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        try:
+            yield uid
+        finally:
+            os.close(fd)  # releases the lease
+        return
+    raise RuntimeError(f"no free sandbox uid among {UID_COUNT}: are {UID_COUNT} gradings running?")
 
 
 def _world_runnable(program: str) -> bool:
@@ -206,17 +228,22 @@ def _plain_argv(argv, host_dir: Path, uid: int | None) -> list[str]:
 @functools.lru_cache(maxsize=1)
 def _bwrap_works() -> bool:
     """Whether bwrap can build our sandbox here (root, or unprivileged user namespaces)."""
-    if not os.path.exists(BWRAP) or (os.geteuid() == 0 and not os.path.exists(SETPRIV)):
-        return False
-    uid = _run_uid() if os.geteuid() == 0 else None
     probe = [sys.executable, "-c", "pass"]
     try:
-        with tempfile.TemporaryDirectory() as d:
+        if not os.path.exists(BWRAP) or (os.geteuid() == 0 and not os.path.exists(SETPRIV)):
+            raise OSError(f"{BWRAP} or {SETPRIV} is missing")
+        with _uid_lease(os.geteuid() == 0) as uid, tempfile.TemporaryDirectory() as d:
             cmd = _bwrap_argv(probe, Path(d), {}, Limits(), uid)
             done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
-        return done.returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
+        if done.returncode == 0:
+            return True
+        reason = done.stderr.decode(errors="replace").strip()[-300:]
+    except (OSError, subprocess.SubprocessError) as error:
+        reason = str(error)
+    logging.getLogger(__name__).warning(
+        "bwrap cannot build the sandbox here (%s): running without namespaces; no network or "
+        "file-system isolation", reason)
+    return False
 
 
 # --- running and watching ------------------------------------------------------------
@@ -233,14 +260,14 @@ def _with_limits(cmd: list[str], limits: Limits) -> list[str]:
             "--core=0", "--", *cmd]
 
 
-def _supervise(cmd, cwd, env, result_r, result_w, limits, uid, isolation) -> Outcome:
+def _supervise(cmd, cwd, env, pipe, limits, uid, isolation) -> Outcome:
     start = time.monotonic()
     proc = subprocess.Popen(
         _with_limits(cmd, limits), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(result_w,),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(pipe[1],),
         start_new_session=True)
-    _close(result_w)  # only the child holds the write end now
-    streams = _Streams(proc.stdout.fileno(), proc.stderr.fileno(), result_r, limits)
+    os.close(pipe.pop())  # only the child holds the write end now
+    streams = _Streams(proc.stdout.fileno(), proc.stderr.fileno(), pipe[0], limits)
     try:
         why_killed = streams.pump(proc, start + limits.wall_seconds)
     finally:
@@ -272,22 +299,26 @@ class _Streams:
 
     def pump(self, proc, deadline) -> str | None:
         """Read until the child exits; returns why it had to be killed, or None."""
-        pidfd = os.pidfd_open(proc.pid)
-        self.sel.register(pidfd, selectors.EVENT_READ, 0)
+        pidfd = _pidfd(proc.pid)  # readable when the child exits
+        if pidfd is not None:
+            self.sel.register(pidfd, selectors.EVENT_READ, 0)
         try:
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return "timeout"
-                for key, _ in self.sel.select(min(remaining, 1.0)):
+                for key, _ in self.sel.select(min(remaining, 1.0 if pidfd is not None else 0.05)):
                     if key.data == 0:
                         return None
                     why = self._read(key)
                     if why:
                         return why
+                if pidfd is None and _exited(proc.pid):
+                    return None
         finally:
-            self.sel.unregister(pidfd)
-            os.close(pidfd)
+            if pidfd is not None:
+                self.sel.unregister(pidfd)
+                os.close(pidfd)
 
     def drain(self, deadline) -> None:
         """After the child is gone: read what is left, until EOF or the deadline."""
@@ -321,6 +352,18 @@ class _Streams:
 
     def text(self, which: int) -> str:
         return self.bufs[which].decode("utf-8", errors="replace")
+
+
+def _pidfd(pid: int) -> int | None:
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):  # Linux < 5.3
+        return None
+
+
+def _exited(pid: int) -> bool:
+    """Whether the child has exited, without reaping it (its pid stays ours to kill)."""
+    return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
 
 
 def _kill_all(proc, uid: int | None) -> None:
@@ -403,10 +446,3 @@ def _classify(outcome: Outcome, why_killed, limits: Limits, streams: _Streams) -
 def _last_line(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1][:300] if lines else ""
-
-
-def _close(fd: int) -> None:
-    try:
-        os.close(fd)
-    except OSError:
-        pass
