@@ -313,3 +313,29 @@ def test_concurrent_runs_get_their_own_uid_and_do_not_disturb_each_other():
     assert [o.status for o in outcomes] == ["ok"] * 4
     uids = [json.loads(o.payload) for o in outcomes]
     assert len(set(uids)) == 4 and uids == [run_uid(o) for o in outcomes]
+
+
+SYSTEM_PY = "/usr/bin/python3"  # world-runnable, unlike a python under /root
+
+
+@pytest.mark.skipif(not (AS_ROOT and os.path.exists(SYSTEM_PY)), reason="needs root and a world-runnable python")
+def test_without_bwrap_root_still_drops_privileges_and_kills_daemons(monkeypatch):
+    monkeypatch.setattr(sandbox, "_bwrap_works", lambda: False)
+    code = textwrap.dedent("""
+        import os, time
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                time.sleep(60)
+            os._exit(0)
+        os.write(int(os.environ["BACKPROP_RESULT_FD"]), str(os.getuid()).encode())
+        try:
+            open("/root/.bash_history").read()
+        except OSError as error:
+            print(type(error).__name__)
+    """)
+    outcome = run_isolated([SYSTEM_PY, "main.py"], {"main.py": code.encode()}, SMALL)
+    assert outcome.status == "ok", outcome
+    assert int(outcome.payload) == run_uid(outcome) >= sandbox.FIRST_UID
+    assert outcome.stdout_tail.strip() in ("PermissionError", "FileNotFoundError")
+    assert sandbox.live_pids(run_uid(outcome)) == []
