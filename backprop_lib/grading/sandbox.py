@@ -26,6 +26,7 @@ import functools
 import logging
 import os
 import re
+import resource
 import secrets
 import selectors
 import shutil
@@ -253,11 +254,17 @@ def _with_limits(cmd: list[str], limits: Limits) -> list[str]:
     preexec_fn, which is unsafe when the grader runs gradings in threads.)"""
     cpu = max(1, int(limits.cpu_seconds + 0.999))
     return [PRLIMIT,
-            f"--cpu={cpu}:{cpu + 1}",  # SIGXCPU first, SIGKILL a second later
-            f"--as={limits.memory_bytes}",
-            f"--nproc={limits.max_processes}",  # counts threads too
-            f"--fsize={limits.file_size_bytes}",
+            f"--cpu={cpu}:{_capped(resource.RLIMIT_CPU, cpu + 1)}",  # SIGXCPU first, SIGKILL a second later
+            f"--as={_capped(resource.RLIMIT_AS, limits.memory_bytes)}",
+            f"--nproc={_capped(resource.RLIMIT_NPROC, limits.max_processes)}",  # counts threads too
+            f"--fsize={_capped(resource.RLIMIT_FSIZE, limits.file_size_bytes)}",
             "--core=0", "--", *cmd]
+
+
+def _capped(which: int, value: int) -> int:
+    """`value`, or the grader's own hard limit if that is lower (only root may raise it)."""
+    hard = resource.getrlimit(which)[1]
+    return value if hard == resource.RLIM_INFINITY or os.geteuid() == 0 else min(value, hard)
 
 
 def _supervise(cmd, cwd, env, pipe, limits, uid, isolation) -> Outcome:
