@@ -155,6 +155,17 @@ def test_softmax_with_loss_backward_independent(data, batch_size, num_classes, o
     assert_gradient_close(dx, central_difference(lambda v: SoftmaxWithLoss().forward(v, t) * dout, x))
 
 
+@given(seeds, sides, sides, sides)
+def test_affine_without_input_grad_has_the_same_parameter_gradients(seed, batch_size, d_in, d_out):
+    x, W, b, dout = random_arrays(seed, (batch_size, d_in), (d_in, d_out), (d_out,), (batch_size, d_out))
+    full, first_layer = Affine(W, b), Affine(W, b, input_grad=False)
+    np.testing.assert_array_equal(first_layer.forward(x), full.forward(x))
+    full.backward(dout)
+    assert first_layer.backward(dout) is None  # dx of the data is not needed, so it is not computed
+    np.testing.assert_array_equal(first_layer.dW, full.dW)
+    np.testing.assert_array_equal(first_layer.db, full.db)
+
+
 def test_softmax_with_loss_single_sample():
     x = np.array([0.5, -1.0, 2.0])
     layer = SoftmaxWithLoss()
