@@ -194,6 +194,9 @@ def _shape_message(name, found_shape, expected_shape):
     squeezed = tuple(d for d in found_shape if d != 1) == tuple(d for d in expected_shape if d != 1)
     if expected_shape == ():
         hint = "a single number is expected: reduce the array (np.sum, np.mean) or take .item()."
+    elif len(expected_shape) == 1 and found_shape == (1, expected_shape[0]):
+        hint = ("one row instead of a vector: sum over the batch with np.sum(dout, axis=0) and no keepdims=True, "
+                "so the shape is (M,) like b.")
     elif len(expected_shape) == 1 and len(found_shape) == 2 and found_shape[1] == expected_shape[0]:
         hint = ("the bias gradient must be summed over the batch: db = np.sum(dout, axis=0), "
                 "one number per output, not one row per example.")
