@@ -157,6 +157,58 @@ def test_the_library_answer_is_unavailable_in_exercise_8(tmp_path):
     assert all("not available while grading" in t.message() for t in report.tests)
 
 
+def test_code_that_computes_nothing_earns_nothing(tmp_path):
+    code = """
+import numpy as np
+class MatMul:
+    def __init__(self, W):
+        self.W = W
+        self.dW = np.zeros_like(W)
+    def forward(self, x):
+        return np.zeros((x.shape[0], self.W.shape[1]))
+    def backward(self, dout):
+        return np.zeros((dout.shape[0], self.W.shape[0]))
+"""
+    report = grader.grade(write(tmp_path, "04_matmul.py", code))
+    assert report.score == 0, report.text()
+    assert "counts once forward and backward are right" in report.text()
+
+
+def test_exercise_8_gets_no_executable_copy_of_the_answer(tmp_path):
+    code = """
+import glob
+_reference = None
+for path in glob.glob("**/network.py", recursive=True) + glob.glob("lib_network.py"):
+    namespace = {"__name__": "backprop_lib._copy", "__package__": "backprop_lib"}
+    exec(compile(open(path).read(), path, "exec"), namespace)
+    _reference = namespace["TwoLayerNet"].gradient
+def gradient(net, x, t):
+    return _reference(net, x, t)
+"""
+    report = grader.grade(write(tmp_path, "08_two_layer_gradient.py", code))
+    assert report.score == 0 and "not available while grading" in report.text()
+
+
+def test_exercise_8_does_not_accept_numerical_gradients(tmp_path):
+    code = """
+from backprop_lib.gradcheck import numerical_gradient
+def gradient(net, x, t):
+    grads = {}
+    for key, value in net.params.items():
+        def loss(v, key=key):
+            saved = net.params[key].copy()
+            net.params[key][...] = v
+            try:
+                return net.loss(x, t)
+            finally:
+                net.params[key][...] = saved
+        grads[key] = numerical_gradient(loss, value.copy())
+    return grads
+"""
+    report = grader.grade(write(tmp_path, "08_two_layer_gradient.py", code))
+    assert report.score < report.max_score / 2, report.text()
+
+
 # --- the child is untrusted: only its arrays come back, judged here ------------------------
 
 def test_a_hanging_test_keeps_the_credit_of_earlier_tests(tmp_path, monkeypatch):

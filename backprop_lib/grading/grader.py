@@ -65,13 +65,28 @@ def child_files(exercise, chunks, tests) -> dict:
     buffer = io.BytesIO()
     np.savez(buffer, **inputs)
     plan = {"numpy_dir": str(Path(numpy.__file__).resolve().parents[1]), "names": list(exercise.names),
-            "library_modules": list(exercise.library_modules), "disabled": list(exercise.disabled),
+            "library_modules": list(exercise.library_modules),
             "chunks": chunks, "tests": [{"name": t.name, "steps": t.steps} for t in tests]}
     files = {"child.py": (PACKAGE_DIR / "grading" / "child.py").read_bytes(), "plan.json": json.dumps(plan).encode(),
              "inputs.npz": buffer.getvalue(), "lib___init__.py": library_init(exercise.library_modules).encode()}
     for module in exercise.library_modules:
-        files[f"lib_{module}.py"] = (PACKAGE_DIR / f"{module}.py").read_bytes()
+        source = (PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
+        disabled = [d.split(".")[1:] for d in exercise.disabled if d.split(".")[0] == module]
+        files[f"lib_{module}.py"] = (without_methods(source, disabled) if disabled else source).encode()
     return files
+
+
+def without_methods(source, disabled) -> str:
+    """The module's source with each (class, method) body replaced by a `raise`: the child gets no
+    copy of the answer that it could exec (the code is unparsed, so comments are dropped)."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and [node.name, item.name] in disabled:
+                    message = f"{node.name}.{item.name} is not available while grading: this exercise asks you to write it"
+                    item.body = [ast.Raise(ast.Call(ast.Name("RuntimeError", ast.Load()), [ast.Constant(message)], []))]
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
 def library_init(modules) -> str:

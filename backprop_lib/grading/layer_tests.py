@@ -49,9 +49,9 @@ def layer_tests(cls, reference, cases, *, params=(), points=(1, 2, 1, 1)):
             tests.append(_backward_test(cls, reference, case, params, backward_points))
     for case in cases:
         if case.gradcheck:
-            tests.append(_gradcheck_test(cls, case, params, gradcheck_points))
+            tests.append(_gradcheck_test(cls, reference, case, params, gradcheck_points))
     if mutation_points:
-        tests.append(_mutation_test(cls, cases[0], mutation_points))
+        tests.append(_mutation_test(cls, reference, cases[0], params, mutation_points))
     return tests
 
 
@@ -83,23 +83,41 @@ def _reference(reference, case, params):
     return y, expected
 
 
+def _forward_checks(cls, reference, case, outputs):
+    y, _ = _reference(reference, case, ())
+    label = f"{cls}.forward output"
+    if case.forward_check and "y" in outputs:
+        return [Check(label, case.forward_check(label, outputs["y"], y))]
+    return [expect(outputs, "y", y, label=label, tol=case.forward_tol)]
+
+
+def _backward_checks(cls, reference, case, params, outputs):
+    _, expected = _reference(reference, case, params)
+    return [expect(outputs, name, value, label=f"{cls}.backward {name}") for name, value in expected.items()]
+
+
+def _unless_wrong(checks, what):
+    """None if every check passed; else one failed check: the test's credit needs `what` right first.
+    (Code that computes nothing must not earn the no-mutation or self-consistency points.)"""
+    failed = next((c for c in checks if c.message), None)
+    if failed is None:
+        return None
+    return Check(failed.label, f"this counts once {what} right: {failed.message}", missing=failed.missing)
+
+
 def _forward_test(cls, reference, case, points):
     init, forward, _ = _args(case)
     steps = [new("layer", cls, *init), call("layer", "forward", *forward, out=["y"])]
 
     def judge(outputs):
-        y, _ = _reference(reference, case, ())
-        label = f"{cls}.forward output"
-        if case.forward_check and "y" in outputs:
-            return [Check(label, case.forward_check(label, outputs["y"], y))]
-        return [expect(outputs, "y", y, label=label, tol=case.forward_tol)]
+        return _forward_checks(cls, reference, case, outputs)
     return make_test(f"{cls}.forward [{case.label}]", points, steps, _sent(case), judge, [cls])
 
 
 def _backward_steps(cls, case, params):
     init, forward, dout = _args(case)
     grad_names = [GRAD_NAMES[name] for name in case.inputs]
-    return [new("layer", cls, *init), call("layer", "forward", *forward),
+    return [new("layer", cls, *init), call("layer", "forward", *forward, out=["y"]),
             call("layer", "backward", dout, out=grad_names),
             *[attr("layer", "d" + p, "d" + p) for p in params]]
 
@@ -108,21 +126,21 @@ def _backward_test(cls, reference, case, params, points):
     steps = _backward_steps(cls, case, params)
 
     def judge(outputs):
-        _, expected = _reference(reference, case, params)
-        return [expect(outputs, name, value, label=f"{cls}.backward {name}")
-                for name, value in expected.items()]
+        return _backward_checks(cls, reference, case, params, outputs)
     return make_test(f"{cls}.backward [{case.label}]", points, steps, _sent(case), judge, [cls])
 
 
-def _gradcheck_test(cls, case, params, points):
+def _gradcheck_test(cls, reference, case, params, points):
     init, forward, _ = _args(case)
     steps = _backward_steps(cls, case, params)
     wrt = list(case.inputs) + list(params)
     steps += [numgrad(cls, init, "forward", forward, name, f"numeric_{name}") for name in wrt]
-    shapes = {**{k: np.shape(v) for k, v in case.inputs.items()},
-              **{k: np.shape(v) for k, v in case.init}}
+    shapes = {**{k: np.shape(v) for k, v in case.init}, **{k: np.shape(v) for k, v in case.inputs.items()}}
 
     def judge(outputs):
+        gate = _unless_wrong(_forward_checks(cls, reference, case, outputs), "forward is")
+        if gate:
+            return [gate]
         checks = []
         for name in wrt:
             analytic = GRAD_NAMES.get(name, "d" + name)
@@ -132,15 +150,20 @@ def _gradcheck_test(cls, case, params, points):
     return make_test(f"{cls} gradient check [{case.label}]", points, steps, _sent(case), judge, [cls])
 
 
-def _mutation_test(cls, case, points):
+def _mutation_test(cls, reference, case, params, points):
     init, forward, dout = _args(case)
-    steps = [new("layer", cls, *init), call("layer", "forward", *forward),
+    grad_names = [GRAD_NAMES[name] for name in case.inputs]
+    steps = [new("layer", cls, *init), call("layer", "forward", *forward, out=["y"]),
              *[save(name, f"{name}_after_forward") for name in case.inputs],
-             call("layer", "backward", dout)]
+             call("layer", "backward", dout, out=grad_names), *[attr("layer", "d" + p, "d" + p) for p in params]]
     if isinstance(case.dout, np.ndarray):
         steps.append(save("dout", "dout_after_backward"))
 
     def judge(outputs):
+        values = _forward_checks(cls, reference, case, outputs) + _backward_checks(cls, reference, case, params, outputs)
+        gate = _unless_wrong(values, "forward and backward are")
+        if gate:
+            return [gate]
         checks = [expect_unchanged(outputs, f"{name}_after_forward", value, label=f"{name} (after forward)")
                   for name, value in case.inputs.items()]
         if isinstance(case.dout, np.ndarray):
