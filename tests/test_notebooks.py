@@ -46,7 +46,7 @@ def test_chapter_reproduces_its_outputs(notebook):
         "(nbval compares against them)")
     command = [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env",
                f"--nbval-sanitize-with={SANITIZE}", "--nbval-cell-timeout=600",
-               "-p", "no:cacheprovider", "-q", "--no-header", "-rN", str(notebook)]
+               "-p", "no:cacheprovider", "-q", "--no-header", "-rN", "--color=no", str(notebook)]
     env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, (
