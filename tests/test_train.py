@@ -119,6 +119,17 @@ def test_progress_output(spiral, capsys):
     assert "5/5" in captured.err  # the tqdm bar
 
 
+def test_bad_input_says_what_was_expected(spiral):
+    (x, t), (x_test, t_test) = spiral
+    network = TwoLayerNet(2, 10, 3, seed=0)
+    with pytest.raises(ValueError, match="x_train has 300 rows, t_train has 299"):
+        train(network, x, t[:-1], x_test, t_test, iters_num=1, progress=False)
+    with pytest.raises(ValueError, match="x_test has 300 rows, t_test has 2"):
+        train(network, x, t, x_test, t_test[:2], iters_num=1, progress=False)
+    with pytest.raises(ValueError, match="found batch_size=0"):
+        train(network, x, t, x_test, t_test, batch_size=0, progress=False)
+
+
 def test_plot_history(spiral):
     _, history = spiral_run(spiral, iters=10)
     fig = plot_history(history)
