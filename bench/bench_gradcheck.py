@@ -47,7 +47,8 @@ def markdown(result):
             f"| numerical (central differences) | {s['numerical_seconds']:.3f} |\n"
             f"| backpropagation | {s['backprop_seconds'] * 1e3:.4f} ms |\n\n"
             f"Backpropagation is **{s['ratio_numerical_over_backprop']:,.0f}x** faster; the two gradients "
-            f"agree to a relative error of {s['max_rel_error']:.1e}.\n")
+            f"agree to a relative error of {s['max_rel_error']:.1e} (largest over all entries, "
+            f"max |a-b| / max(1e-8, |a|+|b|)).\n")
 
 
 def main(argv=None):
