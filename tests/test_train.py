@@ -184,6 +184,25 @@ def test_cli_writes_history_and_learning_curves(tmp_path):
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
 
 
+def test_cli_trains_on_mnist(tmp_path):
+    """MNIST's training set is not on this machine: the real test set plus a small made-up training set."""
+    data = tmp_path / "data" / "mnist"
+    data.mkdir(parents=True)
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (data / name).symlink_to(MNIST_DIR / name)
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 256, (200, 28, 28), dtype=np.uint8), np.arange(200, dtype=np.uint8) % 10
+    for stem, array in (("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels)):
+        header = bytes([0, 0, 8, array.ndim]) + b"".join(n.to_bytes(4, "big") for n in array.shape)
+        (data / stem).write_bytes(header + array.tobytes())
+    result = run_cli("--dataset", "mnist", "--iters", "3", "--quiet", "--out", str(tmp_path / "run"),
+                     env={"BACKPROP_DATA": str(tmp_path / "data")})
+    assert result.returncode == 0, result.stderr
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert history["config"]["dataset"] == "mnist" and history["iteration_of_eval"] == [0, 2]
+    assert result.stdout.startswith("final test accuracy")  # --quiet: no per-epoch lines
+
+
 def test_cli_reports_a_missing_data_set(tmp_path):
     env = {"BACKPROP_DATA": str(MNIST_DIR), "XDG_CACHE_HOME": str(tmp_path / "cache")}  # MNIST: test set only
     result = run_cli("--dataset", "mnist", "--iters", "5", "--out", str(tmp_path / "run"), env=env)
