@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, machine, write_atomic, write_json  # noqa: E402
 
 from backprop_lib.grading.batch import grade_batch  # noqa: E402
+from backprop_lib.grading.grader import grade  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WRONG_PY = {
@@ -121,7 +122,22 @@ def make_course(course, n):
     for i in range(n):
         (course / "submitted" / f"student{i}" / "ps1").mkdir(parents=True)
         nbformat.write(notebook, course / "submitted" / f"student{i}" / "ps1" / "04_matmul.ipynb")
+    notebook.cells[1].source = TAMPERING  # one more learner: wrong code that disables the asserts
+    (course / "submitted" / "tamperer" / "ps1").mkdir(parents=True)
+    nbformat.write(notebook, course / "submitted" / "tamperer" / "ps1" / "04_matmul.ipynb")
     return course
+
+
+# A wrong MatMul that makes every np.allclose true: the hidden tests run in the learner's kernel.
+TAMPERING = ("import numpy as np\nnp.allclose = lambda *args, **kwargs: True\n"
+             "class MatMul:\n    def __init__(self, W):\n        self.W, self.dW = W, 0.0\n"
+             "    def forward(self, x):\n        return x\n    def backward(self, dout):\n        return dout\n")
+
+
+def write_tamperer(directory):
+    path = directory / "04_matmul_tamperer.py"
+    path.write_text(TAMPERING)
+    return path
 
 
 def nbgrader_compare(nbgrader, n, workdir):
@@ -136,8 +152,12 @@ def nbgrader_compare(nbgrader, n, workdir):
     seconds = time.perf_counter() - start
     subprocess.run([nbgrader, "export"], cwd=course, env=env, capture_output=True)
     rows = list(csv.DictReader(open(course / "grades.csv"))) if (course / "grades.csv").exists() else []
-    graded = sum(1 for r in rows if float(r["score"]) == float(r["max_score"]) > 0)
-    return {"submissions": n, "autograded": graded, "seconds": seconds, "per_submission": seconds / n,
+    graded = sum(1 for r in rows if float(r["score"]) == float(r["max_score"]) > 0 and r["student_id"] != "tamperer")
+    tamperer = next((r for r in rows if r["student_id"] == "tamperer"), {})
+    ours = grade(write_tamperer(Path(workdir)))
+    return {"submissions": n, "autograded": graded,
+            "tamperer_score": f"{tamperer.get('score')} / {tamperer.get('max_score')}",
+            "tamperer_score_ours": f"{ours.score:g} / {ours.max_score:g}", "seconds": seconds, "per_submission": seconds / n,
             "returncode": done.returncode, "stderr_tail": done.stderr[-500:] if done.returncode else ""}
 
 
@@ -203,7 +223,10 @@ def markdown(r):
                   f"{nb['returncode']}); ours: {nb['ours_per_submission_04_matmul']:.2f} s per 04_matmul "
                   f"submission in the batch. Ratio nbgrader / ours: {ratio:.1f}.",
                   "", "nbgrader runs one notebook at a time in a fresh kernel, with no sandbox and no "
-                  "per-test time limit; ours runs a sandboxed python -I -S child per submission."]
+                  "per-test time limit; ours runs a sandboxed python -I -S child per submission.", "",
+                  f"Tamper resistance: a wrong MatMul whose cell also sets `np.allclose = lambda *a, **k: True` "
+                  f"scores {nb['tamperer_score']} under nbgrader (its hidden asserts run in the learner's kernel) "
+                  f"and {nb['tamperer_score_ours']} here (the comparison runs in the grader's process)."]
     return "\n".join(lines) + "\n"
 
 

@@ -407,6 +407,24 @@ def test_batch_resumes_after_a_kill_without_regrading_or_losing_rows(tmp_path):
     assert sorted(r["submission"] for r in rows) == ["01_alice.py", "01_bob.py", "01_carol.ipynb", "01_dave.py"]
 
 
+def test_grader_faults_get_a_row_and_are_retried_on_the_next_run(tmp_path, monkeypatch):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    write(inbox, "01_erin.py", GOOD_01)
+    out = tmp_path / "grades.csv"
+
+    def broken_grade(path, exercise=None):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(batch, "grade", broken_grade)  # the pool forks after this, so workers see it
+    assert cli.main(["--batch", str(inbox), "--out", str(out)]) == cli.GRADER_FAULTS
+    (row,) = csv.DictReader(open(out))
+    assert row["status"] == "grader-error" and "disk full" in row["reason"]
+    monkeypatch.undo()
+    assert cli.main(["--batch", str(inbox), "--out", str(out)]) == 0
+    (row,) = csv.DictReader(open(out))  # compacted: one row, the new one
+    assert row["status"] == "graded" and float(row["percent"]) == 100
+
+
 # --- Gradescope: the zip's run_autograder in a simulated /autograder ------------------------
 
 def test_gradescope_package_grades_in_a_simulated_autograder(tmp_path):

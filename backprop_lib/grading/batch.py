@@ -8,6 +8,7 @@ next run. At the end the CSV is rewritten atomically with one row per submission
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import sys
@@ -83,7 +84,6 @@ def grade_one(path, name, exercise, reports_dir) -> dict:
 
 
 def _sha256(path):
-    import hashlib
     try:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:

@@ -12,7 +12,7 @@ cannot know them in advance and a rerun draws the same ones: the score is reprod
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -56,7 +56,6 @@ class Exercise:
     disabled: tuple = ()  # ("network.TwoLayerNet.gradient", ...): removed in the child
     cpu_seconds: float = 5.0
     wall_seconds: float = 10.0
-    extra: dict = field(default_factory=dict)
 
 
 def rng_for(secret: str, exercise_id: str, test_name: str) -> np.random.Generator:
