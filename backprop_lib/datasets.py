@@ -6,6 +6,7 @@ verified by SHA-256 (unless $BACKPROP_OFFLINE is set). Every file is checked bef
 """
 import gzip
 import hashlib
+import http.client
 import math
 import os
 import tempfile
@@ -182,9 +183,11 @@ def _atomic_write(path, write):
 
 def _read_idx_cached(path, magic):
     """read_idx, with the decoded array kept as .npy in the user cache, named by the file's SHA-256."""
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest() if Path(path).exists() else None
-    cached = cache_dir() / "decoded" / f"{digest}.npy"
-    if digest and cached.exists():
+    path = Path(path)
+    if not path.exists():
+        return read_idx(path, magic)  # raises the clear FileNotFoundError
+    cached = cache_dir() / "decoded" / f"{hashlib.sha256(path.read_bytes()).hexdigest()}.npy"
+    if cached.exists():
         try:
             return np.load(cached)
         except (OSError, ValueError, EOFError):
@@ -211,7 +214,7 @@ def _download(name, filename, directory):
         url = mirror + filename
         try:
             data = _fetch(url)
-        except OSError as error:  # URLError, timeouts, refused connections
+        except (OSError, http.client.HTTPException) as error:  # no network, timeout, cut-off transfer
             failures.append(f"{url}: {error}")
             continue
         found = hashlib.sha256(data).hexdigest()
