@@ -47,7 +47,8 @@ def test_chapter_reproduces_its_outputs(notebook):
     command = [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env",
                f"--nbval-sanitize-with={SANITIZE}", "--nbval-cell-timeout=600",
                "-p", "no:cacheprovider", "-q", "--no-header", "-rN", "--color=no", str(notebook)]
-    env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    env.pop("MPLBACKEND", None)  # the kernel must use its inline backend, as when the chapter was saved
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, (
         f"nbval failed on {notebook.name}:\n{result.stdout[-20000:]}\n{result.stderr[-5000:]}")

@@ -9,6 +9,7 @@ locally and fail in CI (CI=true).
 """
 import functools
 import http.server
+import json
 import os
 import re
 import threading
@@ -298,3 +299,18 @@ def test_screenshots(visit):
     page.screenshot(path=str(ARTIFACTS / "site-chapter-dark.png"), full_page=False)
     for name in ("site-intro.png", "site-chapter.png", "site-chapter-dark.png"):
         assert (ARTIFACTS / name).stat().st_size > 10_000, f"{name} looks empty"
+
+
+def test_every_chapter_downloads_as_its_notebook(visit):
+    """The download button of a chapter gives the notebook itself (served by the site)."""
+    tab = visit()
+    for name in source_notebooks("chapters"):
+        page = tab.open(f"chapters/{name}.html")
+        link = page.locator("a.btn-download-source-button")
+        assert link.count() == 1, f"chapters/{name}: no download button"
+        href = link.get_attribute("href")
+        assert href.endswith(f"{name}.ipynb"), href
+        response = page.request.get(f"{tab.server}/chapters/{href}")
+        assert response.ok, f"{href}: {response.status}"
+        notebook = json.loads(response.text())
+        assert notebook["cells"], f"{href} has no cells"
