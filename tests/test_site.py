@@ -162,7 +162,9 @@ PAGE_REPORT_JS = """async () => {
         .filter(token => text.includes(token));
     // Widgets: a page that saved widget views must render them.
     const widgetViews = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length;
-    return {brokenImages, mathCount: math.length, unrendered, rawTex, widgetViews,
+    // The notebook tests' cell markers are not for readers (book/_ext/hide_nbval_markers.py).
+    const testMarkers = document.body.innerText.includes('NBVAL_');
+    return {brokenImages, mathCount: math.length, unrendered, rawTex, widgetViews, testMarkers,
             mjx: document.querySelectorAll('mjx-container').length,
             title: document.title};
 }"""
@@ -204,6 +206,8 @@ def test_every_page_loads_offline_renders_math_and_images(visit, pages):
         problems += [f"{where} image not loaded: {src}" for src in report["brokenImages"]]
         problems += [f"{where} math not rendered: {tex!r}" for tex in report["unrendered"]]
         problems += [f"{where} raw TeX in the text: {tok!r}" for tok in report["rawTex"]]
+        if report["testMarkers"]:
+            problems.append(f"{where} shows an NBVAL_ marker of the notebook tests")
         tab.close()
     assert not problems, "\n".join(problems)
 
