@@ -157,7 +157,7 @@ def nbgrader_compare(nbgrader, n, workdir):
     ours = grade(write_tamperer(Path(workdir)))
     return {"submissions": n, "autograded": graded,
             "tamperer_score": f"{tamperer.get('score')} / {tamperer.get('max_score')}",
-            "tamperer_score_ours": f"{ours.score:g} / {ours.max_score:g}", "seconds": seconds, "per_submission": seconds / n,
+            "tamperer_score_ours": f"{ours.score:g} / {ours.max_score:g}", "seconds": seconds, "per_submission": seconds / (n + 1),  # + the tamperer
             "returncode": done.returncode, "stderr_tail": done.stderr[-500:] if done.returncode else ""}
 
 
@@ -217,7 +217,7 @@ def markdown(r):
         lines.append(f"Not compared: {nb['skipped']}.")
     else:
         ratio = nb["per_submission"] / nb["ours_per_submission_04_matmul"]
-        lines += [f"`nbgrader autograde` of {nb['submissions']} MatMul submissions (an equivalent notebook: the "
+        lines += [f"`nbgrader autograde` of {nb['submissions']} MatMul submissions and the tamperer below (an equivalent notebook: the "
                   f"same solution, hidden asserts on forward, dx, dW): {nb['seconds']:.1f} s, "
                   f"{nb['per_submission']:.2f} s per submission ({nb['autograded']} of them at full marks, exit "
                   f"{nb['returncode']}); ours: {nb['ours_per_submission_04_matmul']:.2f} s per 04_matmul "

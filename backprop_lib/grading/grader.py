@@ -60,11 +60,10 @@ def grade(path, exercise_id=None, secret=None) -> Report:
 
 def child_files(exercise, chunks, tests) -> dict:
     """Everything the child needs, as plain files: its program, the plan, the inputs, the allowed library."""
-    import numpy
     inputs = {f"t{i}__{name}": np.asarray(value) for i, test in enumerate(tests) for name, value in test.inputs.items()}
     buffer = io.BytesIO()
     np.savez(buffer, **inputs)
-    plan = {"numpy_dir": str(Path(numpy.__file__).resolve().parents[1]), "names": list(exercise.names),
+    plan = {"numpy_dir": str(Path(np.__file__).resolve().parents[1]), "names": list(exercise.names),
             "library_modules": list(exercise.library_modules),
             "chunks": chunks, "tests": [{"name": t.name, "steps": t.steps} for t in tests]}
     files = {"child.py": (PACKAGE_DIR / "grading" / "child.py").read_bytes(), "plan.json": json.dumps(plan).encode(),
@@ -112,9 +111,10 @@ def parse_frames(payload: bytes) -> dict:
         if arrays is None:
             break
         if "__load__" in arrays:
-            frames["load"] = [str(m) for m in arrays["__load__"].ravel() if str(m)]
+            frames["load"] = [_text(m) for m in arrays["__load__"].ravel()[:20] if _text(m)]
         elif "__names__" in arrays and "__status__" in arrays:
-            frames["names"] = dict(zip(map(str, arrays["__names__"].ravel()), map(str, arrays["__status__"].ravel())))
+            frames["names"] = dict(zip(map(_text, arrays["__names__"].ravel()[:20]),
+                                       map(_text, arrays["__status__"].ravel()[:20])))
         elif "__test__" in arrays and arrays["__test__"].shape == () and arrays["__test__"].dtype.kind == "i":
             frames[int(arrays["__test__"])] = arrays
         elif "__done__" in arrays:
@@ -132,6 +132,15 @@ def _load_arrays(data):
             return {name: npz[name] for name in npz.files}
     except Exception:  # noqa: BLE001  (whatever the child wrote, a bad frame is just a bad frame)
         return None
+
+
+def _text(value, limit=1000) -> str:
+    """A message the child sent, as a bounded string (only text arrays; anything else is ignored)."""
+    value = np.asarray(value)
+    if value.dtype.kind != "U" or value.size != 1:
+        return ""
+    text = str(value.reshape(()))
+    return text if len(text) <= limit else text[:limit] + " ..."
 
 
 def _valid_outputs(arrays, test):
@@ -168,7 +177,7 @@ def _judge_one(i, test, frames, outcome, imported, names, first_missing) -> Test
             reason = f"this test was running when the grader stopped your code: it {outcome.message or 'ended early'}"
         return TestResult(test.name, 0.0, test.max_score, [Check(test.name, reason)])
     arrays = frames[i]
-    error = str(arrays.get("__error__", ""))
+    error = _text(arrays.get("__error__", ""))
     try:
         checks = test.judge(_valid_outputs(arrays, test))
     except Exception as exc:  # noqa: BLE001  (a judge failing on odd outputs must not lose the submission)
