@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 
 from backprop_lib.grading import batch, cli, exercises, grader, submission
-from backprop_lib.grading.gradescope import build_package
 from backprop_lib.grading.specs import rng_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -325,6 +324,16 @@ def test_unreadable_files_are_not_graded_with_a_reason(tmp_path, capsys, name, d
     assert results["score"] == 0 and expected in results["output"]
 
 
+@needs_notebooks
+def test_exercise_override_grades_as_asked_and_says_so(tmp_path):
+    path = tmp_path / "04_matmul.ipynb"
+    shutil.copy(SOLUTIONS / "04_matmul.ipynb", path)
+    report = grader.grade(path, "06")
+    assert report.exercise == "06" and report.score == 0
+    assert any("looks like exercise 04 but was graded as exercise 06" in note for note in report.notes)
+    assert "missing: the submission defines no `Affine`" in report.text()
+
+
 def test_too_large_notebook_is_refused_without_reading_it(tmp_path):
     path = tmp_path / "04_matmul.ipynb"
     with open(path, "wb") as f:
@@ -428,7 +437,8 @@ def test_grader_faults_get_a_row_and_are_retried_on_the_next_run(tmp_path, monke
 # --- Gradescope: the zip's run_autograder in a simulated /autograder ------------------------
 
 def test_gradescope_package_grades_in_a_simulated_autograder(tmp_path):
-    zip_path = build_package(tmp_path / "autograder.zip")
+    zip_path = tmp_path / "autograder.zip"
+    assert cli.main(["gradescope-package", "--out", str(zip_path)]) == 0
     root = tmp_path / "autograder"
     with zipfile.ZipFile(zip_path) as archive:
         names = archive.namelist()

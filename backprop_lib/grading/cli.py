@@ -22,7 +22,8 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["gradescope-package"]:
         return _package(argv[1:])
-    parser = argparse.ArgumentParser(prog="backprop-grade", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="backprop-grade", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("submission", nargs="?", help="a .ipynb notebook or a .py file")
     parser.add_argument("--json", metavar="PATH", help="also write Gradescope's results.json here")
     parser.add_argument("--exercise", metavar="NN", help="grade as this exercise (default: from the file)")

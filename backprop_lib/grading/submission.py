@@ -77,6 +77,9 @@ def load(path, exercise_id=None) -> Submission:
     notebook = _read_notebook(text)
     exercise = _exercise(exercise_id, path.name, notebook)
     chunks, notes = notebook_code(notebook, released_notebook(EXERCISES[exercise].stem))
+    own = _exercise(None, path.name, notebook) if exercise_id else exercise
+    if own != exercise:
+        notes.append(f"this notebook looks like exercise {own} but was graded as exercise {exercise}, as asked")
     return Submission(path, digest, exercise, chunks, notes)
 
 
