@@ -67,6 +67,9 @@ def _mul_add(rng_for):
     return tests
 
 
+NEGATIVE_AXIS_HINT = "axis may be negative, as in numpy: -1 is the last axis (axis % x.ndim gives its index)."
+
+
 def _repeat_sum(rng_for):
     rng = rng_for("Repeat")
     repeat_cases = []
@@ -76,14 +79,16 @@ def _repeat_sum(rng_for):
         out_shape = np.repeat(x, repeats, axis=axis).shape
         repeat_cases.append(Case(f"axis={axis}, repeats={repeats}, x of shape {x.shape}",
                                  [("axis", axis), ("repeats", repeats)], {"x": x},
-                                 rng.standard_normal(out_shape), gradcheck=axis == 1))
+                                 rng.standard_normal(out_shape), gradcheck=axis == 1,
+                                 hint=NEGATIVE_AXIS_HINT if axis < 0 else ""))
     rng = rng_for("Sum")
     sum_cases = []
     for axis, ndim in ((0, 2), (1, 3), (-1, 2)):
         x = rng.standard_normal(tuple(_dims(rng) for _ in range(ndim)))
         out_shape = np.sum(x, axis=axis, keepdims=True).shape
         sum_cases.append(Case(f"axis={axis}, x of shape {x.shape}", [("axis", axis)], {"x": x},
-                              rng.standard_normal(out_shape), gradcheck=axis == 1))
+                              rng.standard_normal(out_shape), gradcheck=axis == 1,
+                              hint=NEGATIVE_AXIS_HINT if axis < 0 else ""))
     return layer_tests("Repeat", nodes.Repeat, repeat_cases) + layer_tests("Sum", nodes.Sum, sum_cases)
 
 
@@ -120,6 +125,10 @@ def _activations(rng_for):
     return layer_tests("Relu", layers.Relu, relu_cases) + layer_tests("Sigmoid", layers.Sigmoid, sigmoid_cases)
 
 
+AFFINE_ND_HINT = ("x may have more than two dimensions (N, d1, d2, ...): flatten it with "
+                  "x.reshape(x.shape[0], -1) in forward, and reshape dx back to x's shape in backward.")
+
+
 def _affine(rng_for):
     rng = rng_for("Affine")
     M = _dims(rng)
@@ -130,7 +139,8 @@ def _affine(rng_for):
         W, b = rng.standard_normal((D, M)), rng.standard_normal(M)
         cases.append(Case(f"{label}, x of shape {x_shape}", [("W", W), ("b", b)],
                           {"x": rng.standard_normal(x_shape)}, rng.standard_normal((x_shape[0], M)),
-                          gradcheck=label != "batch of one"))
+                          gradcheck=label != "batch of one",
+                          hint=AFFINE_ND_HINT if "N-d" in label else ""))
     return layer_tests("Affine", layers.Affine, cases, params=("W", "b"))
 
 
@@ -171,7 +181,9 @@ def _softmax_with_loss(rng_for):
         t = rng.integers(0, C, x.shape[0])
         cases.append(Case(label, [], {"x": x}, 1, constants={"t": t if integer else _one_hot(t, C)},
                           gradcheck="large" not in label, forward_tol=1e-5,
-                          forward_check=_large_loss_message if "large" in label else None))
+                          forward_check=_large_loss_message if "large" in label else None,
+                          hint="t may be integer labels of shape (N,) as well as one-hot rows (N, C)."
+                          if integer else ""))
     return tests + layer_tests("SoftmaxWithLoss", layers.SoftmaxWithLoss, cases)
 
 

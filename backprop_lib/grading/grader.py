@@ -182,7 +182,10 @@ def _judge_one(i, test, frames, outcome, imported, names, first_missing) -> Test
         checks = test.judge(_valid_outputs(arrays, test))
     except Exception as exc:  # noqa: BLE001  (a judge failing on odd outputs must not lose the submission)
         checks = [Check(test.name, f"the grader could not judge the values your code returned ({exc})")]
-    return TestResult(test.name, _score(checks, test.max_score), test.max_score, checks, error=error)
+    score = _score(checks, test.max_score)
+    if score < test.max_score and test.hint:
+        checks.append(Check("hint", f"Hint: {test.hint}", weight=0))
+    return TestResult(test.name, score, test.max_score, checks, error=error)
 
 
 def _score(checks, max_score) -> float:

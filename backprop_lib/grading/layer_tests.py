@@ -33,6 +33,7 @@ class Case:
     backward: bool = True
     forward_tol: float = 1e-7
     forward_check: object = None  # (label, found, expected) -> message or None, instead of compare
+    hint: str = ""  # what this case tests, shown when it fails
 
 
 def layer_tests(cls, reference, cases, *, params=(), points=(1, 2, 1, 1)):
@@ -111,7 +112,7 @@ def _forward_test(cls, reference, case, points):
 
     def judge(outputs):
         return _forward_checks(cls, reference, case, outputs)
-    return make_test(f"{cls}.forward [{case.label}]", points, steps, _sent(case), judge, [cls])
+    return make_test(f"{cls}.forward [{case.label}]", points, steps, _sent(case), judge, [cls], case.hint)
 
 
 def _backward_steps(cls, case, params):
@@ -127,7 +128,7 @@ def _backward_test(cls, reference, case, params, points):
 
     def judge(outputs):
         return _backward_checks(cls, reference, case, params, outputs)
-    return make_test(f"{cls}.backward [{case.label}]", points, steps, _sent(case), judge, [cls])
+    return make_test(f"{cls}.backward [{case.label}]", points, steps, _sent(case), judge, [cls], case.hint)
 
 
 def _gradcheck_test(cls, reference, case, params, points):
@@ -147,7 +148,7 @@ def _gradcheck_test(cls, reference, case, params, points):
             checks.append(expect_gradcheck(outputs, analytic, f"numeric_{name}", case.dout,
                                            shapes[name], label=f"{cls}.backward {analytic}"))
         return checks
-    return make_test(f"{cls} gradient check [{case.label}]", points, steps, _sent(case), judge, [cls])
+    return make_test(f"{cls} gradient check [{case.label}]", points, steps, _sent(case), judge, [cls], case.hint)
 
 
 def _mutation_test(cls, reference, case, params, points):

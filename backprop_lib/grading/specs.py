@@ -41,6 +41,7 @@ class Test:
     judge: Callable[[dict], list]
     uses: tuple = ()  # the learner's names this test calls: no credit if one is the library's own
     outputs: tuple = ()  # every array name the child may hand back for this test
+    hint: str = ""  # shown when the test is not passed (what this case is about)
 
 
 @dataclass
@@ -132,8 +133,8 @@ def output_names(steps) -> tuple:
     return tuple(names)
 
 
-def make_test(name, max_score, steps, inputs, judge, uses=()):
-    return Test(name, max_score, steps, inputs, judge, tuple(uses), output_names(steps))
+def make_test(name, max_score, steps, inputs, judge, uses=(), hint=""):
+    return Test(name, max_score, steps, inputs, judge, tuple(uses), output_names(steps), hint)
 
 
 # --- the judge's tools ----------------------------------------------------------------
