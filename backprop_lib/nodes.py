@@ -68,7 +68,8 @@ class Sum:
 
     def backward(self, dout):
         dout = np.asarray(dout)
-        if dout.ndim < len(self.x_shape):  # accept dout without the kept axis
+        # accept dout without the kept axis (with axis=None every axis was summed: any dout broadcasts)
+        if dout.ndim < len(self.x_shape) and self.axis is not None:
             dout = np.expand_dims(dout, self.axis)
         return np.broadcast_to(dout, self.x_shape).copy()
 

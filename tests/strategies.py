@@ -1,4 +1,4 @@
-"""Hypothesis strategies and an independent numerical gradient, shared by the test files.
+"""Hypothesis strategies, an independent numerical gradient and a float-trouble guard, shared by the tests.
 
 Two kinds of data:
 - `bounded_arrays`: values chosen by hypothesis itself (it likes 0, 1, repeated values, sign
@@ -6,6 +6,9 @@ Two kinds of data:
 - `random_arrays`: a seed chosen by hypothesis, values from numpy's generator, for relative-error
   checks (rel_error is only meaningful when no gradient entry is accidentally close to 0).
 """
+import contextlib
+import warnings
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -56,3 +59,14 @@ def assert_gradient_close(analytic, numeric, atol=1e-6):
     analytic = np.asarray(analytic)
     assert analytic.shape == numeric.shape, f"gradient of shape {analytic.shape}, expected {numeric.shape}"
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=atol)
+
+
+@contextlib.contextmanager
+def no_float_trouble():
+    """Fail on overflow, 0/0, log(0) and any warning.
+
+    Underflow is allowed: exp(-1e4) rounding to 0 is the correctly rounded result, not a mistake.
+    """
+    with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield

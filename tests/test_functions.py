@@ -1,6 +1,5 @@
 """Tests of backprop_lib.functions: stable sigmoid, softmax, log_softmax, cross_entropy_error."""
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -8,27 +7,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backprop_lib.functions import cross_entropy_error, labels_to_indices, log_softmax, sigmoid, softmax
-from strategies import bounded_arrays, shapes
+from strategies import bounded_arrays, no_float_trouble, shapes
+
+# numpy reports overflow, 0/0 and log(0) as RuntimeWarning: here they are failures
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 EXTREME = np.array([-1e4, -800.0, -50.0, 0.0, 50.0, 800.0, 1e4])
-
-
-class no_float_trouble:
-    """Fail on overflow, 0/0, log(0) and any RuntimeWarning.
-
-    Underflow is allowed: exp(-1e4) rounding to 0 is the correctly rounded result, not a mistake.
-    """
-
-    def __enter__(self):
-        self._err = np.errstate(over="raise", divide="raise", invalid="raise", under="ignore")
-        self._warn = warnings.catch_warnings()
-        self._err.__enter__()
-        self._warn.__enter__()
-        warnings.simplefilter("error")
-
-    def __exit__(self, *exc):
-        self._warn.__exit__(*exc)
-        return self._err.__exit__(*exc)
 
 
 # ---------------------------------------------------------------- sigmoid

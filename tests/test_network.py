@@ -8,6 +8,9 @@ import backprop_lib.network as network_module
 from backprop_lib.gradcheck import numerical_gradient as real_numerical_gradient
 from backprop_lib.network import TwoLayerNet
 
+# numpy reports overflow, 0/0 and log(0) as RuntimeWarning: here they are failures
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
 PARAMS = ("W1", "b1", "W2", "b2")
 
 

@@ -8,6 +8,9 @@ from backprop_lib.gradcheck import check_layer
 from backprop_lib.nodes import AddLayer, Branch, MulLayer, Repeat, Sum
 from strategies import assert_gradient_close, bounded_arrays, central_difference, random_arrays, seeds, shapes, upstream
 
+# numpy reports overflow, 0/0 and log(0) as RuntimeWarning: here they are failures
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
 TOL = 1e-7  # every node is linear in each input: with h=1 central differences are exact up to rounding
 
 
@@ -134,6 +137,15 @@ def test_sum_backward_independent(data, shape_axis, drop_kept_axis):
     # backward accepts dout with or without the kept axis of size 1
     dx = node.backward(np.squeeze(dout, axis=axis) if drop_kept_axis else dout)
     assert_gradient_close(dx, central_difference(lambda v: np.sum(np.sum(v, axis=axis, keepdims=True) * dout), x))
+
+
+@given(st.data(), shapes())
+def test_sum_of_everything(data, shape):
+    x = data.draw(bounded_arrays(shape))
+    node = Sum(axis=None)
+    np.testing.assert_allclose(node.forward(x), np.full((1,) * len(shape), np.sum(x)))
+    dx = node.backward(np.float64(1.5))  # a scalar upstream gradient, as for a loss
+    np.testing.assert_array_equal(dx, np.full(shape, 1.5))
 
 
 @given(st.data(), shapes(), st.integers(1, 4))

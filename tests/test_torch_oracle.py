@@ -15,6 +15,9 @@ from backprop_lib.network import TwoLayerNet
 from backprop_lib.nodes import AddLayer, Branch, MulLayer, Repeat, Sum
 from strategies import bounded_arrays, shapes
 
+# numpy reports overflow, 0/0 and log(0) as RuntimeWarning: here they are failures
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
 sides = st.integers(1, 4)
 
 
