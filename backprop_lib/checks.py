@@ -54,8 +54,9 @@ def mutation_message(name, before, after):
         return f"{name} changed shape from {before.shape} to {after.shape} during the call."
     changed = np.argwhere(~((before == after) | (np.isnan(before) & np.isnan(after))))
     idx = tuple(int(i) for i in changed[0])
-    return (f"{name} was modified in place: at index {_fmt_index(idx)} it was {before[idx]:.6g}, "
-            f"now it is {after[idx]:.6g} ({len(changed)} entries changed). "
+    was, now = _fmt_pair(before[idx], after[idx])
+    return (f"{name} was modified in place: at index {_fmt_index(idx)} it was {was}, "
+            f"now it is {now} ({len(changed)} entries changed). "
             f"Hint: a layer must not change its arguments (the notes' `dout[self.mask] = 0` does); "
             f"build a new array instead, e.g. np.where(self.mask, 0, dout).")
 
@@ -230,7 +231,8 @@ def _value_message(name, found, expected, tol):
     idx = tuple(int(i) for i in idx)
     where = f" at index {_fmt_index(idx)}" if idx else ""
     count = f" ({int(wrong.sum())} of {found.size} entries differ)" if found.size > 1 else ""
-    message = f"{name} is wrong{where}: expected {expected[idx]:.6g}, found {found[idx]:.6g}{count}."
+    e, f = _fmt_pair(expected[idx], found[idx])
+    message = f"{name} is wrong{where}: expected {e}, found {f}{count}."
     hint = _value_hint(found, expected, tol)
     return f"{message} Hint: {hint}" if hint else message
 
@@ -267,6 +269,15 @@ def _constant_ratio(found, expected):
     ratios = found[nonzero] / expected[nonzero]
     c = float(ratios.flat[0])
     return c if c != 0 and np.allclose(ratios, c, rtol=1e-9, atol=0) else None
+
+
+def _fmt_pair(a, b):
+    """Two numbers with 6 significant digits, or as many more as it takes to tell them apart."""
+    for digits in (6, 10, 17):
+        sa, sb = f"{a:.{digits}g}", f"{b:.{digits}g}"
+        if sa != sb:
+            break
+    return sa, sb
 
 
 def _fmt_index(idx):
