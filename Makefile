@@ -33,5 +33,19 @@ lab: setup
 release: setup
 	$(BIN)/python -m backprop_lib.release
 
+# Grade one submission: make grade SUBMISSION=exercises/04_matmul.ipynb
+grade: setup
+	@test -n "$(SUBMISSION)" || { echo "usage: make grade SUBMISSION=path/to/notebook.ipynb" >&2; exit 2; }
+	$(BIN)/backprop-grade $(SUBMISSION)
+
+# Benchmarks against the peers (PyTorch CPU: pip install torch==2.13.0), then the performance page.
+bench: setup
+	@$(BIN)/python -c "import torch" 2>/dev/null || { echo "make bench needs PyTorch: $(BIN)/pip install torch==2.13.0" >&2; exit 2; }
+	$(BIN)/python bench/bench_train.py
+	$(BIN)/python bench/bench_gradcheck.py
+	$(BIN)/python bench/bench_grader.py
+	$(BIN)/python bench/sandbox_overhead.py
+	$(BIN)/python scripts/performance.py
+
 clean:
 	rm -rf _build
