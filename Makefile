@@ -18,8 +18,14 @@ $(VENV)/.installed: pyproject.toml
 assets:
 	bash scripts/assets.sh
 
+# The chapters show the library's code and run it, but the execution cache only notices changes
+# to the notebooks: when backprop_lib changes, drop the cache so every chapter runs again.
+_build/.library-stamp: $(shell find backprop_lib -name '*.py')
+	rm -rf _build/.jupyter_cache
+	mkdir -p _build && touch $@
+
 # Chapters execute during the build (cached in _build/.jupyter_cache); warnings are errors.
-book: setup assets
+book: setup assets _build/.library-stamp
 	$(BIN)/python scripts/performance.py
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 
