@@ -256,6 +256,11 @@ def test_float32_stays_float32():
 
 # ---------------------------------------------------------------- errors a learner can cause
 
+def re_shape(shape):
+    """The shape as the message prints it, escaped for a regular expression."""
+    return re.escape(str(tuple(shape)))
+
+
 @pytest.mark.parametrize("x_shape", [(2, 4), (3,), (2, 4, 3)])  # 1-D and 3-D x used to pass forward
 def test_matmul_wrong_shape_says_what_was_expected(x_shape):
     with pytest.raises(ValueError, match=rf"MatMul expected .*\(N, 3\).*found x of shape {re_shape(x_shape)}"):
@@ -279,8 +284,3 @@ def test_affine_wrong_shape_reports_the_shape_given(x_shape):
 def test_softmax_with_loss_bad_labels(t, message):
     with pytest.raises(ValueError, match=message):
         SoftmaxWithLoss().forward(np.zeros((2, 3)), t)
-
-
-def re_shape(shape):
-    return re.escape(str(tuple(shape)))
-
