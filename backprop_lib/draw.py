@@ -295,28 +295,44 @@ def apple_graph(apple=100, apple_num=2, tax=1.1, dprice=1, **draw_kwargs):
     return draw_graph(nodes, edges, **draw_kwargs)
 
 
-def apple_orange_graph(apple=100, apple_num=2, orange=150, orange_num=3, tax=1.1, dprice=1, **draw_kwargs):
-    """Apples and oranges: (apple*apple_num + orange*orange_num) * tax (chapters 1 and 3)."""
-    mul_apple, mul_orange, add_fruit, mul_tax = MulLayer(), MulLayer(), AddLayer(), MulLayer()
+def apple_orange(apple=100.0, apple_num=2.0, orange=150.0, orange_num=3.0, tax=1.1, upstream_grad=1.0):
+    """Forward and backward through the notes' shopping graph, with the library's nodes.
+
+    price = (apple * apple_num + orange * orange_num) * tax. Returns {"values": ..., "grads": ...},
+    each keyed by edge name: the forward value on that edge and dL/d(edge) for dL/dprice = upstream_grad.
+    """
+    mul_apple, mul_orange, add, mul_tax = MulLayer(), MulLayer(), AddLayer(), MulLayer()
     apple_price = mul_apple.forward(apple, apple_num)
     orange_price = mul_orange.forward(orange, orange_num)
-    all_price = add_fruit.forward(apple_price, orange_price)
-    price = mul_tax.forward(all_price, tax)
-    dall_price, dtax = mul_tax.backward(dprice)
-    dapple_price, dorange_price = add_fruit.backward(dall_price)
-    dorange, dorange_num = mul_orange.backward(dorange_price)
+    total = add.forward(apple_price, orange_price)
+    price = mul_tax.forward(total, tax)
+
+    dtotal, dtax = mul_tax.backward(upstream_grad)
+    dapple_price, dorange_price = add.backward(dtotal)
     dapple, dapple_num = mul_apple.backward(dapple_price)
+    dorange, dorange_num = mul_orange.backward(dorange_price)
+    values = dict(apple=apple, apple_num=apple_num, orange=orange, orange_num=orange_num, tax=tax,
+                  apple_price=apple_price, orange_price=orange_price, total=total, price=price)
+    grads = dict(apple=dapple, apple_num=dapple_num, orange=dorange, orange_num=dorange_num, tax=dtax,
+                 apple_price=dapple_price, orange_price=dorange_price, total=dtotal, price=upstream_grad)
+    return {"values": values, "grads": grads}
+
+
+def apple_orange_graph(apple=100, apple_num=2, orange=150, orange_num=3, tax=1.1, dprice=1, **draw_kwargs):
+    """Apples and oranges: (apple*apple_num + orange*orange_num) * tax (chapters 1 and 3)."""
+    g = apple_orange(apple, apple_num, orange, orange_num, tax, dprice)
+    v, d = g["values"], g["grads"]
     nodes = {"apple": Node("apple", (0, 1.3), "input"), "apple_num": Node("apple num", (0.9, 0.0), "input"),
              "orange": Node("orange", (0, -0.6), "input"), "orange_num": Node("orange num", (0.9, -2.0), "input"),
              "mul_apple": Node("×", (2, 1.3)), "mul_orange": Node("×", (2, -0.6)), "add": Node("+", (3.8, 0.3)),
              "tax": Node("tax", (5.1, -1.3), "input"), "mul_tax": Node("×", (5.8, 0.3)),
              "price": Node("price", (7.5, 0.3), "output")}
-    edges = [Edge("apple", "mul_apple", apple, dapple), Edge("apple_num", "mul_apple", apple_num, dapple_num),
-             Edge("orange", "mul_orange", orange, dorange),
-             Edge("orange_num", "mul_orange", orange_num, dorange_num),
-             Edge("mul_apple", "add", apple_price, dapple_price), Edge("mul_orange", "add", orange_price, dorange_price),
-             Edge("add", "mul_tax", all_price, dall_price), Edge("tax", "mul_tax", tax, dtax),
-             Edge("mul_tax", "price", price, dprice)]
+    edge = {"mul_apple": "apple_price", "mul_orange": "orange_price", "add": "total", "mul_tax": "price"}
+    pairs = [("apple", "mul_apple"), ("apple_num", "mul_apple"), ("orange", "mul_orange"),
+             ("orange_num", "mul_orange"), ("mul_apple", "add"), ("mul_orange", "add"), ("add", "mul_tax"),
+             ("tax", "mul_tax"), ("mul_tax", "price")]
+    # the edge leaving a node carries that node's output, named as in apple_orange()
+    edges = [Edge(src, dst, v[edge.get(src, src)], d[edge.get(src, src)]) for src, dst in pairs]
     return draw_graph(nodes, edges, **draw_kwargs)
 
 

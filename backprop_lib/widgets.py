@@ -20,7 +20,6 @@ from . import draw
 from .datasets import make_spiral
 from .layers import Sigmoid, SoftmaxWithLoss
 from .network import TwoLayerNet
-from .nodes import AddLayer, MulLayer
 from .train import train
 
 GRAD_COLOR = "#c0392b"  # gradients are red, as in the printed notes and in draw.py
@@ -97,29 +96,6 @@ def _slider(description, value, low, high, step, **kwargs):
 
 # --- the apple-orange graph (chapters 2-3) -------------------------------------------------
 
-def apple_orange(apple=100.0, apple_num=2.0, orange=150.0, orange_num=3.0, tax=1.1, upstream_grad=1.0):
-    """Forward and backward through the notes' shopping graph, with the library's nodes.
-
-    price = (apple * apple_num + orange * orange_num) * tax. Returns {"values": ..., "grads": ...},
-    each keyed by edge name: the forward value on that edge and dL/d(edge) for dL/dprice = upstream_grad.
-    """
-    mul_apple, mul_orange, add, mul_tax = MulLayer(), MulLayer(), AddLayer(), MulLayer()
-    apple_price = mul_apple.forward(apple, apple_num)
-    orange_price = mul_orange.forward(orange, orange_num)
-    total = add.forward(apple_price, orange_price)
-    price = mul_tax.forward(total, tax)
-
-    dtotal, dtax = mul_tax.backward(upstream_grad)
-    dapple_price, dorange_price = add.backward(dtotal)
-    dapple, dapple_num = mul_apple.backward(dapple_price)
-    dorange, dorange_num = mul_orange.backward(dorange_price)
-    values = dict(apple=apple, apple_num=apple_num, orange=orange, orange_num=orange_num, tax=tax,
-                  apple_price=apple_price, orange_price=orange_price, total=total, price=price)
-    grads = dict(apple=dapple, apple_num=dapple_num, orange=dorange, orange_num=dorange_num, tax=dtax,
-                 apple_price=dapple_price, orange_price=dorange_price, total=dtotal, price=upstream_grad)
-    return {"values": values, "grads": grads}
-
-
 def graph_explorer(static=None):
     """Change the prices, the counts, the tax and the upstream gradient of the apple-orange graph."""
     if use_static(static):
@@ -127,7 +103,7 @@ def graph_explorer(static=None):
                                                                             "+ orange × orange num) × tax"))
 
     def draw_graph(apple, apple_num, orange, orange_num, tax, dprice):
-        g = apple_orange(apple, apple_num, orange, orange_num, tax, dprice)
+        g = draw.apple_orange(apple, apple_num, orange, orange_num, tax, dprice)
         v, d = g["values"], g["grads"]
         figure = draw.apple_orange_graph(apple, apple_num, orange, orange_num, tax, dprice)
         caption = (f"price = {v['price']:.4g}. Backward from &part;L/&part;price = {dprice:.4g}: "

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from backprop_lib import widgets
+from backprop_lib import draw, widgets
 from backprop_lib.gradcheck import numerical_gradient
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -39,7 +39,7 @@ def test_use_static_live_only_under_a_jupyter_server(monkeypatch):
 # --- the numbers each explorer draws ---------------------------------------------------------
 
 def test_apple_orange_matches_the_notes():
-    g = widgets.apple_orange()
+    g = draw.apple_orange()
     assert g["values"]["price"] == pytest.approx(715)
     expected = {"apple": 2.2, "apple_num": 110, "orange": 3.3, "orange_num": 165, "tax": 650,
                 "apple_price": 1.1, "orange_price": 1.1, "total": 1.1, "price": 1}
@@ -52,10 +52,10 @@ def test_apple_orange_matches_the_notes():
 def test_apple_orange_gradients_match_numerical_differentiation(inputs):
     names = ["apple", "apple_num", "orange", "orange_num", "tax"]
     x, dprice = np.array(inputs[:5], dtype=float), inputs[5]
-    g = widgets.apple_orange(*x, upstream_grad=dprice)
+    g = draw.apple_orange(*x, upstream_grad=dprice)
 
     def loss(values):  # L = dprice * price, so dL/dprice = dprice
-        return dprice * widgets.apple_orange(*values)["values"]["price"]
+        return dprice * draw.apple_orange(*values)["values"]["price"]
 
     numerical = numerical_gradient(loss, x.copy())
     np.testing.assert_allclose([g["grads"][n] for n in names], numerical, rtol=1e-6, atol=1e-6)
