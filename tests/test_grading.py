@@ -125,6 +125,40 @@ def test_transposed_dw_loses_only_dw_points_with_a_transpose_hint(tmp_path):
     assert all("transposed" in t.message() for t in backward)
 
 
+AFFINE = """
+import numpy as np
+
+class Affine:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def forward(self, x):
+        self.original_x_shape = x.shape
+        self.x = x.reshape(x.shape[0], -1)
+        return self.x @ self.W + self.b
+
+    def backward(self, dout):
+        dx = dout @ self.W.T
+        self.dW = self.x.T @ dout
+        self.db = np.SUM(dout, axis=0)
+        return dx.reshape(self.original_x_shape)
+"""
+
+
+@pytest.mark.parametrize("mistake, nd_hint_expected", [
+    ({"np.SUM": "np.mean"}, False),  # wrong everywhere: the N-d case's hint would mislead
+    ({"np.SUM": "np.sum", "dx.reshape(self.original_x_shape)": "dx"}, True),  # wrong only for N-d x
+])
+def test_a_case_hint_shows_only_where_the_plain_cases_pass(tmp_path, mistake, nd_hint_expected):
+    source = AFFINE
+    for old, new in mistake.items():
+        source = source.replace(old, new)
+    report = grader.grade(write(tmp_path, "06_affine.py", source))
+    nd_failed = [t for name, t in by_name(report).items() if "N-d" in name and not t.passed]
+    assert nd_failed
+    assert all(("more than two dimensions" in t.message()) == nd_hint_expected for t in nd_failed)
+
+
 def test_mutated_dout_and_wrong_local_gradient_are_reported_separately(tmp_path):
     report = grader.grade(write(tmp_path, "05_activations.py", RELU_MUTATES_DOUT))
     tests = by_name(report)

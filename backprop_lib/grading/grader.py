@@ -161,7 +161,18 @@ def judge_all(tests, frames, outcome, imported, notes) -> list:
         notes.append(f"the grader stopped your code: it {outcome.message or 'ended early'}"
                      + _tail(outcome.stderr_tail))
     first_missing = next((i for i in range(len(tests)) if i not in frames), None)
-    return [_judge_one(i, test, frames, outcome, imported, names, first_missing) for i, test in enumerate(tests)]
+    results = [_judge_one(i, test, frames, outcome, imported, names, first_missing) for i, test in enumerate(tests)]
+    # A case's hint (N-d input, negative axis) explains a failure only where the plain cases pass.
+    plain_failed = {_kind(t.name) for t, r in zip(tests, results) if not t.hint and r.score < r.max_score}
+    for test, result in zip(tests, results):
+        if test.hint and result.score < result.max_score and _kind(test.name) not in plain_failed:
+            result.checks.append(Check("hint", f"Hint: {test.hint}", weight=0))
+    return results
+
+
+def _kind(test_name):
+    """'Affine.backward [N-d input ...]' -> 'Affine.backward'."""
+    return test_name.split(" [")[0]
 
 
 def _judge_one(i, test, frames, outcome, imported, names, first_missing) -> TestResult:
@@ -183,8 +194,6 @@ def _judge_one(i, test, frames, outcome, imported, names, first_missing) -> Test
     except Exception as exc:  # noqa: BLE001  (a judge failing on odd outputs must not lose the submission)
         checks = [Check(test.name, f"the grader could not judge the values your code returned ({exc})")]
     score = _score(checks, test.max_score)
-    if score < test.max_score and test.hint:
-        checks.append(Check("hint", f"Hint: {test.hint}", weight=0))
     return TestResult(test.name, score, test.max_score, checks, error=error)
 
 
