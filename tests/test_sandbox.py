@@ -292,6 +292,8 @@ def test_bad_file_names_are_refused():
 
 def test_without_bwrap_the_limits_still_hold(monkeypatch):
     monkeypatch.setattr(sandbox, "_bwrap_works", lambda: False)
+    if AS_ROOT and not sandbox._world_runnable(PY):
+        monkeypatch.setattr(sandbox, "_world_runnable", lambda path: True)  # as with a system python
     outcome = run_py("import time; time.sleep(60)", Limits(wall_seconds=1))
     assert outcome.status == "timeout" and outcome.isolation.startswith("no-namespaces")
     assert run_py("while True: pass", Limits(cpu_seconds=1, wall_seconds=10)).status == "cpu-limit"
@@ -313,6 +315,14 @@ def test_concurrent_runs_get_their_own_uid_and_do_not_disturb_each_other():
     assert [o.status for o in outcomes] == ["ok"] * 4
     uids = [json.loads(o.payload) for o in outcomes]
     assert len(set(uids)) == 4 and uids == [run_uid(o) for o in outcomes]
+
+
+@pytest.mark.skipif(not AS_ROOT, reason="only root could run a submission unconfined")
+def test_as_root_without_bwrap_or_a_way_to_drop_privileges_nothing_runs(monkeypatch):
+    monkeypatch.setattr(sandbox, "_bwrap_works", lambda: False)
+    monkeypatch.setattr(sandbox, "_world_runnable", lambda path: False)
+    with pytest.raises(sandbox.SandboxUnavailable, match="refusing to run a submission as root"):
+        run_py("report(os.getuid())")
 
 
 SYSTEM_PY = "/usr/bin/python3"  # world-runnable, unlike a python under /root

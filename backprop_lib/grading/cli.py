@@ -37,7 +37,12 @@ def main(argv=None) -> int:
     if args.batch:
         return _batch(args)
     from .grader import grade
-    report = grade(args.submission, args.exercise)
+    from .sandbox import SandboxUnavailable
+    try:
+        report = grade(args.submission, args.exercise)
+    except SandboxUnavailable as error:
+        print(f"backprop-grade: could not grade {args.submission}: {error}", file=sys.stderr)
+        return COULD_NOT_GRADE
     sys.stdout.write(report.text())
     if args.json:
         write_json_atomically(args.json, report.gradescope())

@@ -76,14 +76,24 @@ class Outcome:
     wall_seconds: float = 0.0
 
 
+class SandboxUnavailable(RuntimeError):
+    """The grader runs as root and can neither build a sandbox nor drop privileges: a grader
+    fault, never a reason to run a submission as root."""
+
+
 def run_isolated(argv: list[str], files: dict[str, bytes], limits: Limits | None = None) -> Outcome:
     """Run `argv` in a fresh empty directory holding `files`, under `limits`; never raises
     for anything the child does, never hangs past `limits.wall_seconds` (+ a few seconds
-    to kill and clean up)."""
+    to kill and clean up). Raises SandboxUnavailable rather than run `argv` as root unconfined."""
     limits = limits or Limits()
     _check_names(files)
     use_bwrap = _bwrap_works()
     can_drop = os.geteuid() == 0 and (use_bwrap or _world_runnable(argv[0]))
+    if os.geteuid() == 0 and not can_drop:
+        raise SandboxUnavailable(
+            f"refusing to run a submission as root with no sandbox: bwrap cannot build one here, and "
+            f"{argv[0]} cannot be run by an unprivileged user to drop privileges to; install bubblewrap, "
+            f"or use a Python that every user can run")
     with _uid_lease(can_drop) as uid, tempfile.TemporaryDirectory(prefix="backprop-sandbox-") as tmp:
         host_dir = Path(tmp)
         for name, data in files.items():
@@ -196,7 +206,12 @@ def _bwrap_argv(argv, host_dir: Path, files, limits: Limits, uid: int | None) ->
             cmd += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             cmd += ["--ro-bind", top, top]
-    made = {"/"}
+    # The tmpfs mounts come before the binds: a Python tree under /tmp (a venv in a checkout
+    # there) must be bound on top of the empty /tmp, not hidden beneath it.
+    size = str(limits.disk_bytes)
+    cmd += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp",
+            "--perms", "0777", "--size", size, "--tmpfs", SANDBOX_DIR]
+    made = {"/", "/tmp", SANDBOX_DIR}
     for tree in _python_trees():
         for parent in reversed(Path(tree).parents):
             if str(parent) not in made:
@@ -205,9 +220,6 @@ def _bwrap_argv(argv, host_dir: Path, files, limits: Limits, uid: int | None) ->
         cmd += ["--ro-bind", tree, tree]
     for hidden in _hidden_inside(_python_trees()):
         cmd += ["--perms", "0000", "--tmpfs", hidden]
-    size = str(limits.disk_bytes)
-    cmd += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp",
-            "--perms", "0777", "--size", size, "--tmpfs", SANDBOX_DIR]
     for name in files:  # each input file, read-only, into the empty tmpfs
         cmd += ["--ro-bind", str(host_dir / name), f"{SANDBOX_DIR}/{name}"]
     cmd += ["--chdir", SANDBOX_DIR]
