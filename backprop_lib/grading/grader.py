@@ -28,6 +28,7 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]  # backprop_lib/
 DEV_SECRET = "backprop-course-development-secret"
 MAX_FRAME_BYTES = 16 << 20  # one test's arrays, uncompressed
 MAX_ARRAY_ELEMENTS = 1 << 20
+MAX_PROCESSES = 8  # the child is one single-threaded Python (BLAS threads are set to 1)
 
 
 def grader_secret() -> str:
@@ -46,7 +47,9 @@ def grade(path, exercise_id=None, secret=None) -> Report:
     secret = secret or grader_secret()
     tests = exercise.build(lambda name: rng_for(secret, exercise.id, name))
     files = child_files(exercise, submission.chunks, tests)
-    limits = Limits(cpu_seconds=exercise.cpu_seconds, wall_seconds=exercise.wall_seconds)
+    # RLIMIT_AS is per process: few processes keep a fork-and-allocate bomb within the machine's memory.
+    limits = Limits(cpu_seconds=exercise.cpu_seconds, wall_seconds=exercise.wall_seconds,
+                    max_processes=MAX_PROCESSES)
     outcome = run_isolated([sys.executable, "-I", "-S", "child.py"], files, limits)
     frames = parse_frames(outcome.payload)
     notes = list(submission.notes)
