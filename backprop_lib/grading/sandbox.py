@@ -16,7 +16,8 @@ Isolation is layered, and the strongest layer the machine allows is used:
 * always: resource limits (setrlimit), a new session, and on the way out every process
   left is killed (the whole pid namespace, the process group, every process of the uid).
 
-``Outcome.isolation`` says which layers were applied.
+``Outcome.isolation`` says which layers were applied. As root with neither bwrap nor a
+way to drop privileges, nothing runs: `SandboxUnavailable` is raised (a grader fault).
 """
 from __future__ import annotations
 
