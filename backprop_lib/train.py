@@ -36,14 +36,8 @@ def train(network, x_train, t_train, x_test, t_test, iters_num=10000, batch_size
     gradient), "train_acc", "test_acc", "iteration_of_eval" (one entry per evaluation),
     "final_train_acc", "final_test_acc" (after the last iteration), "seconds" (wall time of the loop).
     """
+    _check_arguments(x_train, t_train, x_test, t_test, iters_num, batch_size)
     train_size = x_train.shape[0]
-    for name, x, t in (("train", x_train, t_train), ("test", x_test, t_test)):
-        if len(x) != len(t):
-            raise ValueError(f"expected one label per {name} sample: x_{name} has {len(x)} rows, "
-                             f"t_{name} has {len(t)}")
-    if batch_size < 1 or iters_num < 0 or train_size == 0:
-        raise ValueError(f"expected batch_size >= 1, iters_num >= 0 and training data; found batch_size="
-                         f"{batch_size}, iters_num={iters_num}, {train_size} training samples")
     if eval_every is None:
         eval_every = max(train_size / batch_size, 1)
     rng = np.random.default_rng(seed)
@@ -73,6 +67,16 @@ def train(network, x_train, t_train, x_test, t_test, iters_num=10000, batch_size
     history["seconds"] = time.perf_counter() - start
     bar.close()
     return history
+
+
+def _check_arguments(x_train, t_train, x_test, t_test, iters_num, batch_size):
+    for name, x, t in (("train", x_train, t_train), ("test", x_test, t_test)):
+        if len(x) != len(t):
+            raise ValueError(f"expected one label per {name} sample: x_{name} has {len(x)} rows, "
+                             f"t_{name} has {len(t)}")
+    if batch_size < 1 or iters_num < 0 or len(x_train) == 0:
+        raise ValueError(f"expected batch_size >= 1, iters_num >= 0 and training data; found batch_size="
+                         f"{batch_size}, iters_num={iters_num}, {len(x_train)} training samples")
 
 
 def plot_history(history):
