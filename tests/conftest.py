@@ -1,4 +1,5 @@
-"""Shared test configuration: hypothesis profiles and the PyTorch oracle fixture.
+"""Shared test configuration: hypothesis profiles, and the fixtures for what CI must have
+(the PyTorch oracle, the Debian Fashion-MNIST package).
 
 Profiles (choose with HYPOTHESIS_PROFILE=dev|ci|thorough; CI=true selects "ci"):
 - "dev": fresh random examples on every run, remembered in .hypothesis/ when they fail;
@@ -7,6 +8,7 @@ Profiles (choose with HYPOTHESIS_PROFILE=dev|ci|thorough; CI=true selects "ci"):
 """
 import importlib
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -37,3 +39,18 @@ def torch():
             pytest.fail(f"CI=true requires the PyTorch oracle. {message}", pytrace=False)
         pytest.skip(message)
     return torch_module
+
+
+FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+
+@pytest.fixture(scope="session")
+def fashion_package():
+    """The Fashion-MNIST files of the Debian package dataset-fashion-mnist: skipped without them on
+    a learner's machine, a failure in CI, which installs the package."""
+    if not (FASHION_DIR / "train-images-idx3-ubyte.gz").exists():
+        message = f"Debian package dataset-fashion-mnist is not installed ({FASHION_DIR} is missing)"
+        if IN_CI:
+            pytest.fail(f"CI=true requires it: {message}", pytrace=False)
+        pytest.skip(message + ": sudo apt-get install dataset-fashion-mnist")
+    return FASHION_DIR

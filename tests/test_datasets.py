@@ -2,7 +2,6 @@
 set and the Debian Fashion-MNIST package, the search order, downloads (network mocked), caches."""
 import gzip
 import hashlib
-import os
 import struct
 import urllib.error
 from pathlib import Path
@@ -17,11 +16,9 @@ from backprop_lib import datasets
 from backprop_lib.datasets import (IMAGES_MAGIC, LABELS_MAGIC, cache_dir, load_dataset, load_fashion_mnist,
                                    load_idx_pair, load_mnist, make_spiral, read_idx)
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 if not MNIST_DIR.exists():
     MNIST_DIR = Path("/work/shared/data/mnist")
-FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 REAL_FETCH = datasets._fetch  # before the autouse fixture replaces it
 MNIST_TEST_HISTOGRAM = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # published class counts
 
@@ -197,16 +194,6 @@ def test_mnist_train_set_missing_here_gives_one_clear_error(monkeypatch, isolate
     assert "MNIST (train split) was not found" in message and "$BACKPROP_DATA/mnist" in message
     assert "offline" in message and "apt-get" not in message  # Debian has no MNIST package
     assert len(isolated) == len(datasets.DATASETS["mnist"]["mirrors"])  # gave up after the first file
-
-
-@pytest.fixture
-def fashion_package():
-    if not (FASHION_DIR / "train-images-idx3-ubyte.gz").exists():
-        message = f"Debian package dataset-fashion-mnist is not installed ({FASHION_DIR} is missing)"
-        if IN_CI:
-            pytest.fail(f"CI=true requires it: {message}", pytrace=False)
-        pytest.skip(message + ": sudo apt-get install dataset-fashion-mnist")
-    return FASHION_DIR
 
 
 def test_fashion_mnist_from_the_debian_package(fashion_package):

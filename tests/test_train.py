@@ -13,8 +13,6 @@ from backprop_lib.datasets import load_fashion_mnist, make_spiral
 from backprop_lib.network import TwoLayerNet
 from backprop_lib.train import accuracy, main, plot_history, train
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
-FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 TRAIN_SCRIPT = Path(sys.executable).parent / "backprop-train"
 
@@ -140,20 +138,11 @@ def test_plot_history(spiral):
 
 # --- backprop-train --------------------------------------------------------------------------------
 
-def require_fashion_package():
-    if not (FASHION_DIR / "train-images-idx3-ubyte.gz").exists():
-        message = f"Debian package dataset-fashion-mnist is not installed ({FASHION_DIR} is missing)"
-        if IN_CI:
-            pytest.fail(f"CI=true requires it: {message}", pytrace=False)
-        pytest.skip(message + ": sudo apt-get install dataset-fashion-mnist")
-
-
-def test_the_notes_training_run_on_fashion_mnist():
+def test_the_notes_training_run_on_fashion_mnist(fashion_package):
     """The notes' experiment in full: TwoLayerNet(784, 50, 10), 10,000 iterations, batch 100, lr 0.1.
 
     About 7 s of CPU in float32 with one BLAS thread (bench/bench_train.py measures the speed).
     """
-    require_fashion_package()
     (x_train, t_train), (x_test, t_test) = load_fashion_mnist()
     network = TwoLayerNet(784, 50, 10, seed=0, dtype=np.float32)
     with threadpool_limits(limits=1):  # two spinning BLAS threads on a busy 2-core machine are far slower
@@ -169,8 +158,7 @@ def run_cli(*args, env=None):
                           env={**os.environ, "BACKPROP_OFFLINE": "1", **(env or {})})
 
 
-def test_cli_writes_history_and_learning_curves(tmp_path):
-    require_fashion_package()
+def test_cli_writes_history_and_learning_curves(tmp_path, fashion_package):
     result = run_cli("--iters", "700", "--seed", "1", "--dtype", "float64", "--out", str(tmp_path / "run"))
     assert result.returncode == 0, result.stderr
     history = json.loads((tmp_path / "run" / "history.json").read_text())
