@@ -37,7 +37,7 @@ lab: setup
 
 # exercises/ is generated from solutions/ (the single source); `--check` only compares.
 release: setup
-	$(BIN)/python -m backprop_lib.release
+	$(BIN)/python -m backprop_grader.release
 
 # Grade one submission: make grade SUBMISSION=exercises/04_matmul.ipynb
 grade: setup

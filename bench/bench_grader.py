@@ -23,8 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, machine, write_atomic, write_json  # noqa: E402
 
-from backprop_lib.grading.batch import grade_batch  # noqa: E402
-from backprop_lib.grading.grader import grade  # noqa: E402
+from backprop_grader.batch import grade_batch  # noqa: E402
+from backprop_grader.grader import grade  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WRONG_PY = {
@@ -82,7 +82,7 @@ def time_single(repeat):
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "backprop_lib.grading.cli", str(ROOT / "solutions" / "04_matmul.ipynb")],
+        subprocess.run([sys.executable, "-m", "backprop_grader.cli", str(ROOT / "solutions" / "04_matmul.ipynb")],
                        check=True, capture_output=True)
         times.append(time.perf_counter() - start)
     return statistics.median(times)

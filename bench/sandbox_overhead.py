@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from backprop_lib.grading.sandbox import Limits, run_isolated
+from backprop_grader.sandbox import Limits, run_isolated
 
 PROGRAMS = {
     "python -c pass": [sys.executable, "-c", "pass"],

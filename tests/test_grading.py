@@ -17,8 +17,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from backprop_lib.grading import batch, cli, exercises, grader, submission
-from backprop_lib.grading.specs import rng_for
+from backprop_grader import batch, cli, exercises, grader, submission
+from backprop_grader.specs import rng_for
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"

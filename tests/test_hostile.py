@@ -19,7 +19,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
-GRADE = [sys.executable, "-m", "backprop_lib.grading.cli"]
+GRADE = [sys.executable, "-m", "backprop_grader.cli"]
 FULL = "full"  # the exercise's maximum score
 
 # name: (score, phrases the report must contain). Scores are exact; FULL is the exercise's maximum.

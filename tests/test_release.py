@@ -1,4 +1,4 @@
-"""backprop_lib.release: exercises/ is generated from solutions/, never edited by hand."""
+"""backprop_grader.release: exercises/ is generated from solutions/, never edited by hand."""
 import ast
 import re
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from backprop_lib.release import ReleaseError, main, release_all, release_notebook, release_text, strip_solutions
+from backprop_grader.release import ReleaseError, main, release_all, release_notebook, release_text, strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from backprop_lib.grading import sandbox
-from backprop_lib.grading.sandbox import Limits, run_isolated
+from backprop_grader import sandbox
+from backprop_grader.sandbox import Limits, run_isolated
 
 PY = sys.executable
 REPO = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ import numpy as np
 
 FOUND = {}
 for pattern in ("/work/main/solutions/*", "/work/*/solutions/*", "/work/main/backprop_lib/layers.py",
-                "/work/main/backprop_lib/grading/*.py", "/root/*", "/home/*/*", "/tmp/*",
+                "/work/main/backprop_grader/*.py", "/root/*", "/home/*/*", "/tmp/*",
                 "/autograder/source/*", "../*", "/proc/1/environ", "/proc/*/cmdline", "_lib/backprop_lib/*"):
     for path in glob.glob(pattern):
         try:

@@ -18,13 +18,15 @@ from pathlib import Path
 
 import numpy as np
 
+import backprop_lib
+
 from .exercises import EXERCISES
 from .report import Report, TestResult
 from .sandbox import Limits, run_isolated
 from .specs import Check, rng_for
 from .submission import CannotGrade, load, reference_imports
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]  # backprop_lib/
+PACKAGE_DIR = Path(backprop_lib.__file__).resolve().parent  # backprop_lib/
 DEV_SECRET = "backprop-course-development-secret"
 MAX_FRAME_BYTES = 16 << 20  # one test's arrays, uncompressed
 MAX_ARRAY_ELEMENTS = 1 << 20

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functions, layers, nodes
-from ..network import TwoLayerNet
+from backprop_lib import functions, layers, nodes
+from backprop_lib.network import TwoLayerNet
 from .layer_tests import Case, layer_tests
 from .specs import Check, Exercise, call, expect, get, lit, make_dict, make_test, Missing, net, save
 
@@ -295,7 +295,7 @@ def _sgd_tests(rng_for):
 
 
 def _train_test(rng_for):
-    from ..datasets import make_spiral
+    from backprop_lib.datasets import make_spiral
     rng = rng_for("train")
     seeds = [int(s) for s in rng.integers(0, 2**31, 3)]
     x_train, t_train = make_spiral(100, 3, seed=seeds[0])

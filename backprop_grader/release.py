@@ -5,8 +5,8 @@ one line, `raise NotImplementedError("Exercise N, task <Task>: ...")`, at the re
 indentation; cells tagged "solution-only" are dropped; outputs are cleared; locked cells
 are made read-only in Jupyter. The output is byte-identical on every run.
 
-    python -m backprop_lib.release           # write exercises/
-    python -m backprop_lib.release --check   # exit 1 and list differences if exercises/ is stale
+    python -m backprop_grader.release           # write exercises/
+    python -m backprop_grader.release --check   # exit 1 and list differences if exercises/ is stale
 """
 import argparse
 import difflib

@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..checks import compare, mutation_message
+from backprop_lib.checks import compare, mutation_message
 
 
 @dataclass

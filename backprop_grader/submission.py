@@ -126,7 +126,7 @@ def _backprop_meta(cell) -> dict:
 
 def released_notebook(stem):
     """The released exercise notebook (the reference for locked cells), or None if not shipped."""
-    root = Path(os.environ.get("BACKPROP_EXERCISES_DIR") or Path(__file__).resolve().parents[2] / "exercises")
+    root = Path(os.environ.get("BACKPROP_EXERCISES_DIR") or Path(__file__).resolve().parents[1] / "exercises")
     path = root / f"{stem}.ipynb"
     return nbformat.read(path, as_version=4) if path.is_file() else None
 

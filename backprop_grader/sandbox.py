@@ -39,6 +39,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import backprop_lib
+
 RESULT_FD_VAR = "BACKPROP_RESULT_FD"
 SANDBOX_DIR = "/sandbox"  # the child's cwd and HOME inside bwrap
 BWRAP = "/usr/bin/bwrap"
@@ -187,11 +189,11 @@ def _python_trees() -> list[str]:
 
 
 def _hidden_inside(trees: list[str]) -> list[str]:
-    """backprop_lib itself stays out of the sandbox (its reference layers are the answers):
+    """backprop_lib and the grader stay out of the sandbox (its reference layers are the answers):
     the grader ships the modules an exercise allows as files. Hide it if it is installed
     inside a bound tree."""
-    package_dir = str(Path(__file__).resolve().parents[1])
-    return [package_dir] if any(_under(package_dir, t) for t in trees + ["/usr"]) else []
+    dirs = [str(Path(m.__file__).resolve().parent) for m in (backprop_lib, sys.modules[__package__])]
+    return [d for d in dirs if any(_under(d, t) for t in trees + ["/usr"])]
 
 
 def _under(path: str, root: str) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .report import Report, write_json_atomically
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[1]
 
 SETUP_SH = """#!/usr/bin/env bash
 # Runs once, as root, when Gradescope builds the image: Python, bubblewrap for the sandbox, this package.
@@ -34,7 +34,7 @@ export BACKPROP_GRADER_SECRET="$(cat "$ROOT/source/grader_secret")"
 export BACKPROP_EXERCISES_DIR="$ROOT/source/project/exercises"
 export PYTHONPATH="$ROOT/source/project"
 cd "$ROOT"
-exec "$PYTHON" -m backprop_lib.grading.gradescope --root "$ROOT"{exercise}
+exec "$PYTHON" -m backprop_grader.gradescope --root "$ROOT"{exercise}
 """
 
 
@@ -62,7 +62,7 @@ def _add(archive, name, text, mode=0o755):
 
 def _project_files():
     files = [PROJECT / "pyproject.toml", PROJECT / "README.md"]
-    files += [p for p in sorted((PROJECT / "backprop_lib").rglob("*"))
+    files += [p for package in ("backprop_lib", "backprop_grader") for p in sorted((PROJECT / package).rglob("*"))
               if p.is_file() and "__pycache__" not in p.parts and p.suffix in (".py", ".md")]
     files += sorted((PROJECT / "exercises").glob("*.ipynb"))
     return [p for p in files if p.exists()]
