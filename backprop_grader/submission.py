@@ -201,7 +201,7 @@ def reference_imports(chunks, names) -> dict:
                     if a.name in names or a.name == "*":
                         for name in (names if a.name == "*" else [a.name]):
                             found[name] = f"`{name}` is imported from {node.module}"
-                    elif a.name in ("layers", "nodes", "functions", "network", "train"):
+                    elif a.name in ("layers", "nodes", "functions", "network", "training"):
                         aliases.add(a.asname or a.name)
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and node.attr in names:

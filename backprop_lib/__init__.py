@@ -8,7 +8,7 @@ from .gradcheck import check_layer, numerical_gradient, rel_error
 from .layers import Affine, MatMul, Relu, Sigmoid, SoftmaxWithLoss
 from .network import TwoLayerNet
 from .nodes import AddLayer, Branch, MulLayer, Repeat, Sum
-from .train import train
+from .training import train
 
 __all__ = [
     "AddLayer", "Affine", "Branch", "MatMul", "MulLayer", "Relu", "Repeat", "Sigmoid",

@@ -20,7 +20,7 @@ from . import draw
 from .datasets import make_spiral
 from .layers import Sigmoid, SoftmaxWithLoss
 from .network import TwoLayerNet
-from .train import train
+from .training import train
 
 GRAD_COLOR = "#c0392b"  # gradients are red, as in the printed notes and in draw.py
 

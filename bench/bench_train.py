@@ -19,7 +19,7 @@ from common import RESULTS, machine, write_atomic, write_json
 
 from backprop_lib.datasets import load_fashion_mnist
 from backprop_lib.network import TwoLayerNet
-from backprop_lib.train import train
+from backprop_lib.training import train
 
 BATCH_SIZE, LEARNING_RATE, HIDDEN = 100, 0.1, 50
 

@@ -11,7 +11,7 @@ from threadpoolctl import threadpool_limits
 
 from backprop_lib.datasets import load_fashion_mnist, make_spiral
 from backprop_lib.network import TwoLayerNet
-from backprop_lib.train import accuracy, main, plot_history, train
+from backprop_lib.training import accuracy, main, plot_history, train
 
 MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 TRAIN_SCRIPT = Path(sys.executable).parent / "backprop-train"
