@@ -71,7 +71,7 @@ def child_files(exercise, chunks, tests) -> dict:
     plan = {"numpy_dir": str(Path(np.__file__).resolve().parents[1]), "names": list(exercise.names),
             "library_modules": list(exercise.library_modules),
             "chunks": chunks, "tests": [{"name": t.name, "steps": t.steps} for t in tests]}
-    files = {"child.py": (PACKAGE_DIR / "grading" / "child.py").read_bytes(), "plan.json": json.dumps(plan).encode(),
+    files = {"child.py": (Path(__file__).resolve().parent / "child.py").read_bytes(), "plan.json": json.dumps(plan).encode(),
              "inputs.npz": buffer.getvalue(), "lib___init__.py": library_init(exercise.library_modules).encode()}
     for module in exercise.library_modules:
         source = (PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
