@@ -109,7 +109,9 @@ def _grant_around(directory, holes):
     rules = [(directory, READ_DIR)]
     for entry in sorted(os.listdir(directory)):
         path = os.path.join(directory, entry)
-        if os.path.isdir(path) and not os.path.islink(path):
+        if os.path.islink(path):  # a rule on a link would grant its target (venv/lib64 -> lib: the hole)
+            continue
+        if os.path.isdir(path):
             rules += _grant_around(path, holes)
         elif os.path.exists(path):
             rules.append((path, READ & FILE_ONLY))

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import no_bwrap
-from backprop_grader import sandbox
+from backprop_grader import confine, sandbox
 from backprop_grader.sandbox import Limits, run_isolated
 
 PY = sys.executable
@@ -439,3 +439,37 @@ def test_without_bwrap_a_missing_guarantee_means_nothing_runs(monkeypatch, kerne
         run_py("report(os.getuid())")
 
 
+
+
+def test_landlock_hides_an_installed_library_inside_a_readable_tree(tmp_path):
+    """Installed (not editable), as on Gradescope, backprop_lib sits inside the Python tree that
+    must stay readable: Landlock grants the tree around it, and a link inside the tree (a venv's
+    lib64 -> lib) must not grant it back."""
+    assert sandbox._kernel_confinement()[0] >= 1, "this machine's kernel has Landlock"
+    site = tmp_path / "venv" / "lib" / "site-packages"
+    for name, text in {"backprop_lib/layers.py": "class MatMul: pass", "numpy/__init__.py": "x = 1", "top.py": "y = 2"}.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text)
+    (tmp_path / "venv" / "lib64").symlink_to("lib")
+    roots = ["/usr", *sandbox._python_trees(), str(tmp_path / "venv")]
+    spec = {"rules": confine.read_rules(roots, [str(site / "backprop_lib")]), "landlock": True, "seccomp": False}
+    probe = textwrap.dedent(f"""
+        import json, os
+        seen = {{}}
+        for path in ["lib/site-packages/backprop_lib/layers.py", "lib64/site-packages/backprop_lib/layers.py",
+                     "lib/site-packages/numpy/__init__.py", "lib64/site-packages/top.py", "lib/site-packages"]:
+            full = os.path.join({str(tmp_path / "venv")!r}, path)
+            try:
+                seen[path] = sorted(os.listdir(full)) if os.path.isdir(full) else open(full).read()
+            except OSError as error:
+                seen[path] = type(error).__name__
+        print(json.dumps(seen))
+    """)
+    done = subprocess.run([PY, "-I", "-S", "-c", sandbox._confine_source(), json.dumps(spec), "--", PY, "-I", "-S",
+                           "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "lib/site-packages/backprop_lib/layers.py": "PermissionError",
+        "lib64/site-packages/backprop_lib/layers.py": "PermissionError",
+        "lib/site-packages/numpy/__init__.py": "x = 1", "lib64/site-packages/top.py": "y = 2",
+        "lib/site-packages": ["backprop_lib", "numpy", "top.py"]}  # listed (imports need it), not read
