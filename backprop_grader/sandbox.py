@@ -138,9 +138,9 @@ def _refuse_unconfined(argv, use_bwrap: bool) -> None:
         missing += [f"{p} runnable by every user" for p in {argv[0], sys.executable} if not _world_runnable(p)]
     if missing:
         raise SandboxUnavailable(
-            f"refusing to run a submission without its sandbox: bwrap cannot build one here ({_bwrap_problem() or 'not used'}), "
-            f"and the fallback lacks {'; '.join(missing)}. Install bubblewrap with user namespaces enabled, "
-            f"or provide what is missing")
+            f"refusing to run a submission without its sandbox: bwrap cannot build one here "
+            f"({_bwrap_problem() or 'not used'}), and the fallback lacks {'; '.join(missing)}. "
+            f"Install bubblewrap with user namespaces enabled, or provide what is missing")
 
 
 def _check_names(files: dict[str, bytes]) -> None:
@@ -179,6 +179,7 @@ def _uid_lease(wanted: bool):
 
 
 def lease_path(uid: int) -> Path:
+    """The lock file that holds `uid` for one run; removed when the run ends."""
     return Path(tempfile.gettempdir()) / "backprop-sandbox-uids" / str(uid)
 
 
@@ -481,8 +482,8 @@ def _kill_all(proc, uid: int | None) -> None:
             kill(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-    deadline = time.monotonic() + 2.0
     if uid is not None:  # a fork bomb may fork while we sweep: repeat until none is alive
+        deadline = time.monotonic() + 2.0
         while time.monotonic() < deadline:
             alive = live_pids(uid)
             if not alive:
@@ -517,6 +518,7 @@ def _reap_orphans(uid: int | None, deadline: float) -> None:
 
 
 def _orphans(parent: int, uid: int | None) -> list[tuple[int, str]]:
+    """(pid, state) of the children of `parent` that a run of `uid` orphaned."""
     found = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():

@@ -447,7 +447,8 @@ def test_landlock_hides_an_installed_library_inside_a_readable_tree(tmp_path):
     lib64 -> lib) must not grant it back."""
     assert sandbox._kernel_confinement()[0] >= 1, "this machine's kernel has Landlock"
     site = tmp_path / "venv" / "lib" / "site-packages"
-    for name, text in {"backprop_lib/layers.py": "class MatMul: pass", "numpy/__init__.py": "x = 1", "top.py": "y = 2"}.items():
+    files = {"backprop_lib/layers.py": "class MatMul: pass", "numpy/__init__.py": "x = 1", "top.py": "y = 2"}
+    for name, text in files.items():
         (site / name).parent.mkdir(parents=True, exist_ok=True)
         (site / name).write_text(text)
     (tmp_path / "venv" / "lib64").symlink_to("lib")
