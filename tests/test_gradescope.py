@@ -80,9 +80,10 @@ def grade(root, mode, files, python=sys.executable):
     env = {**_env(root), "BACKPROP_AUTOGRADER_PYTHON": python}
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=root)
     assert done.returncode == 0, done.stderr
-    assert ("bwrap cannot build the sandbox here" in done.stderr) is (mode == "no-bwrap"), done.stderr
-    results = root / "results" / "results.json"
-    return json.loads(results.read_text()), results.read_text() + done.stdout + done.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    if results.get("tests"):  # something ran: in the mode asked for (the grader warns when bwrap cannot run)
+        assert ("bwrap cannot build the sandbox here" in done.stderr) is (mode == "no-bwrap"), done.stderr
+    return results, (root / "results" / "results.json").read_text() + done.stdout + done.stderr
 
 
 def full_marks(results) -> bool:
