@@ -11,7 +11,9 @@ execs argv, which inherits the restrictions and can never lift them:
   scopes signals and abstract UNIX sockets to the run.
 * **seccomp** (through libseccomp.so.2): socket(2) fails with EACCES for every address
   family, so there is no network (TCP, UDP, raw, netlink, UNIX sockets by path) at any
-  ABI; io_uring, which can open sockets without socket(2), fails too.
+  ABI; io_uring, which can open sockets without socket(2), fails too. socketpair(2) stays
+  (a pair connects only to itself); another architecture's system calls (32-bit int 0x80,
+  socketcall) kill the process, libseccomp's default.
 
 Both need no privilege, only no_new_privs; this file never imports anything but the
 standard library, so an unprivileged uid can run it from the command line (the grader's
