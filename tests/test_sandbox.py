@@ -91,8 +91,8 @@ def test_the_sandbox_reports_its_isolation():
         assert outcome.isolation.startswith("bwrap(pid,net,ipc,fs)")
 
 
-@pytest.mark.skipif(WITHOUT_BWRAP or not no_bwrap.available(), reason="the second pass itself")
 def test_the_whole_suite_holds_without_bwrap():
+    no_bwrap.require()
     env = {**os.environ, "BACKPROP_TEST_WITHOUT_BWRAP": "1", "PYTHONDONTWRITEBYTECODE": "1"}
     # the disk limit is bwrap's tmpfs; without bwrap a run's disk use is bounded per file only
     done = subprocess.run(no_bwrap.command([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__,
