@@ -1,13 +1,18 @@
 """The Gradescope autograder: build its zip, and the code its run_autograder calls.
 
-Gradescope unpacks the zip into /autograder/source, runs setup.sh once, then for every
-submission runs run_autograder, which must leave /autograder/results/results.json.
-BACKPROP_AUTOGRADER_ROOT replaces /autograder, so the same zip can be tried locally.
+Gradescope unpacks the zip into /autograder/source, runs setup.sh once as root, then for every
+submission runs run_autograder as root, which must leave /autograder/results/results.json.
+There, in a container, bubblewrap usually cannot run: each run gets a uid of its own,
+Landlock and seccomp (sandbox.py), and setup.sh makes everything of the course root's alone
+(the source, the notebooks, the secret, the installed packages), so that uid reads none of it.
+BACKPROP_AUTOGRADER_ROOT replaces /autograder, so the same zip can be tried locally;
+BACKPROP_AUTOGRADER_PYTHON then names a ready interpreter and setup.sh installs nothing.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import sys
 import zipfile
@@ -18,23 +23,46 @@ from .report import Report, write_json_atomically
 PROJECT = Path(__file__).resolve().parents[1]
 
 SETUP_SH = """#!/usr/bin/env bash
-# Runs once, as root, when Gradescope builds the image: Python, bubblewrap for the sandbox, this package.
+# Runs once, as root, when Gradescope builds the image: Python, bubblewrap and libseccomp for the
+# sandbox, this package in a venv; then the course becomes root's alone.
 set -euo pipefail
-apt-get install -y python3 python3-pip python3-venv bubblewrap util-linux
-python3 -m venv /autograder/venv
-/autograder/venv/bin/pip install --no-cache-dir /autograder/source/project
+ROOT="${BACKPROP_AUTOGRADER_ROOT:-/autograder}"
+if [ -z "${BACKPROP_AUTOGRADER_PYTHON:-}" ]; then
+  missing=""
+  for p in python3 python3-venv bubblewrap util-linux libseccomp2; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+  done
+  if [ -n "$missing" ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing
+  fi
+  /usr/bin/python3 -m venv "$ROOT/venv"  # a system Python: every uid can run it (a run's uid must)
+  "$ROOT/venv/bin/pip" install --quiet "$ROOT/source/project"
+  for package in backprop_lib backprop_grader; do  # installed copies: the reference is root's alone
+    find "$ROOT/venv" -type d -name "$package" -path "*-packages/*" -exec chmod -R go-rwx {} +
+  done
+fi
+chmod 755 "$ROOT"
+chmod -R go-rwx "$ROOT/source"  # the source, the released notebooks, the secret
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Grades /autograder/submission/* into /autograder/results/results.json.
+# Grades /autograder/submission/* into /autograder/results/results.json, which is always written.
 set -uo pipefail
 ROOT="${{BACKPROP_AUTOGRADER_ROOT:-/autograder}}"
 PYTHON="${{BACKPROP_AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}}"
 export BACKPROP_GRADER_SECRET="$(cat "$ROOT/source/grader_secret")"
 export BACKPROP_EXERCISES_DIR="$ROOT/source/project/exercises"
-export PYTHONPATH="$ROOT/source/project"
+if [ -n "${{BACKPROP_AUTOGRADER_PYTHON:-}}" ]; then
+  export PYTHONPATH="$ROOT/source/project"  # a local try: the packaged source, not an installed copy
+fi
 cd "$ROOT"
-exec "$PYTHON" -m backprop_grader.gradescope --root "$ROOT"{exercise}
+mkdir -p "$ROOT/results"
+"$PYTHON" -m backprop_grader.gradescope --root "$ROOT"{exercise}
+if [ ! -s "$ROOT/results/results.json" ]; then
+  echo '{{"score": 0, "output": "The autograder failed before it could grade; please tell the course staff."}}' \
+    > "$ROOT/results/results.json"
+fi
 """
 
 
@@ -68,17 +96,26 @@ def _project_files():
     return [p for p in files if p.exists()]
 
 
+# Jupyter's leftovers: File > Make a Copy ("04_matmul-Copy1.ipynb") and autosaves in .ipynb_checkpoints/
+LEFTOVER = re.compile(r"-(Copy\d*|checkpoint)$", re.IGNORECASE)
+
+
 def pick_submission(directory, exercise=None):
-    """The file to grade: a notebook before a .py; with several, the one named like the exercise."""
-    files = [p for p in sorted(Path(directory).rglob("*")) if p.is_file() and not p.name.startswith(".")]
-    for suffix in (".ipynb", ".py"):
-        matching = [p for p in files if p.suffix == suffix]
-        if exercise:
-            named = [p for p in matching if p.name.startswith(exercise)]
-            matching = named or matching
-        if matching:
-            return matching[0]
-    return files[0] if files else None
+    """The file to grade, or None. Never a hidden file. Ranked: a real file before a symbolic
+    link, a notebook before a .py, one named like the exercise first, the learner's own file
+    before an editor leftover (.ipynb_checkpoints/, -Copy1), then the shallowest, by name."""
+    root = Path(directory)
+    candidates = []
+    for folder, subfolders, names in os.walk(root):  # never into a linked folder (followlinks=False)
+        for name in names + [d for d in subfolders if os.path.islink(os.path.join(folder, d))]:
+            path = Path(folder, name)
+            parts = path.relative_to(root).parts
+            if name.startswith(".") or any(p.startswith(".") and p != ".ipynb_checkpoints" for p in parts[:-1]):
+                continue
+            leftover = ".ipynb_checkpoints" in parts or bool(LEFTOVER.search(path.stem))
+            candidates.append(((path.is_symlink(), {".ipynb": 0, ".py": 1}.get(path.suffix, 2),
+                                not (exercise and name.startswith(exercise)), leftover, len(parts), str(path)), path))
+    return min(candidates)[1] if candidates else None
 
 
 def run(root, exercise=None) -> int:
@@ -90,6 +127,9 @@ def run(root, exercise=None) -> int:
     try:
         if submission is None:
             report = Report.could_not_grade("(nothing)", "the submission holds no file; upload your .ipynb notebook", 0.0)
+        elif submission.is_symlink():  # never followed: it may point at a reference notebook or the secret
+            report = Report.could_not_grade(submission.name, "not graded: symbolic link; upload the notebook file "
+                                                             "itself", 0.0, exercise)
         else:
             report = grade(submission, exercise)
     except Exception as error:  # noqa: BLE001  (Gradescope needs a results.json whatever happens)

@@ -13,17 +13,27 @@ Isolation is layered, and the strongest layer the machine allows is used:
   network. The working directory is a size-limited tmpfs holding `files`.
 * when the grader runs as root, the child drops to an unprivileged per-run uid
   (``setpriv``), so RLIMIT_NPROC really limits it and it can read nothing private.
+* Landlock and seccomp (confine.py), applied by a launcher just before the program runs:
+  reads only below the Python installation and the run's own directory, writes only in the
+  latter (also its TMPDIR: /tmp and /dev/shm are out of reach), no socket at all. Where
+  bwrap cannot run (a container without user namespaces) they replace its network and
+  file-system isolation; under bwrap they are a second wall.
 * always: resource limits (setrlimit), a new session, and on the way out every process
-  left is killed (the whole pid namespace, the process group, every process of the uid).
+  left is killed (the whole pid namespace, the process group, every process of the uid)
+  and reaped: the grader is a child subreaper, so what a run orphans comes back to it.
+  The run's directory and its uid lease are removed.
 
-``Outcome.isolation`` says which layers were applied. As root with neither bwrap nor a
-way to drop privileges, nothing runs: `SandboxUnavailable` is raised (a grader fault).
+``Outcome.isolation`` says which layers were applied. A run is refused with
+`SandboxUnavailable` (a grader fault, never a reason to run a submission unconfined) unless
+it gets bwrap, or a uid of its own (root) with Landlock and seccomp.
 """
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import functools
+import json
 import logging
 import os
 import re
@@ -40,6 +50,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import backprop_lib
+
+from . import confine
 
 RESULT_FD_VAR = "BACKPROP_RESULT_FD"
 SANDBOX_DIR = "/sandbox"  # the child's cwd and HOME inside bwrap
@@ -91,28 +103,44 @@ def run_isolated(argv: list[str], files: dict[str, bytes], limits: Limits | None
     limits = limits or Limits()
     _check_names(files)
     use_bwrap = _bwrap_works()
-    can_drop = os.geteuid() == 0 and (use_bwrap or _world_runnable(argv[0]))
-    if os.geteuid() == 0 and not can_drop:
-        raise SandboxUnavailable(
-            f"refusing to run a submission as root with no sandbox: bwrap cannot build one here, and "
-            f"{argv[0]} cannot be run by an unprivileged user to drop privileges to; install bubblewrap, "
-            f"or use a Python that every user can run")
-    with _uid_lease(can_drop) as uid, tempfile.TemporaryDirectory(prefix="backprop-sandbox-") as tmp:
+    _refuse_unconfined(argv, use_bwrap)
+    _become_subreaper()
+    with _uid_lease(os.geteuid() == 0) as uid, tempfile.TemporaryDirectory(prefix="backprop-sandbox-") as tmp:
         host_dir = Path(tmp)
         for name, data in files.items():
             (host_dir / name).write_bytes(data)
             os.chmod(host_dir / name, 0o644)
+        child_dir = SANDBOX_DIR if use_bwrap else str(host_dir)
+        argv = _confine_argv(child_dir) + list(argv)
         if use_bwrap:
             cmd, cwd = _bwrap_argv(argv, host_dir, files, limits, uid), None
         else:
             cmd, cwd = _plain_argv(argv, host_dir, uid), host_dir
         pipe = list(os.pipe())  # the result channel: [read end, write end]
         try:
-            env = _child_env(SANDBOX_DIR if use_bwrap else str(host_dir), pipe[1])
+            env = _child_env(child_dir, pipe[1])
             return _supervise(cmd, cwd, env, pipe, limits, uid, _describe(use_bwrap, uid))
         finally:
             for fd in pipe:  # each closed exactly once: another thread may reuse the number
                 os.close(fd)
+
+
+def _refuse_unconfined(argv, use_bwrap: bool) -> None:
+    """Raise SandboxUnavailable unless the run gets every guarantee: without bwrap that takes
+    root (for a uid of its own), a Python that uid can run, Landlock and seccomp."""
+    if use_bwrap:
+        return
+    abi, has_seccomp = _kernel_confinement()
+    missing = ([] if os.geteuid() == 0 else ["root, to give each run a uid of its own"])
+    missing += [] if abi else ["Landlock (Linux >= 5.13 with landlock in its lsm= list), for the file system"]
+    missing += [] if has_seccomp else ["seccomp through libseccomp.so.2 (Debian libseccomp2), for the network"]
+    if os.geteuid() == 0:
+        missing += [f"{p} runnable by every user" for p in {argv[0], sys.executable} if not _world_runnable(p)]
+    if missing:
+        raise SandboxUnavailable(
+            f"refusing to run a submission without its sandbox: bwrap cannot build one here "
+            f"({_bwrap_problem() or 'not used'}), and the fallback lacks {'; '.join(missing)}. "
+            f"Install bubblewrap with user namespaces enabled, or provide what is missing")
 
 
 def _check_names(files: dict[str, bytes]) -> None:
@@ -129,22 +157,30 @@ def _uid_lease(wanted: bool):
     if not wanted:
         yield None
         return
-    lease_dir = Path(tempfile.gettempdir()) / "backprop-sandbox-uids"
-    lease_dir.mkdir(mode=0o700, exist_ok=True)
     for _ in range(1000):
         uid = FIRST_UID + secrets.randbelow(UID_COUNT)
-        fd = os.open(lease_dir / str(uid), os.O_CREAT | os.O_RDWR, 0o600)
+        path = lease_path(uid)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            if os.fstat(fd).st_ino != os.stat(path).st_ino:  # its holder removed it before we locked
+                raise BlockingIOError
+        except (BlockingIOError, FileNotFoundError):
             os.close(fd)
             continue
         try:
             yield uid
         finally:
+            os.unlink(path)  # while still locked: a run that opened it before fails the check above
             os.close(fd)  # releases the lease
         return
     raise RuntimeError(f"no free sandbox uid among {UID_COUNT}: are {UID_COUNT} gradings running?")
+
+
+def lease_path(uid: int) -> Path:
+    """The lock file that holds `uid` for one run; removed when the run ends."""
+    return Path(tempfile.gettempdir()) / "backprop-sandbox-uids" / str(uid)
 
 
 def _world_runnable(program: str) -> bool:
@@ -161,6 +197,7 @@ def _child_env(home: str, result_w: int) -> dict[str, str]:
         "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "HOME": home,
+        "TMPDIR": home, "TMP": home, "TEMP": home,  # a private temporary directory: the run's own
         RESULT_FD_VAR: str(result_w),
         # one BLAS thread: threads count as processes, and the machine is shared
         "OPENBLAS_NUM_THREADS": "1",
@@ -173,8 +210,47 @@ def _child_env(home: str, result_w: int) -> dict[str, str]:
 def _describe(use_bwrap: bool, uid: int | None) -> str:
     parts = ["bwrap(pid,net,ipc,fs)" if use_bwrap else "no-namespaces"]
     parts.append(f"uid={uid}" if uid is not None else f"same-uid={os.geteuid()}")
+    abi, has_seccomp = _kernel_confinement()
+    parts += [f"landlock(abi={abi})"] if abi else []
+    parts += ["seccomp(no-sockets)"] if has_seccomp else []
     parts.append("rlimits")
     return " ".join(parts)
+
+
+# --- Landlock and seccomp ------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def _kernel_confinement() -> tuple[int, bool]:
+    """(Landlock ABI, whether libseccomp loads): what confine.py can apply here."""
+    return confine.landlock_abi(), confine.seccomp_library() is not None
+
+
+@functools.lru_cache(maxsize=1)
+def _read_rules() -> tuple:
+    """Landlock's read-only part: the system's programs and libraries and the Python trees,
+    except backprop_lib and the grader if they are installed there."""
+    trees = _python_trees()
+    roots = ["/usr"] + [d for d in ("/bin", "/sbin", "/lib", "/lib32", "/lib64")
+                        if os.path.isdir(d) and not os.path.islink(d)] + trees
+    # /proc/self: the launcher resolves it to its own pid, which the program keeps through exec
+    return tuple(confine.read_rules(roots, _hidden_inside(trees)) + [("/proc/self", confine.READ)])
+
+
+def _confine_argv(child_dir: str) -> list[str]:
+    """The launcher that applies Landlock and seccomp, then execs the program (empty if the
+    kernel offers neither; run_isolated has refused already if they were needed)."""
+    abi, has_seccomp = _kernel_confinement()
+    if not (abi or has_seccomp):
+        return []
+    devices = [d for d in ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom") if os.path.exists(d)]
+    spec = {"rules": list(_read_rules()) + confine.write_rules([child_dir], devices),
+            "landlock": abi > 0, "seccomp": has_seccomp}
+    return [sys.executable, "-I", "-S", "-c", _confine_source(), json.dumps(spec), "--"]
+
+
+@functools.lru_cache(maxsize=1)
+def _confine_source() -> str:
+    return Path(confine.__file__).read_text(encoding="utf-8")  # passed with -c: the run's uid cannot read our files
 
 
 # --- building the command line -------------------------------------------------------
@@ -241,25 +317,32 @@ def _plain_argv(argv, host_dir: Path, uid: int | None) -> list[str]:
             "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", *argv]
 
 
-@functools.lru_cache(maxsize=1)
 def _bwrap_works() -> bool:
     """Whether bwrap can build our sandbox here (root, or unprivileged user namespaces)."""
+    return _bwrap_problem() is None
+
+
+@functools.lru_cache(maxsize=1)
+def _bwrap_problem() -> str | None:
+    """Why bwrap cannot build our sandbox here, or None if it can."""
     probe = [sys.executable, "-c", "pass"]
     try:
         if not os.path.exists(BWRAP) or (os.geteuid() == 0 and not os.path.exists(SETPRIV)):
             raise OSError(f"{BWRAP} or {SETPRIV} is missing")
+        _become_subreaper()
         with _uid_lease(os.geteuid() == 0) as uid, tempfile.TemporaryDirectory() as d:
             cmd = _bwrap_argv(probe, Path(d), {}, Limits(), uid)
             done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+            _reap_orphans(uid, time.monotonic() + 1.0)
         if done.returncode == 0:
-            return True
+            return None
         reason = done.stderr.decode(errors="replace").strip()[-300:]
     except (OSError, subprocess.SubprocessError) as error:
         reason = str(error)
     logging.getLogger(__name__).warning(
-        "bwrap cannot build the sandbox here (%s): running without namespaces; no network or "
-        "file-system isolation", reason)
-    return False
+        "bwrap cannot build the sandbox here (%s): without namespaces, runs are confined by "
+        "their own uid, Landlock and seccomp, or refused", reason)
+    return reason or "it failed"
 
 
 # --- running and watching ------------------------------------------------------------
@@ -298,6 +381,7 @@ def _supervise(cmd, cwd, env, pipe, limits, uid, isolation) -> Outcome:
         proc.stdout.close()
         proc.stderr.close()
     proc.wait()
+    _reap_orphans(uid, time.monotonic() + 2.0)
     outcome = Outcome("ok", proc.returncode, bytes(streams.payload),
                       streams.text(1), streams.text(2), "", isolation,
                       time.monotonic() - start)
@@ -407,6 +491,49 @@ def _kill_all(proc, uid: int | None) -> None:
             for pid in alive:
                 _signal(pid)
             time.sleep(0.01)
+
+
+def _become_subreaper() -> None:
+    """Make this process the child subreaper of what it starts (prctl PR_SET_CHILD_SUBREAPER),
+    so processes a run orphans (daemons, bwrap's pid 1 when bwrap exits first) come back to
+    us to be reaped instead of piling up as zombies under a PID 1 that does not reap."""
+    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
+
+
+def _reap_orphans(uid: int | None, deadline: float) -> None:
+    """Reap our children that a run orphaned: processes of its uid, and the pid-1 of a bwrap
+    pid namespace (one level deeper: NSpid ends in 1). Waits for them to die until `deadline`."""
+    me = os.getpid()
+    while True:
+        dying = False
+        for pid, state in _orphans(me, uid):
+            if state == "Z":
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, os.WNOHANG)
+            else:
+                dying = True
+        if not dying or time.monotonic() > deadline:
+            return
+        time.sleep(0.01)
+
+
+def _orphans(parent: int, uid: int | None) -> list[tuple[int, str]]:
+    """(pid, state) of the children of `parent` that a run of `uid` orphaned."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"{entry.path}/status") as f:
+                status = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        if int(status["PPid"]) != parent:
+            continue
+        nspid = status.get("NSpid", "").split()
+        if int(status["Uid"].split()[0]) == uid or (len(nspid) > 1 and nspid[-1] == "1"):
+            found.append((int(entry.name), status["State"].split()[0]))
+    return found
 
 
 def live_pids(uid: int) -> list[int]:

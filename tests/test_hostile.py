@@ -5,17 +5,31 @@ exercises/) has an expectation here: the exact score, or 0 for a cheat, and a ph
 report must contain. Whatever a submission does, the grader must not crash, must not hang
 past its limits, and must not give credit that was not earned; the reference solutions
 must score 100%. One batch run grades everything, two at a time.
+
+The whole suite runs in each isolation mode the grader accepts: with bubblewrap, and without it
+(tests/no_bwrap.py: root without CAP_SYS_ADMIN, bwrap hidden, as in a Gradescope container), where
+only the per-run uid, Landlock and seccomp protect. Submissions that probe the machine get
+its addresses filled in (@REPO@, @TCP_PORT@, @UDP_PORT@, @UNIX_SOCKET@, @TAG@): the harness
+listens there and checks that nothing arrived and nothing was left behind.
 """
+import contextlib
 import csv
 import json
 import os
 import secrets
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pytest
+
+import no_bwrap
 
 REPO = Path(__file__).resolve().parents[1]
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
@@ -29,6 +43,10 @@ EXPECTED = {
     "04_monkeypatch_numpy.py": (0, ["exited with code 1"]),  # patched builtins break only its own process
     "04_tamper_with_child.py": (0, ["MatMul.forward output has shape (3,)"]),  # its forged frames are judged
     "04_reads_grader_files.py": (0, ["found: nothing"]),
+    "04_reads_course_files_by_path.py": (0, ["course files read: nothing"]),
+    "04_connects_to_graders_loopback.py": (0, ["reached: nothing"]),
+    "01_leaves_files_in_tmp.py": (0, ["tried to leave files behind"]),
+    "07_finds_files_left_in_tmp.py": (0, ["left by others: nothing"]),  # graded after 01_leaves_files_in_tmp
     "06_import_reference.py": (0, ["imported from backprop_lib.layers"]),
     "06_import_reference_hidden.py": (0, ["No module named 'backprop_lib.layers'"]),
     "08_exec_library_source.py": (0, []),
@@ -112,21 +130,102 @@ def build_notebooks(out: Path) -> None:
     nbformat.write(large, out / "04_very_large.ipynb")
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """Grade every hostile submission and every reference solution in one batch run."""
+class Listeners:
+    """A TCP and a UDP listener on 127.0.0.1 and a UNIX socket, counting what reaches them."""
+
+    def __init__(self, directory: Path):
+        self.tcp, self.udp = socket.socket(), socket.socket(type=socket.SOCK_DGRAM)
+        self.unix, self.unix_path = socket.socket(socket.AF_UNIX), directory / "grader.sock"
+        self.tcp.bind(("127.0.0.1", 0))
+        self.udp.bind(("127.0.0.1", 0))
+        self.unix.bind(str(self.unix_path))
+        self.unix_path.chmod(0o777)  # only the sandbox may stop a submission from connecting
+        self.arrived = []
+        for server in (self.tcp, self.unix):
+            server.listen(8)
+            threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+        threading.Thread(target=self._receive, daemon=True).start()
+
+    def _accept(self, server):
+        while True:
+            try:
+                self.arrived.append(server.accept()[1] or "unix")
+            except OSError:  # closed
+                return
+
+    def _receive(self):
+        while True:
+            try:
+                address = self.udp.recvfrom(100)[1]
+            except OSError:
+                return
+            if address is None:  # woken by shutdown
+                return
+            self.arrived.append(address)
+
+    def placeholders(self) -> dict:
+        return {"@TCP_PORT@": str(self.tcp.getsockname()[1]), "@UDP_PORT@": str(self.udp.getsockname()[1]),
+                "@UNIX_SOCKET@": str(self.unix_path)}
+
+    def close(self):
+        for server in (self.tcp, self.udp, self.unix):
+            with contextlib.suppress(OSError):
+                server.shutdown(socket.SHUT_RDWR)  # wakes the thread that waits on it
+            server.close()
+
+
+@dataclass
+class BatchRun:
+    mode: str
+    batch: Path
+    results: dict  # name: (CSV row, text report, results.json)
+    stderr: str
+    arrived: list  # connections and datagrams that reached the harness's listeners
+    left_behind: list  # files of the tag, and whatever the grader left in its temporary directory
+
+
+@pytest.fixture(scope="module", params=["bwrap", "no-bwrap"])
+def batch_run(request, tmp_path_factory):
+    """Grade every hostile submission and every reference solution in one batch run, in one mode."""
+    mode = request.param
+    if mode == "no-bwrap":
+        no_bwrap.require()
+    shared = Path(tempfile.mkdtemp(prefix="backprop-hostile-"))  # every uid may enter it: /tmp, mode 755
+    shared.chmod(0o755)
+    grader_tmp, tag = shared / "grader-tmp", f"backprop-hostile-{secrets.token_hex(6)}"
+    grader_tmp.mkdir(mode=0o755)
+    listeners = Listeners(shared)
+    try:
+        fill = {"@REPO@": str(REPO), "@TAG@": tag, **listeners.placeholders()}
+        run = _grade_batch(mode, tmp_path_factory, fill, grader_tmp)
+    finally:
+        listeners.close()
+    left = [str(p) for d in ("/tmp", "/dev/shm", "/var/tmp") for p in Path(d).glob(f"*{tag}*")]
+    left += [str(p) for p in grader_tmp.rglob("*") if p != grader_tmp / "backprop-sandbox-uids"]
+    shutil.rmtree(shared)
+    return BatchRun(mode, *run, list(listeners.arrived), left)
+
+
+def _grade_batch(mode, tmp_path_factory, fill, grader_tmp):
     batch = tmp_path_factory.mktemp("batch")
     for path in SUBMISSIONS.iterdir():
         if path.is_file() and path.suffix in (".py", ".ipynb"):
-            (batch / path.name).write_bytes(path.read_bytes())
+            data = path.read_bytes()
+            if path.suffix == ".py":
+                for placeholder, value in fill.items():
+                    data = data.replace(placeholder.encode(), value.encode())
+            (batch / path.name).write_bytes(data)
     build_notebooks(batch)
     (batch / "solutions").mkdir()
     for path in sorted((REPO / "solutions").glob("*.ipynb")):
         (batch / "solutions" / path.name).write_bytes(path.read_bytes())
-    reports, grades = tmp_path_factory.mktemp("reports"), batch.parent / "grades.csv"
-    env = {**os.environ, "BACKPROP_GRADER_SECRET": secrets.token_hex(16)}  # a real secret, as in production
-    done = subprocess.run([*GRADE, "--batch", str(batch), "--out", str(grades), "-j", "2", "--reports", str(reports)],
-                          env=env, capture_output=True, text=True, timeout=600)
+    reports, grades = tmp_path_factory.mktemp("reports"), tmp_path_factory.mktemp("grades") / "grades.csv"
+    # a real secret, as in production; the grader's temporary files (runs, uid leases) in a directory we inspect
+    env = {**os.environ, "BACKPROP_GRADER_SECRET": secrets.token_hex(16), "TMPDIR": str(grader_tmp)}
+    command = [*GRADE, "--batch", str(batch), "--out", str(grades), "-j", "2", "--reports", str(reports)]
+    if mode == "no-bwrap":
+        command = no_bwrap.command(command, keep=[str(REPO)])
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, cwd=REPO)
     assert done.returncode == 0, f"the batch failed:\n{done.stdout}\n{done.stderr}"
     with open(grades, encoding="utf-8") as f:
         rows = {row["submission"]: row for row in csv.DictReader(f)}
@@ -136,7 +235,26 @@ def graded(tmp_path_factory):
         text = Path(f"{stem}.txt").read_text(encoding="utf-8") if Path(f"{stem}.txt").exists() else ""
         report = json.loads(Path(f"{stem}.json").read_text()) if Path(f"{stem}.json").exists() else {}
         results[name] = (row, text, report)
-    return batch, results
+    return batch, results, done.stderr
+
+
+@pytest.fixture(scope="module")
+def graded(batch_run):
+    return batch_run.batch, batch_run.results
+
+
+def test_each_mode_is_the_one_it_claims(batch_run):
+    without = "bwrap cannot build the sandbox here" in batch_run.stderr  # the grader's own warning
+    assert without is (batch_run.mode == "no-bwrap"), batch_run.stderr[-2000:]
+
+
+def test_no_submission_reached_the_graders_listeners(batch_run):
+    assert batch_run.arrived == []
+
+
+def test_nothing_is_left_behind(batch_run):
+    """No file of a submission in /tmp, /dev/shm or /var/tmp, no run directory, no uid lease."""
+    assert batch_run.left_behind == []
 
 
 def test_every_submission_has_exactly_one_expectation(graded):
