@@ -34,6 +34,18 @@ EXPECTED = {
     "08_exec_library_source.py": (0, []),
     "08_calls_disabled_reference.py": (0, ["not available while grading"]),
     "09_reads_hidden_seed.py": (0, ["leaks: none"]),
+    # issue 7: credit only in the parent; the protocol; the policies; inert text; IPython's own cells
+    "04_finite_differences.py": (3, ["large input: backprop, not finite differences"]),  # forward only
+    "08_finite_differences_uncounted.py": (0, ["wall-clock limit"]),
+    "04_stack_inspection.py": (3, ["found is all zeros"]),  # nothing in the child is a check to recognise
+    "01_answers_twice.py": (0, ["not in the grader's format", "test 1; found test 0"]),
+    "05_overflowing_sigmoid.py": (31, ["overflow"]),  # the ±1e4 cases: 2 forward + 2 backward tests
+    "05_relu_gradient_one_at_zero.py": (35, ["x <= 0"]),  # the backward test at the kink
+    "09_not_sgd.py": (4, ["counts once the test"]),  # sgd_step's tests only
+    "04_float16.py": (0, ["Precision: y came back as float16"]),
+    "01_control_characters.py": (6, ["\\x1b[2J"]),
+    "04_continuation_lines.ipynb": (FULL, ["%matplotlib inline does nothing while grading"]),
+    "04_claims_exercise_06.ipynb": (FULL, ["says it is exercise 06; it was graded as exercise 04"]),
     "04_locked_setup_edited.ipynb": (0, ["was edited; the released version was used instead"]),
     # --- processes that misbehave: stopped; credit only for the tests that finished -----------------
     "02_sys_exit_at_load.py": (0, ["SystemExit"]),
@@ -44,7 +56,7 @@ EXPECTED = {
     "05_keyboard_interrupt.py": (12, ["KeyboardInterrupt"]),  # Relu's tests, not Sigmoid's
     "02_huge_output_file.py": (8, ["File too large"]),  # AddLayer's tests, not MulLayer's
     # --- wrong answers ---------------------------------------------------------------------------
-    "01_hardcoded_outputs.py": (2, ["shopping_forward [random prices and quantities]"]),  # the notes' example only
+    "01_hardcoded_outputs.py": (0, ["shopping_forward [random prices and quantities]"]),  # no fixed case to match
     "02_syntax_error.py": (0, ["SyntaxError"]),
     "04_wrong_dtype.py": (0, ["expected numbers"]),
     "05_mutates_dout.py": (20, ["modified in place"]),  # values right; Relu's no-mutation and gradient checks fail
