@@ -73,8 +73,8 @@ class Report:
         if self.status != "graded":
             return f"File: {self.file}\nCould not grade this file: {inert(self.reason)}\nScore: 0\n"
         percent = 100 * self.score / self.max_score if self.max_score else 0.0
-        lines = [f"Exercise {self.exercise}: {self.title}", f"File: {self.file}",
-                 f"Score: {points(self.score)} / {points(self.max_score)} ({percent:.0f}%)", ""]
+        lines = [f"Exercise {self.exercise}: {self.title}",
+                 f"Score: {points(self.score)} / {points(self.max_score)} ({percent:.0f}%)", f"File: {self.file}", ""]
         width = max(len(t.name) for t in self.tests) if self.tests else 0
         for t in self.tests:
             mark = "✓" if t.passed else "✗"

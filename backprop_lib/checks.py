@@ -57,8 +57,8 @@ def mutation_message(name, before, after):
     was, now = _fmt_pair(before[idx], after[idx])
     return (f"{name} was modified in place: at index {_fmt_index(idx)} it was {was}, "
             f"now it is {now} ({len(changed)} entries changed). "
-            f"Hint: a layer must not change its arguments (the notes' `dout[self.mask] = 0` does); "
-            f"build a new array instead, e.g. np.where(self.mask, 0, dout).")
+            f"Hint: a layer must not change the arrays it is given (the caller still needs them): "
+            f"compute a new array instead of assigning into this one.")
 
 
 def check_not_mutated(name, before, after):
@@ -163,19 +163,19 @@ def _shape_message(name, found_shape, expected_shape):
     if expected_shape == ():
         hint = "a single number is expected: reduce the array (np.sum, np.mean) or take .item()."
     elif len(expected_shape) == 1 and found_shape == (1, expected_shape[0]):
-        hint = ("one row instead of a vector: sum over the batch with np.sum(dout, axis=0) and no keepdims=True, "
-                "so the shape is (M,) like b.")
+        hint = ("one row instead of a vector: the sum over the batch must have the shape (M,) of b, "
+                "one number per output, without a kept axis of size 1.")
     elif len(expected_shape) == 1 and len(found_shape) == 2 and found_shape[1] == expected_shape[0]:
-        hint = ("the bias gradient must be summed over the batch: db = np.sum(dout, axis=0), "
+        hint = ("the bias gradient must be summed over the batch (axis 0): "
                 "one number per output, not one row per example.")
     elif len(found_shape) == 2 and found_shape == expected_shape[::-1]:
         hint = "the shape is transposed: is a .T missing or in the wrong place?"
     elif squeezed:
         hint = ("(N,) and (N, 1) are different shapes, and adding them broadcasts to (N, N). "
-                "Use keepdims=True, or reshape, so the shapes agree exactly.")
+                "Make the shapes agree exactly: keep or drop the axis of size 1 on both sides.")
     else:
-        hint = ("a gradient has the shape of the variable it belongs to; check reshapes, sums "
-                "(axis=, keepdims=) and the order of matrix products.")
+        hint = ("a gradient has the shape of the variable it belongs to; check reshapes, the axes of "
+                "sums and the order of matrix products.")
     return f"{message} Hint: {hint}"
 
 

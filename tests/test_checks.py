@@ -119,7 +119,8 @@ def test_nan_and_inf_are_located():
 
 def test_column_versus_flat_broadcast_trap():
     message = compare("y", np.ones((4, 1)), np.ones(4))
-    assert "(N,) and (N, 1)" in message and "keepdims" in message
+    assert "(N,) and (N, 1)" in message and "axis of size 1" in message
+    assert "keepdims" not in message  # a hint never names code the learner may not have written
 
 
 def test_relu_mutating_dout_is_reported():

@@ -735,8 +735,8 @@ def test_learner_text_is_inert_and_never_passes_for_a_grader_line(tmp_path):
     for shown in (text, data):
         assert not any(c in shown for c in "\x1b\r\x0b\x0c\u202e\u2028")
     assert "\\x1b" in text and "\\u202e" in text
-    assert [line for line in text.splitlines() if line.startswith("Score:")] == [text.splitlines()[2]]
-    assert text.splitlines()[1] == f"File: {path}"
+    assert [line for line in text.splitlines() if line.startswith("Score:")] == [text.splitlines()[1]]
+    assert text.splitlines()[2] == f"File: {path}"
 
 
 def test_csv_cells_are_neutralised_and_scores_read_as_learners_read_them():

@@ -27,7 +27,7 @@ EXPECTED = {
     # --- cheats: no credit -----------------------------------------------------------------------
     "01_fake_score_output.py": (0, ["Score: 0 / 6"]),
     "04_monkeypatch_numpy.py": (0, ["exited with code 1"]),  # patched builtins break only its own process
-    "04_tamper_with_child.py": (0, ["MatMul.forward output has shape (3,)"]),  # its forged frames are judged
+    "04_tamper_with_child.py": (0, ["not in the grader's format"]),  # its forged frames break the protocol
     "04_reads_grader_files.py": (0, ["found: nothing"]),
     "06_import_reference.py": (0, ["imported from backprop_lib.layers"]),
     "06_import_reference_hidden.py": (0, ["No module named 'backprop_lib.layers'"]),
@@ -53,16 +53,16 @@ EXPECTED = {
     "06_infinite_loop.py": (0, ["and was stopped"]),  # the CPU or the wall-clock limit, whichever first
     "07_fork_bomb.py": (0, ["wall-clock limit of 10 s"]),
     "04_os_exit_in_backward.py": (3, ["ended early"]),  # the three forward tests
-    "05_keyboard_interrupt.py": (12, ["KeyboardInterrupt"]),  # Relu's tests, not Sigmoid's
-    "02_huge_output_file.py": (8, ["File too large"]),  # AddLayer's tests, not MulLayer's
+    "05_keyboard_interrupt.py": (19, ["KeyboardInterrupt"]),  # Relu's tests, not Sigmoid's
+    "02_huge_output_file.py": (9, ["File too large"]),  # AddLayer's tests, not MulLayer's
     # --- wrong answers ---------------------------------------------------------------------------
     "01_hardcoded_outputs.py": (0, ["shopping_forward [random prices and quantities]"]),  # no fixed case to match
     "02_syntax_error.py": (0, ["SyntaxError"]),
     "04_wrong_dtype.py": (0, ["expected numbers"]),
-    "05_mutates_dout.py": (20, ["modified in place"]),  # values right; Relu's no-mutation and gradient checks fail
+    "05_mutates_dout.py": (30, ["modified in place"]),  # Relu's no-mutation point; sigmoid overflows at ±1e4
     "06_inf_results.py": (0, ["inf"]),
-    # only db is wrong: 1 of 3 checks in 5 tests, and no no-mutation point for wrong values
-    "06_broadcast_shape.py": (8.3333, ["db has shape (1, "]),
+    # only db is wrong: 1 of 3 checks in 6 tests (the large one too), no no-mutation point for wrong values
+    "06_broadcast_shape.py": (9, ["db has shape (1, "]),
     "07_nan_results.py": (0, ["NaN"]),
     "07_missing_function.py": (3, ["missing"]),  # softmax's three tests
     "04_unsolved_exercise.ipynb": (0, ["NotImplementedError"]),
