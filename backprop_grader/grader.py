@@ -7,6 +7,7 @@ test may return, and judged in this process against the library's reference.
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import json
 import os
@@ -80,7 +81,12 @@ def child_files(exercise, chunks, tests) -> dict:
 
 def library_closure(modules) -> list:
     """The short names of `modules` and of every backprop_lib module they import, found in their source."""
-    todo, found = [m.__name__.rsplit(".", 1)[-1] for m in modules], set()
+    return list(_closure(tuple(m.__name__.rsplit(".", 1)[-1] for m in modules)))
+
+
+@functools.lru_cache(maxsize=None)
+def _closure(names) -> tuple:
+    todo, found = list(names), set()
     while todo:
         name = todo.pop()
         if name in found:
@@ -92,7 +98,7 @@ def library_closure(modules) -> list:
                 todo += [node.module] if node.module else [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("backprop_lib."):
                 todo.append(node.module.split(".")[1])
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 def without_methods(source, disabled) -> str:
