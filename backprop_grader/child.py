@@ -69,6 +69,13 @@ def describe(error):
     return (text[:MAX_MESSAGE] + " ...") if len(text) > MAX_MESSAGE else text + where
 
 
+class _NoIPython:
+    """What get_ipython() returns while grading: every magic and shell command does nothing."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
 def load_submission():
     module = types.ModuleType("submission")
     module.__file__ = "submission.py"
@@ -83,13 +90,6 @@ def load_submission():
         except BaseException as error:  # noqa: BLE001  (SystemExit too: exit() must not end grading)
             errors.append(f"{chunk['name']}: {describe(error)}")
     return module, errors
-
-
-class _NoIPython:
-    """What get_ipython() returns while grading: every magic and shell command does nothing."""
-
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: None
 
 
 def name_status(module, name):

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from backprop_lib import checks, datasets, functions, layers, network, nodes
+from backprop_lib import checks, datasets, functions, gradcheck, layers, network, nodes
 from backprop_lib.network import TwoLayerNet
 from .layer_tests import Case, layer_tests
 from .specs import Check, Exercise, attr, call, expect, get, lit, make_dict, make_test, Missing, net, save
 
-NETWORK_LIBRARY = (checks, datasets, network)  # what the setup cells of 08 and 09 import
+# The library as exercises 08 and 09 ship it (their setup cells import from it), without training.
+FULL_LIBRARY = (checks, datasets, functions, gradcheck, layers, network, nodes)
 
 
 # Large cases: generic finite differences need two forward passes per entry (of x and of every
@@ -421,8 +422,8 @@ EXERCISES = {ex.id: ex for ex in [
     Exercise("07", "07_softmax_with_loss", "Softmax with cross-entropy loss",
              ("softmax", "cross_entropy_error", "SoftmaxWithLoss"), _softmax_with_loss),
     Exercise("08", "08_two_layer_gradient", "Backpropagation through TwoLayerNet", ("gradient",),
-             _two_layer_gradient, library_modules=NETWORK_LIBRARY,
+             _two_layer_gradient, library_modules=FULL_LIBRARY,
              disabled=(TwoLayerNet.gradient, TwoLayerNet.numerical_gradient)),
     Exercise("09", "09_sgd_training", "Training with minibatch SGD", ("sgd_step", "train"), _sgd_training,
-             library_modules=NETWORK_LIBRARY, cpu_seconds=10.0, wall_seconds=20.0),
+             library_modules=FULL_LIBRARY, cpu_seconds=10.0, wall_seconds=20.0),
 ]}
