@@ -758,3 +758,20 @@ def test_the_exercise_is_the_teachers_choice_not_the_notebooks(tmp_path):
     shutil.copy(SOLUTIONS / "04_matmul.ipynb", unnamed)
     assert grader.grade(unnamed).status == "could-not-grade"
     assert grader.grade(unnamed, "04").score == report.max_score
+
+
+def test_every_exercise_with_a_backward_task_has_the_finite_difference_policy():
+    for exercise in exercises.EXERCISES.values():
+        tests = exercise.build(lambda name: rng_for("s", exercise.id, name))
+        backward = [t for t in tests if ".backward [" in t.name or "gradient check" in t.name
+                    or "leaves its inputs unchanged" in t.name or t.name.startswith("gradient [")]
+        policy = [t for t in tests if "backprop, not finite differences" in t.name]
+        if backward:
+            assert policy, f"exercise {exercise.id} has backward tests but no large backprop case"
+            names = {t.name for t in policy}
+            assert all(t.requires in names for t in backward if t not in policy), exercise.id
+
+
+def test_a_learner_report_has_no_grader_jargon(tmp_path):
+    report = grader.grade(write(tmp_path, "01_graph_forward.py", GOOD_01), secret=grader.DEV_SECRET)
+    assert "secret" not in report.text() and "secret" not in json.dumps(report.gradescope())
