@@ -13,7 +13,7 @@ import numpy as np
 
 from backprop_lib import checks, datasets, functions, gradcheck, layers, network, nodes
 from backprop_lib.network import TwoLayerNet
-from .layer_tests import Case, layer_tests
+from .layer_tests import LARGE_HINT, Case, layer_tests
 from .specs import Check, Exercise, attr, call, expect, get, lit, make_dict, make_test, Missing, net, save
 
 # The library as exercises 08 and 09 ship it (their setup cells import from it), without training.
@@ -302,7 +302,7 @@ def _two_layer_gradient(rng_for):
                                   tol=1e-6) for k in keys]
             return checks
         tests.append(make_test(f"gradient [{label}]", 4, steps, {**params, "x": x, "t": t}, judge, ["gradient"],
-                               requires=requires))
+                               hint="" if requires else LARGE_HINT, requires=requires))
         requires = requires or tests[0].name
     return tests
 

@@ -150,8 +150,9 @@ def judge_all(tests, received, outcome, imported, notes) -> list:
     results = [_judge_one(i, test, received, outcome, imported, names, first_missing)
                for i, test in enumerate(tests)]
     _apply_requirements(tests, results)
-    # A case's hint (N-d input, negative axis) explains a failure only where the plain cases pass.
-    plain_failed = {_kind(t.name) for t, r in zip(tests, results) if not t.hint and r.score < r.max_score}
+    # A case's hint (N-d input, negative axis) explains a failure only where the plain cases that ran pass.
+    plain_failed = {_kind(t.name) for i, (t, r) in enumerate(zip(tests, results))
+                    if not t.hint and r.score < r.max_score and i in received.tests}
     for test, result in zip(tests, results):
         if test.hint and result.score < result.max_score and _kind(test.name) not in plain_failed:
             result.checks.append(Check("hint", f"Hint: {test.hint}", weight=0))

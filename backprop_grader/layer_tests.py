@@ -23,6 +23,9 @@ from backprop_lib.gradcheck import input_names, numerical_gradients
 from .specs import Check, attr, call, expect, expect_gradcheck, expect_unchanged, lit, make_test, new, save
 
 LARGE_LABEL = "large input: backprop, not finite differences"
+LARGE_HINT = ("the grading policy: a backward computed by finite differences earns no points. On this input "
+              "finite differences take minutes, backprop milliseconds; each gradient counts in the other tests "
+              "only where it is right here.")
 
 
 def grad_name(name):
@@ -66,7 +69,7 @@ def layer_tests(cls, reference, cases, *, params=(), points=(1, 2, 1, 1), large=
     tests = [_forward_test(cls, reference, case, forward_points) for case in cases]
     requires = ""
     if backward_cases and large is not None:
-        large.label = LARGE_LABEL
+        large.label, large.hint = LARGE_LABEL, LARGE_HINT
         tests.append(_backward_test(cls, reference, large, params, large_points, ""))
         requires = tests[-1].name
     tests += [_backward_test(cls, reference, c, params, backward_points, requires) for c in backward_cases]
