@@ -36,7 +36,7 @@ EXPECTED = {
     "09_reads_hidden_seed.py": (0, ["leaks: none"]),
     # issue 7: credit only in the parent; the protocol; the policies; inert text; IPython's own cells
     "04_finite_differences.py": (3, ["large input: backprop, not finite differences", "earns no points"]),
-    "08_finite_differences_uncounted.py": (0, ["wall-clock limit", "finite differences earns no points"]),
+    "08_finite_differences_uncounted.py": (0, ["and was stopped", "finite differences earns no points"]),  # CPU or wall limit
     "04_stack_inspection.py": (3, ["found is all zeros"]),  # nothing in the child is a check to recognise
     "01_answers_twice.py": (0, ["not in the grader's format", "test 1; found test 0"]),
     "05_overflowing_sigmoid.py": (31, ["overflow"]),  # the ±1e4 cases: 2 forward + 2 backward tests
