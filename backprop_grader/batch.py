@@ -1,7 +1,14 @@
-"""Grade a whole class: one CSV row per submission, whatever the submission did.
+"""Grade a whole class: one CSV row per file, whatever the file is or does.
+
+Every file under the folder gets a row (graded, could-not-grade with the reason, or
+grader-error), folders starting with `__` included. The only entries skipped are dot-files and
+dot-folders (editor and system leftovers such as .ipynb_checkpoints); each one skipped is
+listed in the summary. A symbolic link is never followed: it gets the row "not graded: symbolic
+link". Names that are not UTF-8, very long or very deep still get their row, with undecodable
+bytes and control characters shown as escapes.
 
 Resumable: each finished submission's row is appended and fsynced at once, so a batch that is
-killed and restarted skips what is done (same file path and same sha256) and loses nothing.
+killed and restarted skips what is done (same file name and same sha256) and loses nothing.
 Rows of grader faults (status "grader-error", never the learner's doing) are retried on the
 next run. At the end the CSV is rewritten atomically with one row per submission (the latest).
 """
@@ -11,27 +18,63 @@ import csv
 import hashlib
 import io
 import os
+import re
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from .files import atomic_file, write_atomically, write_json_atomically
 from .grader import grade
-from .report import write_json_atomically
+from .report import Report
+from .submission import SYMLINK, CannotGrade, read_bytes
+from .text import csv_cell, inert
 
 COLUMNS = ["submission", "sha256", "exercise", "status", "score", "max_score", "percent", "reason", "seconds"]
 FINAL = ("graded", "could-not-grade")
 
 
+def scan(directory, skip=()) -> tuple:
+    """(entries, skipped): every entry under `directory` that gets a row, as (path as bytes, name),
+    sorted by name; and the names of the dot-files and dot-folders left out. Links are listed,
+    never followed."""
+    root = os.fsencode(directory)
+    skip = {os.path.realpath(os.fsencode(p)) for p in skip if p}
+    entries, skipped, unreadable = [], [], []
+    for top, dirs, files in os.walk(root, followlinks=False, onerror=unreadable.append):
+        links = [d for d in dirs if os.path.islink(os.path.join(top, d))]
+        kept = []
+        for name in sorted(dirs):
+            if name not in links and not _left_out(root, top, name, skip, skipped):
+                kept.append(name)
+        dirs[:] = kept
+        for name in sorted(files + links):
+            if not _left_out(root, top, name, skip, skipped):
+                path = os.path.join(top, name)
+                entries.append((path, display_name(os.path.relpath(path, root))))
+    for error in unreadable:  # a folder that cannot be listed (too deep, no permission) still gets a row
+        if error.filename is not None and os.fsencode(error.filename) != root:
+            entries.append((os.fsencode(error.filename), display_name(os.path.relpath(os.fsencode(error.filename), root))))
+    return sorted(entries, key=lambda e: e[1]), sorted(skipped)
+
+
+def _left_out(root, top, name, skip, skipped) -> bool:
+    path = os.path.join(top, name)
+    if not os.path.islink(path) and os.path.realpath(path) in skip:
+        return True  # the batch's own CSV and reports
+    if name.startswith(b"."):
+        skipped.append(display_name(os.path.relpath(path, root)))
+        return True
+    return False
+
+
+def display_name(relative) -> str:
+    """A file name as text for the CSV and reports: undecodable bytes and control characters escaped."""
+    return inert(os.fsdecode(relative))
+
+
 def submissions_in(directory, skip=()) -> list:
-    """Every visible regular file under `directory` (a stray .pdf still gets its row), sorted."""
-    skip = {Path(p).resolve() for p in skip}
-    found = []
-    for path in sorted(Path(directory).rglob("*")):
-        relative = path.relative_to(directory)
-        if path.is_file() and not any(part.startswith((".", "__")) for part in relative.parts) \
-                and path.resolve() not in skip and not any(s in path.resolve().parents for s in skip):
-            found.append(path)
-    return found
+    """The paths that get a row (see scan)."""
+    return [Path(os.fsdecode(path)) for path, _ in scan(directory, skip)[0]]
 
 
 def read_rows(csv_path) -> list:
@@ -63,39 +106,59 @@ def append_row(csv_path, row) -> None:
         os.close(fd)
 
 
+READABLE_PART = re.compile(r"[A-Za-z0-9.-]+(?:_[A-Za-z0-9.-]+)*")  # no "__", no "_" at either end
+
+
+def report_stem(name) -> str:
+    """The file name of a submission's reports, of its own: `folder__file.ipynb` when that
+    spelling is unambiguous (plain characters, no "__" or "_" at the ends of a part), else
+    `#<hash of the name>-<its readable end>` ('#' never appears in the first kind)."""
+    parts = name.split(os.sep)
+    if len(name) <= 200 and all(READABLE_PART.fullmatch(part) for part in parts):
+        return "__".join(parts)
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    readable = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name)[-80:]
+    return f"#{digest}-{readable}"
+
+
 def grade_one(path, name, exercise, reports_dir) -> dict:
     """Grade one file (in a worker process) and return its CSV row."""
     try:
-        report = grade(path, exercise)
+        if os.path.islink(path):
+            report = Report.could_not_grade(name, SYMLINK, 0.0, exercise)
+        else:
+            report = grade(os.fsdecode(path), exercise)
+        report.submission = name  # the report names the file it graded, as listed in the CSV
+        if reports_dir:
+            stem = Path(reports_dir) / report_stem(name)
+            write_atomically(f"{stem}.txt", report.text())
+            write_json_atomically(f"{stem}.json", report.gradescope())
     except Exception as error:  # noqa: BLE001  (a grader fault: recorded, and retried next run)
-        return {"submission": name, "sha256": "", "exercise": exercise or "", "status": "grader-error",
-                "score": 0, "max_score": "", "percent": 0, "reason": f"{type(error).__name__}: {error}",
-                "seconds": ""}
-    if reports_dir:
-        stem = Path(reports_dir) / name.replace(os.sep, "__")
-        Path(reports_dir).mkdir(parents=True, exist_ok=True)
-        Path(f"{stem}.txt").write_text(report.text(), encoding="utf-8")
-        write_json_atomically(f"{stem}.json", report.gradescope())
+        return _row(name, "", exercise or "", "grader-error", 0, "", 0, f"{type(error).__name__}: {error}", "")
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
-    reason = report.reason or "; ".join(n for n in report.notes if "development secret" not in n)
-    return {"submission": name, "sha256": report.sha256 or _sha256(path), "exercise": report.exercise or "",
-            "status": report.status, "score": report.score, "max_score": report.max_score,
-            "percent": round(percent, 2), "reason": reason[:500], "seconds": round(report.execution_time, 3)}
+    reason = report.reason or "; ".join(report.notes)
+    return _row(name, report.sha256 or _sha256(path), report.exercise or "", report.status, report.score,
+                report.max_score, round(percent, 2), reason[:500], round(report.execution_time, 3))
 
 
-def _sha256(path):
+def _row(*values) -> dict:
+    return {column: csv_cell(value) for column, value in zip(COLUMNS, values)}
+
+
+def _sha256(path) -> str:
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(read_bytes(path)).hexdigest()
+    except CannotGrade:
         return ""
 
 
 def grade_batch(directory, csv_path, jobs=1, exercise=None, reports_dir=None, progress=sys.stderr) -> dict:
-    """Grade every submission in `directory` not yet in `csv_path`; returns counts by status."""
-    directory, csv_path = Path(directory), Path(csv_path)
+    """Grade every file in `directory` not yet in `csv_path`; returns counts by status, and the
+    list of skipped dot-files under "skipped"."""
+    csv_path = Path(csv_path)
     done = {(r["submission"], r["sha256"]) for r in read_rows(csv_path) if r["status"] in FINAL}
-    every = [(p, str(p.relative_to(directory))) for p in submissions_in(directory, [csv_path, reports_dir or csv_path])]
-    todo = [(p, name) for p, name in every if (name, _sha256(p)) not in done]
+    every, skipped = scan(directory, [csv_path, reports_dir])
+    todo = [(p, name) for p, name in every if (csv_cell(name), _sha256(p)) not in done]
     counts = {"already graded": len(every) - len(todo)}
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(grade_one, p, name, exercise, reports_dir): name for p, name in todo}
@@ -103,15 +166,16 @@ def grade_batch(directory, csv_path, jobs=1, exercise=None, reports_dir=None, pr
             try:
                 row = future.result()
             except Exception as error:  # noqa: BLE001  (a worker died: still one row, retried next run)
-                row = {"submission": futures[future], "sha256": "", "exercise": exercise or "",
-                       "status": "grader-error", "score": 0, "max_score": "", "percent": 0,
-                       "reason": f"worker failed: {error}", "seconds": ""}
+                row = _row(futures[future], "", exercise or "", "grader-error", 0, "", 0,
+                           f"worker failed: {error}", "")
             append_row(csv_path, row)
             counts[row["status"]] = counts.get(row["status"], 0) + 1
             if progress:
                 print(f"[{n}/{len(todo)}] {row['submission']}: {row['status']} {row['score']}/{row['max_score']}",
                       file=progress, flush=True)
     compact(csv_path)
+    if skipped:
+        counts["skipped"] = skipped
     return counts
 
 
@@ -120,13 +184,7 @@ def compact(csv_path) -> None:
     rows = {}
     for row in read_rows(csv_path):
         rows[row["submission"]] = row
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, COLUMNS, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows[name] for name in sorted(rows))
-    tmp = Path(f"{csv_path}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(buffer.getvalue())
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, csv_path)
+    with atomic_file(csv_path, "w") as f:
+        writer = csv.DictWriter(f, COLUMNS, lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows[name] for name in sorted(rows))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .report import write_json_atomically
+from .files import write_json_atomically
 
 COULD_NOT_GRADE = 2
 GRADER_FAULTS = 3
@@ -38,6 +38,7 @@ def main(argv=None) -> int:
         return _batch(args)
     from .grader import grade
     from .sandbox import SandboxUnavailable
+    _warn_without_secret()
     try:
         report = grade(args.submission, args.exercise)
     except SandboxUnavailable as error:
@@ -51,9 +52,22 @@ def main(argv=None) -> int:
 
 def _batch(args) -> int:
     from .batch import grade_batch
+    _warn_without_secret()
     counts = grade_batch(args.batch, args.out, jobs=args.jobs, exercise=args.exercise, reports_dir=args.reports)
+    skipped = counts.pop("skipped", [])
     print(", ".join(f"{n} {status}" for status, n in counts.items()) + f"; rows in {args.out}")
+    if skipped:
+        print(f"skipped {len(skipped)} dot-file(s) and dot-folder(s), which are never graded:")
+        print("\n".join(f"  {name}" for name in skipped))
     return GRADER_FAULTS if counts.get("grader-error") else 0
+
+
+def _warn_without_secret() -> None:
+    """For the teacher, not in any learner's report: without a secret, anyone with the source knows the inputs."""
+    from .grader import DEV_SECRET, grader_secret
+    if grader_secret() == DEV_SECRET:
+        print("backprop-grade: BACKPROP_GRADER_SECRET is not set, so the hidden inputs are those anyone with "
+              "this source can compute: fine for practice, not for marks.", file=sys.stderr)
 
 
 def _package(argv) -> int:

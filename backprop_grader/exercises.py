@@ -1,20 +1,29 @@
 """The hidden tests of the nine exercises (names as in the exercise contract).
 
 Every builder receives `rng_for(test_name)`, a generator seeded from the grader's secret, and
-draws fresh shapes and values: random cases, a batch of one, N-d inputs, zeros, large logits.
-Tolerances: 1e-7 relative error against the library's reference, 1e-6 against numerical
-gradients of the learner's own forward (float64, central differences, h = 1e-5).
+draws fresh shapes and values: random cases, a batch of one, N-d inputs, zeros, the kink of
+ReLU, inputs of ±1e4, one-hot and integer labels. Each class whose task is backward also gets a
+large case (layer_tests.LARGE_LABEL): no credit for finite differences. Tolerances: 1e-7
+relative error against the library's reference, 1e-6 against numerical gradients of the
+reference (float64, central differences, h = 1e-5), computed here.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from backprop_lib import functions, layers, nodes
+from backprop_lib import checks, datasets, functions, gradcheck, layers, network, nodes
 from backprop_lib.network import TwoLayerNet
-from .layer_tests import Case, layer_tests
-from .specs import Check, Exercise, call, expect, get, lit, make_dict, make_test, Missing, net, save
+from .layer_tests import LARGE_HINT, Case, layer_tests
+from .specs import Check, Exercise, attr, call, expect, get, lit, make_dict, make_test, Missing, net, save
 
-FULL_LIBRARY = ("functions", "gradcheck", "layers", "network", "nodes", "checks", "datasets")
+# The library as exercises 08 and 09 ship it (their setup cells import from it), without training.
+FULL_LIBRARY = (checks, datasets, functions, gradcheck, layers, network, nodes)
+
+
+# Large cases: generic finite differences need two forward passes per entry (of x and of every
+# parameter), so hundreds of thousands of passes here, minutes of CPU; backprop needs milliseconds.
+LARGE = (400, 400)  # elementwise layers and nodes
+LARGE_MATRIX = (200, 300, 200)  # N, D, M of MatMul and Affine
 
 
 def away_from_zero(rng, shape, margin=1e-2):
@@ -32,7 +41,10 @@ def _dims(rng, low=2, high=5):
 
 def _shopping(rng_for):
     rng = rng_for("shopping")
-    cases = {"the notes' example": (100.0, 2.0, 150.0, 3.0, 1.1),
+    # no fixed case (such as the notes' 100, 2, 150, 3, 1.1): its answer is known in advance
+    cases = {"random prices, small quantities": (float(rng.uniform(1, 500)), float(rng.integers(1, 5)),
+                                                 float(rng.uniform(1, 500)), float(rng.integers(1, 5)),
+                                                 float(rng.uniform(1.0, 1.3))),
              "random prices and quantities": (float(rng.uniform(1, 500)), float(rng.integers(1, 20)),
                                               float(rng.uniform(1, 500)), float(rng.integers(1, 20)),
                                               float(rng.uniform(1.0, 1.3))),
@@ -63,7 +75,9 @@ def _mul_add(rng_for):
                       "y": rng.standard_normal(shape)}, rng.standard_normal(shape)),
                  Case("scalars", [], {"x": np.array(rng.uniform(1, 200)), "y": np.array(rng.uniform(1, 5))},
                       np.array(rng.uniform(0.5, 2)), gradcheck=False)]
-        tests += layer_tests(cls, reference, cases)
+        large = Case("", [], {"x": rng.standard_normal(LARGE), "y": rng.standard_normal(LARGE)},
+                     rng.standard_normal(LARGE))
+        tests += layer_tests(cls, reference, cases, large=large)
     return tests
 
 
@@ -89,7 +103,11 @@ def _repeat_sum(rng_for):
         sum_cases.append(Case(f"axis={axis}, x of shape {x.shape}", [("axis", axis)], {"x": x},
                               rng.standard_normal(out_shape), gradcheck=axis == 1,
                               hint=NEGATIVE_AXIS_HINT if axis < 0 else ""))
-    return layer_tests("Repeat", nodes.Repeat, repeat_cases) + layer_tests("Sum", nodes.Sum, sum_cases)
+    x = rng.standard_normal(LARGE)
+    large_repeat = Case("", [("axis", 1), ("repeats", 2)], {"x": x}, rng.standard_normal((LARGE[0], 2 * LARGE[1])))
+    large_sum = Case("", [("axis", 0)], {"x": x}, rng.standard_normal((1, LARGE[1])))
+    return (layer_tests("Repeat", nodes.Repeat, repeat_cases, large=large_repeat)
+            + layer_tests("Sum", nodes.Sum, sum_cases, large=large_sum))
 
 
 def _matmul(rng_for):
@@ -105,24 +123,48 @@ def _matmul(rng_for):
     x[::2] = 0  # zero rows: their outputs are 0, the others are not, so all-zero answers fail
     cases.append(Case(f"x with zero rows, {N}x{D}", [("W", W)], {"x": x}, rng.standard_normal((N, M)),
                       gradcheck=False))
-    return layer_tests("MatMul", layers.MatMul, cases, params=("W",))
+    N, D, M = LARGE_MATRIX
+    large = Case("", [("W", rng.standard_normal((D, M)))], {"x": rng.standard_normal((N, D))},
+                 rng.standard_normal((N, M)))
+    return layer_tests("MatMul", layers.MatMul, cases, params=("W",), large=large)
+
+
+KINK_HINT = ("at x = 0 exactly, the course's convention is a gradient of 0 (1 where x > 0, 0 where x <= 0, "
+             "as in chapter 5); tiny positive inputs still pass the gradient through.")
+OVERFLOW_HINT = ("the inputs here reach ±1e4: computing sigmoid must not overflow (no RuntimeWarning), as the "
+                 "notebook's check at ±1000 asks; see the task's hint on the two equal forms of sigmoid.")
+
+
+def _at_the_kink(rng, shape):
+    """Exact zeros (both signs) and tiny values on both sides of ReLU's kink, in random places."""
+    values = np.array([0.0, -0.0, 1e-300, -1e-300, 1e-12, -1e-12, 5e-324, 1.0, -1.0])
+    return rng.permutation(np.resize(values, int(np.prod(shape)))).reshape(shape)
 
 
 def _activations(rng_for):
     rng = rng_for("Relu")
-    relu_cases = [Case("random (N, D)", [], {"x": away_from_zero(rng, (_dims(rng, 3, 6), _dims(rng)))},
-                       None),
+    relu_cases = [Case("random (N, D)", [], {"x": away_from_zero(rng, (_dims(rng, 3, 6), _dims(rng)))}, None),
                   Case("3-d input", [], {"x": away_from_zero(rng, (2, 3, _dims(rng)))}, None),
+                  Case("batch of one", [], {"x": away_from_zero(rng, (1, _dims(rng)))}, None, gradcheck=False),
+                  Case("x = 0 and tiny values", [], {"x": _at_the_kink(rng, (3, 6))}, None, gradcheck=False,
+                       hint=KINK_HINT),
                   Case("large values ±1e3", [], {"x": away_from_zero(rng, (3, 4)) * 1e3}, None, gradcheck=False)]
     rng = rng_for("Sigmoid")
+    extremes = rng.permutation(np.resize([1e4, -1e4, 1e3, -1e3, 745.5, -745.5, 0.0], 12)).reshape(3, 4)
     sigmoid_cases = [Case("random (N, D)", [], {"x": rng.standard_normal((_dims(rng, 3, 6), _dims(rng)))}, None),
                      Case("3-d input", [], {"x": rng.standard_normal((2, 3, _dims(rng)))}, None, gradcheck=False),
-                     Case("large inputs ±1e3..1e4", [],
+                     Case("batch of one", [], {"x": rng.standard_normal((1, _dims(rng)))}, None, gradcheck=False),
+                     Case("inputs of ±1e3..1e4", [],
                           {"x": rng.choice([-1, 1], (3, 4)) * rng.uniform(1e3, 1e4, (3, 4))}, None,
-                          gradcheck=False)]
-    for case in relu_cases + sigmoid_cases:  # dout has the shape of y = x
+                          gradcheck=False, strict=True, hint=OVERFLOW_HINT),
+                     Case("inputs of exactly ±1e4, ±1e3, ±745.5 and 0", [], {"x": extremes}, None,
+                          gradcheck=False, strict=True, hint=OVERFLOW_HINT)]
+    relu_large = Case("", [], {"x": away_from_zero(rng, LARGE)}, None)
+    sigmoid_large = Case("", [], {"x": rng.standard_normal(LARGE)}, None)
+    for case in relu_cases + sigmoid_cases + [relu_large, sigmoid_large]:  # dout has the shape of y = x
         case.dout = rng.standard_normal(case.inputs["x"].shape)
-    return layer_tests("Relu", layers.Relu, relu_cases) + layer_tests("Sigmoid", layers.Sigmoid, sigmoid_cases)
+    return (layer_tests("Relu", layers.Relu, relu_cases, large=relu_large)
+            + layer_tests("Sigmoid", layers.Sigmoid, sigmoid_cases, large=sigmoid_large))
 
 
 AFFINE_ND_HINT = ("x may have more than two dimensions (N, d1, d2, ...): flatten it with "
@@ -141,18 +183,24 @@ def _affine(rng_for):
                           {"x": rng.standard_normal(x_shape)}, rng.standard_normal((x_shape[0], M)),
                           gradcheck=label != "batch of one",
                           hint=AFFINE_ND_HINT if "N-d" in label else ""))
-    return layer_tests("Affine", layers.Affine, cases, params=("W", "b"))
+    N, D, M = LARGE_MATRIX
+    large = Case("", [("W", rng.standard_normal((D, M))), ("b", rng.standard_normal(M))],
+                 {"x": rng.standard_normal((N, D))}, rng.standard_normal((N, M)))
+    return layer_tests("Affine", layers.Affine, cases, params=("W", "b"), large=large)
 
 
 # --- 07: softmax, cross-entropy, SoftmaxWithLoss --------------------------------------------
 
-def _function_test(name, label, inputs, reference, points, *, tol=1e-7):
-    steps = [call(None, name, *inputs, out=["y"])]
+def _function_test(name, label, inputs, reference, points, *, tol=1e-7, strict=False, hint=""):
+    steps = [call(None, name, *inputs, out=["y"], strict=strict)]
 
     def judge(outputs):
         return [expect(outputs, "y", reference(*[np.copy(v) for v in inputs.values()]),
                        label=f"{name} output", tol=tol)]
-    return make_test(f"{name} [{label}]", points, steps, dict(inputs), judge, [name])
+    return make_test(f"{name} [{label}]", points, steps, dict(inputs), judge, [name], hint)
+
+
+LARGE_LOGITS_HINT = "subtract each row's maximum before np.exp, so that no exp overflows (no RuntimeWarning)."
 
 
 def _one_hot(labels, n_classes):
@@ -163,28 +211,33 @@ def _softmax_with_loss(rng_for):
     rng = rng_for("softmax")
     N, C = _dims(rng, 3, 6), _dims(rng, 3, 6)
     large = rng.standard_normal((N, C)) * rng.uniform(1e3, 1e4)
-    tests = [_function_test("softmax", label, {"x": x}, functions.softmax, 1)
+    tests = [_function_test("softmax", label, {"x": x}, functions.softmax, 1, strict="large" in label,
+                            hint=LARGE_LOGITS_HINT if "large" in label else "")
              for label, x in (("random logits (N, C)", rng.standard_normal((N, C))),
                               ("large logits ±1e3..1e4", large), ("one row (C,)", rng.standard_normal(C)))]
     rng = rng_for("cross_entropy_error")
     # probabilities of at least a few percent: the notes' log(y + 1e-7) then stays within the tolerance
     y = functions.softmax(0.5 * rng.standard_normal((N, C)))
     labels = rng.integers(0, C, N)
-    for label, t in (("one-hot labels", _one_hot(labels, C)), ("integer labels", labels)):
-        tests.append(_function_test("cross_entropy_error", label, {"y": y, "t": t},
+    for label, y_, t in (("one-hot labels", y, _one_hot(labels, C)), ("integer labels", y, labels),
+                         ("batch of one", y[:1], labels[:1])):
+        tests.append(_function_test("cross_entropy_error", label, {"y": y_, "t": t},
                                     functions.cross_entropy_error, 1, tol=1e-5))
     rng = rng_for("SoftmaxWithLoss")
     cases = []
     for label, x, integer in (("one-hot labels", rng.standard_normal((N, C)), False),
                               ("integer labels", rng.standard_normal((N + 1, C)), True),
+                              ("batch of one", rng.standard_normal((1, C)), True),
                               ("large logits ±1e3..1e4", large, False)):
         t = rng.integers(0, C, x.shape[0])
+        hint = LARGE_LOGITS_HINT if "large" in label else (
+            "t may be integer labels of shape (N,) as well as one-hot rows (N, C)." if integer else "")
         cases.append(Case(label, [], {"x": x}, 1, constants={"t": t if integer else _one_hot(t, C)},
-                          gradcheck="large" not in label, forward_tol=1e-5,
+                          gradcheck="large" not in label and x.shape[0] > 1, forward_tol=1e-5,
                           forward_check=_large_loss_message if "large" in label else None,
-                          hint="t may be integer labels of shape (N,) as well as one-hot rows (N, C)."
-                          if integer else ""))
-    return tests + layer_tests("SoftmaxWithLoss", layers.SoftmaxWithLoss, cases)
+                          strict="large" in label, hint=hint))
+    big = Case("", [], {"x": rng.standard_normal((400, 300))}, 1, constants={"t": rng.integers(0, 300, 400)})
+    return tests + layer_tests("SoftmaxWithLoss", layers.SoftmaxWithLoss, cases, large=big)
 
 
 def _large_loss_message(label, found, expected):
@@ -222,35 +275,35 @@ def _reference_net(sizes, params):
     return network
 
 
-MAX_FORWARD_PASSES = 3  # a learner may call net.loss more than once; finite differences need 2 per parameter
+LARGE_NET = (784, 50, 10, 100)  # D, H, C, N: finite differences over 40,000 parameters take minutes
 
 
 def _two_layer_gradient(rng_for):
     keys = ("W1", "b1", "W2", "b2")
-    tests = []
-    for label, N, one_hot in (("integer labels", 6, False), ("one-hot labels", 5, True), ("batch of one", 1, False)):
+    tests, requires = [], ""
+    for label, N, one_hot in (("large network: backprop, not finite differences", None, False),
+                              ("integer labels", 6, False), ("one-hot labels", 5, True), ("batch of one", 1, False)):
         rng = rng_for(f"gradient {label}")
-        sizes = (_dims(rng, 3, 5), _dims(rng, 4, 6), _dims(rng, 2, 4))
+        if N is None:
+            *sizes, N = LARGE_NET
+        else:
+            sizes = (_dims(rng, 3, 5), _dims(rng, 4, 6), _dims(rng, 2, 4))
         params, x, t = _net_inputs(rng, sizes, N, one_hot)
         steps = [net("net", sizes, {k: k for k in keys}),
-                 call(None, "gradient", "net", "x", "t", out_dict=("grads", keys)),
-                 save("net_forward_calls", "net_forward_calls")]
+                 call(None, "gradient", "net", "x", "t", out_dict=("grads", keys))]
 
         def judge(outputs, sizes=sizes, params=params, x=x, t=t, label=label):
             network = _reference_net(sizes, params)
             expected = network.gradient(x, t)
-            passes = int(np.max(outputs.get("net_forward_calls", np.zeros(1))))
-            if passes > MAX_FORWARD_PASSES:
-                return [Check("backprop", f"gradient ran the layers forward {passes} times; backprop needs one "
-                                          f"forward and one backward pass. Numerical gradients are the check, "
-                                          f"not the answer: walk net.layers backwards from net.last_layer.")]
             checks = [expect(outputs, f"grads.{k}", expected[k], label=f"gradient {k}") for k in keys]
-            if label == "integer labels":  # and the reference itself against central differences
+            if label == "integer labels":  # and against central differences of the reference's loss
                 numeric = network.numerical_gradient(x, t)
                 checks += [expect(outputs, f"grads.{k}", numeric[k], label=f"gradient {k} (numerical)",
                                   tol=1e-6) for k in keys]
             return checks
-        tests.append(make_test(f"gradient [{label}]", 4, steps, {**params, "x": x, "t": t}, judge, ["gradient"]))
+        tests.append(make_test(f"gradient [{label}]", 4, steps, {**params, "x": x, "t": t}, judge, ["gradient"],
+                               hint="" if requires else LARGE_HINT, requires=requires))
+        requires = requires or tests[0].name
     return tests
 
 
@@ -278,23 +331,54 @@ def _sgd_tests(rng_for):
 
     def judge_in_place(outputs):
         checks = [expect(outputs, f"original_{k}", expected[k], label=f"the array params[{k!r}]") for k in shapes]
-        hint = (" Hint: `params[key] = params[key] - ...` puts a new array in the dict, but the network's "
-                "layers still hold the old one; update in place with `params[key] -= learning_rate * grads[key]`.")
+        hint = (" Hint: the arrays that were in params must hold the new values (the network's layers hold "
+                "those very arrays): change each array in place instead of putting a new one in the dict.")
         return [Check(c.label, c.message and c.message + ("" if c.missing else hint), missing=c.missing)
                 for c in checks]
 
     def judge_grads(outputs):
         failed = next((c for c in judge_update(outputs) if c.message), None)
         if failed:  # code that computes nothing must not earn this point
-            return [Check(failed.label, f"this counts once the new values are right: {failed.message}",
-                          missing=failed.missing)]
+            return [Check(failed.label, f"not checked yet: this point counts once the new values are right, "
+                                        f"and {failed.label} is not (see the test above).", missing=failed.missing)]
         return [expect(outputs, f"grads_after_{k}", grads[k], label=f"grads[{k!r}] (unchanged)") for k in shapes]
     return [make_test("sgd_step [new values]", 2, steps, inputs, judge_update, ["sgd_step"]),
             make_test("sgd_step [updates the arrays in place]", 1, steps, inputs, judge_in_place, ["sgd_step"]),
             make_test("sgd_step [leaves grads unchanged]", 1, steps, inputs, judge_grads, ["sgd_step"])]
 
 
-def _train_test(rng_for):
+UPDATE_RULE = {"iters_num": 3, "batch_size": 10, "learning_rate": 0.5, "rows": 40}
+
+
+def _update_rule_test(rng_for):
+    """train on a set whose rows are all the same point: every minibatch, however it is drawn, is
+    the same, so after 3 iterations the parameters must be exactly 3 reference SGD steps from the
+    initial network (built as the task's code builds it)."""
+    rng = rng_for("train update rule")
+    seed, label = int(rng.integers(0, 2**31)), int(rng.integers(1, 3))
+    u = UPDATE_RULE
+    x_train = np.repeat(rng.standard_normal((1, 2)), u["rows"], axis=0)
+    t_train = np.full(u["rows"], label)
+    reference = TwoLayerNet(input_size=2, hidden_size=100, output_size=label + 1, weight_init_std=0.1, seed=seed)
+    for _ in range(u["iters_num"]):
+        grads = reference.gradient(x_train[:u["batch_size"]], t_train[:u["batch_size"]])
+        for key in reference.params:
+            reference.params[key] -= u["learning_rate"] * grads[key]
+    keys = tuple(reference.params)
+    steps = [call(None, "train", "x_train", "t_train", lit(u["iters_num"]), lit(u["batch_size"]),
+                  lit(u["learning_rate"]), lit(seed), keep="net"),
+             attr("net", "params", "params", keys=keys)]
+
+    def judge(outputs):
+        return [expect(outputs, f"params.{k}", reference.params[k],
+                       label=f"net.params[{k!r}] after {u['iters_num']} SGD steps") for k in keys]
+    inputs = {"x_train": x_train, "t_train": t_train}
+    return make_test(f"train takes {u['iters_num']} SGD steps (every row of x_train the same point)", 2, steps,
+                     inputs, judge, ["train"], hint="train builds the network as given (seed=seed), then repeats "
+                     "iters_num times: a minibatch, net.gradient on it, one sgd_step with learning_rate.")
+
+
+def _train_test(rng_for, requires):
     from backprop_lib.datasets import make_spiral
     rng = rng_for("train")
     seeds = [int(s) for s in rng.integers(0, 2**31, 3)]
@@ -319,12 +403,13 @@ def _train_test(rng_for):
             f"iters_num={s['iters_num']}, batch_size={s['batch_size']}, learning_rate={s['learning_rate']}).")
         return [Check(f"test accuracy {accuracy:.3f}", message)]
     inputs = {"x_train": x_train, "t_train": t_train, "x_test": x_test}
-    return [make_test(f"train reaches test accuracy >= {TARGET_ACCURACY} on the spiral", 6, steps, inputs,
-                      judge, ["train"])]
+    return make_test(f"train reaches test accuracy >= {TARGET_ACCURACY} on the spiral", 6, steps, inputs,
+                     judge, ["train"], requires=requires)
 
 
 def _sgd_training(rng_for):
-    return _sgd_tests(rng_for) + _train_test(rng_for)
+    update_rule = _update_rule_test(rng_for)
+    return _sgd_tests(rng_for) + [update_rule, _train_test(rng_for, update_rule.name)]
 
 
 EXERCISES = {ex.id: ex for ex in [
@@ -338,7 +423,7 @@ EXERCISES = {ex.id: ex for ex in [
              ("softmax", "cross_entropy_error", "SoftmaxWithLoss"), _softmax_with_loss),
     Exercise("08", "08_two_layer_gradient", "Backpropagation through TwoLayerNet", ("gradient",),
              _two_layer_gradient, library_modules=FULL_LIBRARY,
-             disabled=("network.TwoLayerNet.gradient", "network.TwoLayerNet.numerical_gradient")),
+             disabled=(TwoLayerNet.gradient, TwoLayerNet.numerical_gradient)),
     Exercise("09", "09_sgd_training", "Training with minibatch SGD", ("sgd_step", "train"), _sgd_training,
              library_modules=FULL_LIBRARY, cpu_seconds=10.0, wall_seconds=20.0),
 ]}

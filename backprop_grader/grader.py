@@ -7,28 +7,28 @@ test may return, and judged in this process against the library's reference.
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import json
 import os
-import struct
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 import backprop_lib
 
+from . import frames as protocol
 from .exercises import EXERCISES
 from .report import Report, TestResult
 from .sandbox import Limits, run_isolated
 from .specs import Check, rng_for
 from .submission import CannotGrade, load, reference_imports
+from .text import inert
 
 PACKAGE_DIR = Path(backprop_lib.__file__).resolve().parent  # backprop_lib/
 DEV_SECRET = "backprop-course-development-secret"
-MAX_FRAME_BYTES = 16 << 20  # one test's arrays, uncompressed
 MAX_ARRAY_ELEMENTS = 1 << 20
 MAX_PROCESSES = 8  # the child is one single-threaded Python (BLAS threads are set to 1)
 
@@ -53,11 +53,9 @@ def grade(path, exercise_id=None, secret=None) -> Report:
     limits = Limits(cpu_seconds=exercise.cpu_seconds, wall_seconds=exercise.wall_seconds,
                     max_processes=MAX_PROCESSES)
     outcome = run_isolated([sys.executable, "-I", "-S", "child.py"], files, limits)
-    frames = parse_frames(outcome.payload)
+    received = protocol.parse(outcome.payload, len(tests))
     notes = list(submission.notes)
-    if secret == DEV_SECRET:
-        notes.append("graded with the development secret: the hidden inputs are not secret")
-    results = judge_all(tests, frames, outcome, reference_imports(submission.chunks, exercise.names), notes)
+    results = judge_all(tests, received, outcome, reference_imports(submission.chunks, exercise.names), notes)
     return Report(submission=str(path), exercise=exercise.id, title=exercise.title, status="graded",
                   tests=results, notes=notes, execution_time=time.monotonic() - start,
                   sha256=submission.sha256, output_tail=outcome.stdout_tail[-2000:])
@@ -68,16 +66,39 @@ def child_files(exercise, chunks, tests) -> dict:
     inputs = {f"t{i}__{name}": np.asarray(value) for i, test in enumerate(tests) for name, value in test.inputs.items()}
     buffer = io.BytesIO()
     np.savez(buffer, **inputs)
+    modules = library_closure(exercise.library_modules)
     plan = {"numpy_dir": str(Path(np.__file__).resolve().parents[1]), "names": list(exercise.names),
-            "library_modules": list(exercise.library_modules),
-            "chunks": chunks, "tests": [{"name": t.name, "steps": t.steps} for t in tests]}
+            "library_modules": modules, "chunks": chunks,
+            "tests": [{"name": t.name, "steps": t.steps} for t in tests]}
     files = {"child.py": (Path(__file__).resolve().parent / "child.py").read_bytes(), "plan.json": json.dumps(plan).encode(),
-             "inputs.npz": buffer.getvalue(), "lib___init__.py": library_init(exercise.library_modules).encode()}
-    for module in exercise.library_modules:
+             "inputs.npz": buffer.getvalue(), "lib___init__.py": library_init(modules).encode()}
+    for module in modules:
         source = (PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
-        disabled = [d.split(".")[1:] for d in exercise.disabled if d.split(".")[0] == module]
+        disabled = [f.__qualname__.split(".") for f in exercise.disabled if f.__module__ == f"backprop_lib.{module}"]
         files[f"lib_{module}.py"] = (without_methods(source, disabled) if disabled else source).encode()
     return files
+
+
+def library_closure(modules) -> list:
+    """The short names of `modules` and of every backprop_lib module they import, found in their source."""
+    return list(_closure(tuple(m.__name__.rsplit(".", 1)[-1] for m in modules)))
+
+
+@functools.lru_cache(maxsize=None)
+def _closure(names) -> tuple:
+    todo, found = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        tree = ast.parse((PACKAGE_DIR / f"{name}.py").read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                todo += [node.module] if node.module else [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("backprop_lib."):
+                todo.append(node.module.split(".")[1])
+    return tuple(sorted(found))
 
 
 def without_methods(source, disabled) -> str:
@@ -103,51 +124,6 @@ def library_init(modules) -> str:
     return "\n".join(lines) + "\n"
 
 
-def parse_frames(payload: bytes) -> dict:
-    """The child's frames as {"load": ..., "names": ..., test index: arrays}; anything malformed stops the parse."""
-    frames, offset = {}, 0
-    while offset + 8 <= len(payload):
-        (size,) = struct.unpack(">Q", payload[offset:offset + 8])
-        data = payload[offset + 8:offset + 8 + size]
-        if size > MAX_FRAME_BYTES or len(data) < size:
-            break
-        offset += 8 + size
-        arrays = _load_arrays(data)
-        if arrays is None:
-            break
-        if "__load__" in arrays:
-            frames["load"] = [_text(m) for m in arrays["__load__"].ravel()[:20] if _text(m)]
-        elif "__names__" in arrays and "__status__" in arrays:
-            frames["names"] = dict(zip(map(_text, arrays["__names__"].ravel()[:20]),
-                                       map(_text, arrays["__status__"].ravel()[:20])))
-        elif "__test__" in arrays and arrays["__test__"].shape == () and arrays["__test__"].dtype.kind == "i":
-            frames[int(arrays["__test__"])] = arrays
-        elif "__done__" in arrays:
-            frames["done"] = True
-    return frames
-
-
-def _load_arrays(data):
-    """A dict of arrays from an .npz held in memory, or None if it is not a sane one (no pickles, no zip bombs)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_FRAME_BYTES:
-                return None
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            return {name: npz[name] for name in npz.files}
-    except Exception:  # noqa: BLE001  (whatever the child wrote, a bad frame is just a bad frame)
-        return None
-
-
-def _text(value, limit=1000) -> str:
-    """A message the child sent, as a bounded string (only text arrays; anything else is ignored)."""
-    value = np.asarray(value)
-    if value.dtype.kind != "U" or value.size != 1:
-        return ""
-    text = str(value.reshape(()))
-    return text if len(text) <= limit else text[:limit] + " ..."
-
-
 def _valid_outputs(arrays, test):
     """Only the arrays this test may return, and only numbers: the rest is dropped."""
     kept = {}
@@ -158,21 +134,54 @@ def _valid_outputs(arrays, test):
     return kept
 
 
-def judge_all(tests, frames, outcome, imported, notes) -> list:
-    names = frames.get("names", {})
-    if "load" in frames:
-        notes += [f"your code raised an error while loading: {m}" for m in frames["load"]]
-    if "done" not in frames:
+def judge_all(tests, received, outcome, imported, notes) -> list:
+    if received.violation:
+        notes.append(f"the results your code sent back were not in the grader's format ({received.violation}), "
+                     f"so this run earns no points. Code that writes to the grader's result channel itself "
+                     f"causes this.")
+        return [TestResult(t.name, 0.0, t.max_score, [Check(t.name, "no points: the results of this run were "
+                           "not in the grader's format (see the notes)")]) for t in tests]
+    names = received.names or {}
+    notes += [f"your code raised an error while loading: {inert(m)}" for m in received.load or []]
+    if not received.done:
         notes.append(f"the grader stopped your code: it {outcome.message or 'ended early'}"
                      + _tail(outcome.stderr_tail))
-    first_missing = next((i for i in range(len(tests)) if i not in frames), None)
-    results = [_judge_one(i, test, frames, outcome, imported, names, first_missing) for i, test in enumerate(tests)]
-    # A case's hint (N-d input, negative axis) explains a failure only where the plain cases pass.
-    plain_failed = {_kind(t.name) for t, r in zip(tests, results) if not t.hint and r.score < r.max_score}
+    first_missing = next((i for i in range(len(tests)) if i not in received.tests), None)
+    results = [_judge_one(i, test, received, outcome, imported, names, first_missing)
+               for i, test in enumerate(tests)]
+    _apply_requirements(tests, results)
+    # A case's hint (N-d input, negative axis) explains a failure only where the plain cases that ran pass.
+    plain_failed = {_kind(t.name) for i, (t, r) in enumerate(zip(tests, results))
+                    if not t.hint and r.score < r.max_score and i in received.tests}
     for test, result in zip(tests, results):
         if test.hint and result.score < result.max_score and _kind(test.name) not in plain_failed:
             result.checks.append(Check("hint", f"Hint: {test.hint}", weight=0))
     return results
+
+
+def _apply_requirements(tests, results) -> None:
+    """A test that `requires` another (the large backprop case) earns, for each array, only what that
+    test got right for the same array (dW right there, dW counts here); if the required test was not
+    run or finished, or has no counterpart for this test's checks, nothing."""
+    by_name = dict(zip((t.name for t in tests), results))
+    for test, result in zip(tests, results):
+        needed = by_name.get(test.requires)
+        if needed is None or needed.passed or result.score == 0:
+            continue
+        failed = [c.label for c in needed.checks if c.message]
+        if not any(_same_array(c.label, n.label) for c in result.checks for n in needed.checks):
+            result.checks = [Check(test.name, f"no points yet: this test counts once the test "
+                                              f"'{needed.name}' passes (see it above).")]
+        for check in result.checks:
+            if check.message is None and any(_same_array(check.label, label) for label in failed):
+                check.message = (f"{check.label} is right here, but counts only once it is also right in "
+                                 f"the test '{needed.name}' (see it above).")
+        result.score = _score(result.checks, result.max_score)
+
+
+def _same_array(label, required_label) -> bool:
+    """'gradient W1 (numerical)' is about the same array as 'gradient W1'."""
+    return label == required_label or label.startswith(required_label + " ")
 
 
 def _kind(test_name):
@@ -180,25 +189,33 @@ def _kind(test_name):
     return test_name.split(" [")[0]
 
 
-def _judge_one(i, test, frames, outcome, imported, names, first_missing) -> TestResult:
+def _judge_one(i, test, received, outcome, imported, names, first_missing) -> TestResult:
     problem = next((imported[n] for n in test.uses if n in imported), None) or next(
-        (names[n] for n in test.uses if names.get(n, "ok") != "ok"), None)
+        (inert(names[n]) for n in test.uses if names.get(n, "ok") != "ok"), None)
     if problem:
         return TestResult(test.name, 0.0, test.max_score, [Check(test.name, problem)])
-    if i not in frames:
+    if i not in received.tests:
         reason = "not run: the grader had stopped your code in an earlier test"
-        if "names" not in frames:
+        if received.names is None:
             reason = f"not run: loading your code did not finish (it {outcome.message or 'ended early'})"
         elif i == first_missing:
             reason = f"this test was running when the grader stopped your code: it {outcome.message or 'ended early'}"
         return TestResult(test.name, 0.0, test.max_score, [Check(test.name, reason)])
-    arrays = frames[i]
-    error = _text(arrays.get("__error__", ""))
+    arrays = received.tests[i]
+    error = inert(protocol.text(arrays["__error__"]))
+    outputs = _valid_outputs(arrays, test)
     try:
-        checks = test.judge(_valid_outputs(arrays, test))
+        checks = test.judge(outputs)
     except Exception as exc:  # noqa: BLE001  (a judge failing on odd outputs must not lose the submission)
-        checks = [Check(test.name, f"the grader could not judge the values your code returned ({exc})")]
+        checks = [Check(test.name, f"the grader could not judge the values your code returned "
+                                   f"({inert(type(exc).__name__)}: {inert(exc, limit=300)})")]
     score = _score(checks, test.max_score)
+    low = sorted(name for name, value in outputs.items() if value.dtype.kind == "f" and value.itemsize < 8)
+    if score < test.max_score and low:
+        checks.append(Check("precision", f"Precision: {', '.join(low)} came back as "
+                            f"{outputs[low[0]].dtype} (about {7 if outputs[low[0]].itemsize == 4 else 3} significant "
+                            f"digits); the grader compares with float64 values to a relative error of 1e-7, so "
+                            f"compute in float64 (the inputs are float64).", weight=0))
     return TestResult(test.name, score, test.max_score, checks, error=error)
 
 
@@ -210,4 +227,5 @@ def _score(checks, max_score) -> float:
 
 def _tail(text, lines=5) -> str:
     kept = [line for line in text.strip().splitlines() if line.strip()][-lines:]
-    return (". The last lines it printed to stderr:\n" + "\n".join(kept)) if kept else ""
+    return (". The last lines it printed to stderr: " + " ".join(f"«{inert(line, limit=300)}»" for line in kept)
+            if kept else "")

@@ -1,10 +1,15 @@
-"""The standard tests of a layer class: forward, backward, gradient check, no mutation.
+"""The standard tests of a layer class: forward, backward, gradient check, no mutation, backprop.
 
 For a class such as MatMul and a list of cases (inputs drawn by the exercise), this makes:
 - `MatMul.forward [case]`: the learner's output against the library's reference layer;
+- `MatMul.backward [large input: backprop, not finite differences]`: on an input so large that
+  numerical differentiation takes hundreds of times longer than the run's time limit, while
+  backprop takes milliseconds. The other backward tests count only once this one passes:
+  the course's policy is no credit for finite differences where the task is backprop, and the
+  grader's own clock (the sandbox's wall limit, out of the learner's reach) enforces it;
 - `MatMul.backward [case]`: dx (dy) and every parameter gradient (dW, db) against the reference;
 - `MatMul gradient check [case]`: the learner's backward against central differences of the
-  learner's own forward, which tells "backward is wrong" apart from "forward is wrong";
+  reference's forward, computed here with backprop_lib.gradcheck (the course's one core);
 - `MatMul leaves its inputs unchanged`: forward must not change x, backward must not change dout.
 """
 from __future__ import annotations
@@ -13,10 +18,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .specs import (Check, attr, call, expect, expect_gradcheck, expect_unchanged, lit,
-                    make_test, new, numgrad, save)
+from backprop_lib.gradcheck import input_names, numerical_gradients
 
-GRAD_NAMES = {"x": "dx", "y": "dy"}
+from .specs import Check, attr, call, expect, expect_gradcheck, expect_unchanged, lit, make_test, new, save
+
+LARGE_LABEL = "large input: backprop, not finite differences"
+LARGE_HINT = ("the grading policy: a backward computed by finite differences earns no points. On this input "
+              "finite differences take minutes, backprop milliseconds; each gradient counts in the other tests "
+              "only where it is right here.")
+
+
+def grad_name(name):
+    """x -> dx, W -> dW: what backward returns or keeps for an input or a parameter."""
+    return "d" + name
 
 
 @dataclass
@@ -34,25 +48,35 @@ class Case:
     forward_tol: float = 1e-7
     forward_check: object = None  # (label, found, expected) -> message or None, instead of compare
     hint: str = ""  # what this case tests, shown when it fails
+    strict: bool = False  # numpy overflow warnings are errors here (the stability cases)
+
+    def __post_init__(self):
+        names = input_names(len(self.inputs))
+        if tuple(self.inputs) != names:
+            raise ValueError(f"a case's differentiated inputs are named {names}; found {tuple(self.inputs)}")
 
 
-def layer_tests(cls, reference, cases, *, params=(), points=(1, 2, 1, 1)):
+def layer_tests(cls, reference, cases, *, params=(), points=(1, 2, 1, 1), large=None, large_points=1):
     """All standard tests of class `cls` (the learner's name) against the `reference` class.
 
     points: (forward per case, backward per case, gradient check per case, no mutation).
+    large: the Case on which backprop must finish within the time limit; every backward,
+    gradient-check and no-mutation test then requires it. A layer with a backward task needs one
+    (tests/test_grading.py checks that every exercise has it).
     """
     forward_points, backward_points, gradcheck_points, mutation_points = points
-    tests = []
-    for case in cases:
-        tests.append(_forward_test(cls, reference, case, forward_points))
-    for case in cases:
-        if case.backward:
-            tests.append(_backward_test(cls, reference, case, params, backward_points))
-    for case in cases:
-        if case.gradcheck:
-            tests.append(_gradcheck_test(cls, reference, case, params, gradcheck_points))
+    backward_cases = [c for c in cases if c.backward]
+    tests = [_forward_test(cls, reference, case, forward_points) for case in cases]
+    requires = ""
+    if backward_cases and large is not None:
+        large.label, large.hint = LARGE_LABEL, LARGE_HINT
+        tests.append(_backward_test(cls, reference, large, params, large_points, ""))
+        requires = tests[-1].name
+    tests += [_backward_test(cls, reference, c, params, backward_points, requires) for c in backward_cases]
+    tests += [_gradcheck_test(cls, reference, c, params, gradcheck_points, requires)
+              for c in backward_cases if c.gradcheck]
     if mutation_points:
-        tests.append(_mutation_test(cls, reference, cases[0], params, mutation_points))
+        tests.append(_mutation_test(cls, reference, cases[0], params, mutation_points, requires))
     return tests
 
 
@@ -73,14 +97,18 @@ def _args(case):
     return init, forward, dout
 
 
+def _reference_layer(reference, case):
+    return reference(*[np.copy(v) for _, v in case.init])
+
+
 def _reference(reference, case, params):
-    """Forward output and every gradient of the library's layer on this case."""
-    layer = reference(*[np.copy(v) for _, v in case.init])
+    """Forward output and every gradient of the library's layer on this case ({"dx": ..., "dW": ...})."""
+    layer = _reference_layer(reference, case)
     y = layer.forward(*[np.copy(v) for v in case.inputs.values()], *case.constants.values())
     grads = layer.backward(np.copy(case.dout))
     grads = grads if isinstance(grads, tuple) else (grads,)
-    expected = {GRAD_NAMES[name]: g for name, g in zip(case.inputs, grads)}
-    expected.update({"d" + p: getattr(layer, "d" + p) for p in params})
+    expected = {grad_name(name): g for name, g in zip(case.inputs, grads)}
+    expected.update({grad_name(p): getattr(layer, grad_name(p)) for p in params})
     return y, expected
 
 
@@ -98,17 +126,18 @@ def _backward_checks(cls, reference, case, params, outputs):
 
 
 def _unless_wrong(checks, what):
-    """None if every check passed; else one failed check: the test's credit needs `what` right first.
-    (Code that computes nothing must not earn the no-mutation or self-consistency points.)"""
+    """None if every check passed; else one check saying this test is not judged until `what` is right.
+    (Code that computes nothing must not earn the no-mutation points.)"""
     failed = next((c for c in checks if c.message), None)
     if failed is None:
         return None
-    return Check(failed.label, f"this counts once {what} right: {failed.message}", missing=failed.missing)
+    return Check(failed.label, f"not checked yet: this point counts once {what} right, and "
+                               f"{failed.label} is not (its own test says why).", missing=failed.missing)
 
 
 def _forward_test(cls, reference, case, points):
     init, forward, _ = _args(case)
-    steps = [new("layer", cls, *init), call("layer", "forward", *forward, out=["y"])]
+    steps = [new("layer", cls, *init), call("layer", "forward", *forward, out=["y"], strict=case.strict)]
 
     def judge(outputs):
         return _forward_checks(cls, reference, case, outputs)
@@ -117,46 +146,41 @@ def _forward_test(cls, reference, case, points):
 
 def _backward_steps(cls, case, params):
     init, forward, dout = _args(case)
-    grad_names = [GRAD_NAMES[name] for name in case.inputs]
-    return [new("layer", cls, *init), call("layer", "forward", *forward, out=["y"]),
-            call("layer", "backward", dout, out=grad_names),
-            *[attr("layer", "d" + p, "d" + p) for p in params]]
+    grad_names = [grad_name(name) for name in case.inputs]
+    return [new("layer", cls, *init), call("layer", "forward", *forward, strict=case.strict),
+            call("layer", "backward", dout, out=grad_names, strict=case.strict),
+            *[attr("layer", grad_name(p), grad_name(p)) for p in params]]
 
 
-def _backward_test(cls, reference, case, params, points):
+def _backward_test(cls, reference, case, params, points, requires):
     steps = _backward_steps(cls, case, params)
 
     def judge(outputs):
         return _backward_checks(cls, reference, case, params, outputs)
-    return make_test(f"{cls}.backward [{case.label}]", points, steps, _sent(case), judge, [cls], case.hint)
+    return make_test(f"{cls}.backward [{case.label}]", points, steps, _sent(case), judge, [cls], case.hint,
+                     requires)
 
 
-def _gradcheck_test(cls, reference, case, params, points):
-    init, forward, _ = _args(case)
+def _gradcheck_test(cls, reference, case, params, points, requires):
     steps = _backward_steps(cls, case, params)
-    wrt = list(case.inputs) + list(params)
-    steps += [numgrad(cls, init, "forward", forward, name, f"numeric_{name}") for name in wrt]
-    shapes = {**{k: np.shape(v) for k, v in case.init}, **{k: np.shape(v) for k, v in case.inputs.items()}}
 
     def judge(outputs):
-        gate = _unless_wrong(_forward_checks(cls, reference, case, outputs), "forward is")
-        if gate:
-            return [gate]
-        checks = []
-        for name in wrt:
-            analytic = GRAD_NAMES.get(name, "d" + name)
-            checks.append(expect_gradcheck(outputs, analytic, f"numeric_{name}", case.dout,
-                                           shapes[name], label=f"{cls}.backward {analytic}"))
-        return checks
-    return make_test(f"{cls} gradient check [{case.label}]", points, steps, _sent(case), judge, [cls], case.hint)
+        layer = _reference_layer(reference, case)
+        numeric = numerical_gradients(layer, list(case.inputs.values()), list(case.constants.values()),
+                                      case.dout, params)
+        return [expect_gradcheck(outputs, grad_name(name), value, label=f"{cls}.backward {grad_name(name)}")
+                for name, value in numeric.items()]
+    return make_test(f"{cls} gradient check [{case.label}]", points, steps, _sent(case), judge, [cls], case.hint,
+                     requires)
 
 
-def _mutation_test(cls, reference, case, params, points):
+def _mutation_test(cls, reference, case, params, points, requires):
     init, forward, dout = _args(case)
-    grad_names = [GRAD_NAMES[name] for name in case.inputs]
+    grad_names = [grad_name(name) for name in case.inputs]
     steps = [new("layer", cls, *init), call("layer", "forward", *forward, out=["y"]),
              *[save(name, f"{name}_after_forward") for name in case.inputs],
-             call("layer", "backward", dout, out=grad_names), *[attr("layer", "d" + p, "d" + p) for p in params]]
+             call("layer", "backward", dout, out=grad_names),
+             *[attr("layer", grad_name(p), grad_name(p)) for p in params]]
     if isinstance(case.dout, np.ndarray):
         steps.append(save("dout", "dout_after_backward"))
 
@@ -171,5 +195,5 @@ def _mutation_test(cls, reference, case, params, points):
             checks.append(expect_unchanged(outputs, "dout_after_backward", case.dout,
                                            label="dout (after backward)"))
         return checks
-    return make_test(f"{cls} leaves its inputs unchanged", points, steps, _sent(case), judge, [cls])
-
+    return make_test(f"{cls} leaves its inputs unchanged", points, steps, _sent(case), judge, [cls],
+                     requires=requires)

@@ -14,18 +14,18 @@ import re
 import sys
 from pathlib import Path
 
-import nbformat
+from . import notebook_format
+from .files import write_atomically
+from .notebook_format import FormatError, nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
-ROLES = {"text", "setup", "solution", "check"}
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?:[ \t]+(?P<task>\S+))?[ \t]*$")
 END = re.compile(r"^[ \t]*### END SOLUTION[ \t]*$")
 MARKER_WORDS = re.compile(r"(BEGIN|END) SOLUTION")
 SOLUTION_ONLY_TAG = "solution-only"
 
 
-class ReleaseError(ValueError):
-    """A solution notebook that cannot be released as it is."""
+ReleaseError = FormatError  # a solution notebook that cannot be released as it is
 
 
 def stub_line(indent, exercise, task):
@@ -62,13 +62,13 @@ def strip_solutions(source, exercise, where):
 
 def release_notebook(nb, name="notebook"):
     """The learner copy of a solution notebook (a new NotebookNode; nb is not changed)."""
-    exercise = _exercise_number(nb, name)
+    exercise = notebook_format.checked_exercise_number(nb, name)
     released = nbformat.from_dict(nb)  # a deep copy
     released.cells = []
     for index, cell in enumerate(nb.cells):
         if SOLUTION_ONLY_TAG in cell.metadata.get("tags", []):
             continue
-        meta = _cell_meta(cell, f"{name}, cell {index}")
+        meta = notebook_format.checked_cell_meta(cell, f"{name}, cell {index}")
         where = f"{name}, cell {meta['id']}"
         cell = nbformat.from_dict(cell)
         if meta["role"] == "solution":
@@ -111,42 +111,17 @@ def release_all(solutions=ROOT / "solutions", exercises=ROOT / "exercises", chec
         if check:
             problems.append(_difference(name, current, text))
         else:
-            exercises.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8", newline="\n")
+            write_atomically(target, text)
     for extra in sorted(set(p.name for p in exercises.glob("*.ipynb")) - set(expected)):
         problems.append(f"exercises/{extra}: has no solution notebook solutions/{extra}; remove it")
     return problems
-
-
-def _exercise_number(nb, name):
-    meta = nb.metadata.get("backprop")
-    if not isinstance(meta, dict) or not {"exercise", "chapter"} <= set(meta):
-        raise ReleaseError(f"{name}: expected notebook metadata backprop = {{'exercise': 'NN', "
-                           f"'chapter': 'NN_name'}}; found {meta!r}")
-    if not re.fullmatch(r"\d\d", str(meta["exercise"])) or not name.startswith(str(meta["exercise"])):
-        raise ReleaseError(f"{name}: backprop.exercise must be the file's two-digit number; "
-                           f"found {meta['exercise']!r}")
-    return int(meta["exercise"])
-
-
-def _cell_meta(cell, where):
-    meta = cell.metadata.get("backprop")
-    if not isinstance(meta, dict) or not {"id", "role", "locked"} <= set(meta):
-        raise ReleaseError(f"{where}: expected cell metadata backprop = {{'id', 'role', 'locked'}}; "
-                           f"found {meta!r}")
-    if meta["role"] not in ROLES:
-        raise ReleaseError(f"{where}: role must be one of {sorted(ROLES)}; found {meta['role']!r}")
-    if not isinstance(meta["locked"], bool) or meta["locked"] != (meta["role"] in ("setup", "check")):
-        raise ReleaseError(f"{where}: setup and check cells are locked, text and solution cells are not; "
-                           f"found role {meta['role']!r} with locked={meta['locked']!r}")
-    return meta
 
 
 def _check_unique_ids(solutions, sources):
     seen = {}
     for src in sources:
         for cell in nbformat.read(src, as_version=4).cells:
-            cell_id = cell.metadata.get("backprop", {}).get("id")
+            cell_id = notebook_format.cell_meta(cell).get("id")
             if cell_id in seen:
                 raise ReleaseError(f"cell id {cell_id!r} is used in {seen[cell_id]} and in {src.name}; "
                                    f"ids must be unique across all notebooks")

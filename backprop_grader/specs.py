@@ -4,7 +4,8 @@ A `Test` has two halves that never meet in one process:
 - `steps`: plain JSON instructions that child.py runs on the learner's code inside the sandbox
   (make an object, call a method, read an attribute, save an array ...), producing named arrays;
 - `judge`: a function run in the grader's own process on those arrays, comparing them with
-  the library's reference and with numerical gradients. Only `judge` decides the score.
+  values computed here: the library's reference, and numerical gradients of the reference.
+  Only `judge` decides the score; nothing the child observes about itself counts.
 
 Inputs are drawn from a generator seeded by (grader secret, exercise, test name), so a learner
 cannot know them in advance and a rerun draws the same ones: the score is reproducible.
@@ -42,6 +43,7 @@ class Test:
     uses: tuple = ()  # the learner's names this test calls: no credit if one is the library's own
     outputs: tuple = ()  # every array name the child may hand back for this test
     hint: str = ""  # shown when the test is not passed (what this case is about)
+    requires: str = ""  # the name of a test that must pass in full before this one earns anything
 
 
 @dataclass
@@ -53,10 +55,41 @@ class Exercise:
     title: str
     names: tuple  # the names the learner implements (contract table)
     build: Callable[[Callable[[str], np.random.Generator]], list]  # rng_for(test name) -> tests
-    library_modules: tuple = ("gradcheck", "checks")  # backprop_lib modules the child may import
-    disabled: tuple = ()  # ("network.TwoLayerNet.gradient", ...): removed in the child
+    library_modules: tuple = ("checks",)  # backprop_lib modules (or their names) the setup cells import
+    disabled: tuple = ()  # functions of those modules that are the answer, e.g. TwoLayerNet.gradient
     cpu_seconds: float = 5.0
     wall_seconds: float = 10.0
+
+    def __post_init__(self):
+        # Names are resolved now, so a renamed module or method fails here, not silently in the child.
+        self.library_modules = tuple(_module(m) for m in self.library_modules)
+        self.disabled = tuple(_function(f) for f in self.disabled)
+
+
+def _module(module):
+    """backprop_lib's module `module` (a module or its name), or ValueError."""
+    import importlib
+    name = module if isinstance(module, str) else module.__name__
+    name = name if name.startswith("backprop_lib.") else f"backprop_lib.{name}"
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise ValueError(f"expected a module of backprop_lib; found {module!r}") from None
+
+
+def _function(function):
+    """A function of backprop_lib (given as itself or as "module.Class.method"), or ValueError."""
+    if isinstance(function, str):
+        module, *path = function.split(".")
+        found = _module(module)
+        for part in path:
+            found = getattr(found, part, None)
+        if found is None:
+            raise ValueError(f"expected a function of backprop_lib; found no {function!r}")
+        function = found
+    if not callable(function) or not function.__module__.startswith("backprop_lib."):
+        raise ValueError(f"expected a function of backprop_lib; found {function!r}")
+    return function
 
 
 def rng_for(secret: str, exercise_id: str, test_name: str) -> np.random.Generator:
@@ -77,34 +110,26 @@ def new(var, cls, *args):
     return {"op": "new", "as": var, "cls": cls, "args": list(args)}
 
 
-def call(obj, method, *args, out=(), keep=None, out_dict=None):
+def call(obj, method, *args, out=(), keep=None, out_dict=None, strict=False):
     """Call obj.method(*args) (or the learner's function `method` when obj is None).
 
     out: names for the result (several names unpack a tuple); keep: store it as a variable;
-    out_dict: (name, keys) to hand back a returned dict's arrays as name.key.
+    out_dict: (name, keys) to hand back a returned dict's arrays as name.key; strict: a numpy
+    overflow, division by zero or invalid value raises, as in the notebook's no_warnings check
+    (this can only withhold values, never make wrong ones pass).
     """
     return {"op": "call", "obj": obj, "method": method, "args": list(args), "out": list(out),
-            "keep": keep, "out_dict": list(out_dict) if out_dict else None}
+            "keep": keep, "out_dict": list(out_dict) if out_dict else None, "strict": strict}
 
 
-def attr(obj, name, out):
-    """Hand back obj.<name> (e.g. a layer's dW) as `out`."""
-    return {"op": "attr", "obj": obj, "name": name, "out": out}
+def attr(obj, name, out, keys=None):
+    """Hand back obj.<name> (e.g. a layer's dW) as `out`; with keys, its dict's arrays as out.key."""
+    return {"op": "attr", "obj": obj, "name": name, "out": out, "keys": list(keys) if keys else None}
 
 
 def save(var, out, keys=None):
     """Hand back the current value of a variable (an array, or a dict's arrays for `keys`)."""
     return {"op": "save", "var": var, "out": out, "keys": list(keys) if keys else None}
-
-
-def numgrad(cls, init, method, args, wrt, out, h=1e-5):
-    """Outputs of cls(*init).method(*args) with input `wrt` nudged by +h and -h, entry by entry.
-
-    The child hands back an array of shape (2, wrt.size, *output shape); the parent turns it
-    into a central-difference gradient (so the difference quotient is computed by the grader).
-    """
-    return {"op": "numgrad", "cls": cls, "init": list(init), "method": method, "args": list(args),
-            "wrt": wrt, "out": out, "h": h}
 
 
 def net(var, sizes, params):
@@ -126,15 +151,13 @@ def output_names(steps) -> tuple:
             if step["out_dict"]:
                 name, keys = step["out_dict"]
                 names += [f"{name}.{k}" for k in keys]
-        elif step["op"] in ("attr", "numgrad"):
-            names.append(step["out"])
-        elif step["op"] == "save":
+        elif step["op"] in ("attr", "save"):
             names += [f"{step['out']}.{k}" for k in step["keys"]] if step["keys"] else [step["out"]]
     return tuple(names)
 
 
-def make_test(name, max_score, steps, inputs, judge, uses=(), hint=""):
-    return Test(name, max_score, steps, inputs, judge, tuple(uses), output_names(steps), hint)
+def make_test(name, max_score, steps, inputs, judge, uses=(), hint="", requires=""):
+    return Test(name, max_score, steps, inputs, judge, tuple(uses), output_names(steps), hint, requires)
 
 
 # --- the judge's tools ----------------------------------------------------------------
@@ -167,30 +190,14 @@ def expect_unchanged(outputs, name, before, *, label):
     return Check(label, mutation_message(label, before, after))
 
 
-def central_difference(stacked, upstream_grad, h, shape):
-    """Numerical gradient of L = sum(output * upstream_grad) from the child's nudged outputs."""
-    stacked = np.asarray(stacked, dtype=np.float64)
-    upstream_grad = np.asarray(upstream_grad, dtype=np.float64)
-    n = int(np.prod(shape))
-    if stacked.shape != (2, n) + upstream_grad.shape:
-        raise ValueError(f"forward returned shape {stacked.shape[2:]}; expected {upstream_grad.shape}")
-    loss = np.sum(stacked * upstream_grad, axis=tuple(range(2, stacked.ndim)))
-    return ((loss[0] - loss[1]) / (2 * h)).reshape(shape)
-
-
-def expect_gradcheck(outputs, analytic_name, numeric_name, upstream_grad, shape, *, label,
-                     h=1e-5, tol=1e-6):
-    """The learner's analytic gradient against the numerical gradient of the learner's own forward."""
+def expect_gradcheck(outputs, analytic_name, numeric, *, label, tol=1e-6):
+    """The learner's gradient against `numeric`, central differences of the reference's forward
+    computed here (backprop_lib.gradcheck.numerical_gradients)."""
     try:
-        analytic, stacked = get(outputs, analytic_name), get(outputs, numeric_name)
+        analytic = get(outputs, analytic_name)
     except Missing:
         return Check(label, f"{label} was not computed.", missing=True)
-    try:
-        numeric = central_difference(stacked, upstream_grad, h, shape)
-    except ValueError as error:
-        return Check(label, f"{label}: could not take the numerical gradient: {error}.")
     message = compare(label, analytic, numeric, tol=tol)
     if message:
-        message = (f"your backward disagrees with the numerical gradient of your own forward. "
-                   f"{message}")
+        message = f"your backward disagrees with the numerical gradient of the forward. {message}"
     return Check(label, message)

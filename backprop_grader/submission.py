@@ -1,9 +1,13 @@
 """Reading a submission: a notebook or a .py file -> the code the grader runs, never executed here.
 
 From a notebook only the "setup" and "solution" cells (and code cells the learner added) are
-taken; the "check" cells are not run. Locked cells are compared (sha256 of the normalized
-source) with the released notebook in exercises/: an edited or deleted locked cell is
-restored from the release and reported, so tampering with it changes nothing.
+taken; the "check" cells are not run. Each cell becomes Python exactly as IPython makes it
+(IPython's own input transformers); its magics and shell commands then call get_ipython(),
+which does nothing in the grader's child, and the report lists them. Locked cells are
+compared (sha256 of the normalized source) with the released notebook in exercises/: an
+edited or deleted locked cell is restored from the release and reported, so tampering with it
+changes nothing. Which exercise is graded is the teacher's choice (--exercise, else the file
+name), never what the notebook says about itself. A symbolic link is never followed.
 """
 from __future__ import annotations
 
@@ -11,31 +15,17 @@ import ast
 import hashlib
 import os
 import re
-import sys
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import notebook_format
 from .exercises import EXERCISES
-
-
-def _import_nbformat():
-    """nbformat, without jsonschema building rfc3987_syntax's IRI grammar on import (about 1.5 s of
-    CPU per grader process, for a string format no notebook schema uses)."""
-    blocked = "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules
-    if blocked:
-        sys.modules["rfc3987_syntax"] = None  # jsonschema treats it as not installed
-    try:
-        import nbformat
-    finally:
-        if blocked:
-            del sys.modules["rfc3987_syntax"]
-    return nbformat
-
-
-nbformat = _import_nbformat()
+from .text import inert
 
 MAX_BYTES = 5 << 20
 RUN_ROLES = ("setup", "solution", None)  # None: a code cell the learner added
+SYMLINK = "not graded: symbolic link (the grader never follows links; submit the file itself)"
 
 
 class CannotGrade(Exception):
@@ -51,16 +41,34 @@ class Submission:
     notes: list = field(default_factory=list)
 
 
+def read_bytes(path) -> bytes:
+    """The file's bytes, refusing links, non-files and files over MAX_BYTES (CannotGrade says which)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        if os.path.islink(path):
+            raise CannotGrade(SYMLINK) from None
+        if not os.path.lexists(path):
+            raise CannotGrade("expected a submission file here; found no such file") from None
+        raise CannotGrade(f"the file cannot be read ({inert(error.strerror)})") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise CannotGrade("expected a submission file; found something else (a folder, a device or a pipe)")
+        if info.st_size > MAX_BYTES:
+            raise CannotGrade(f"the file is {info.st_size / 2**20:.1f} MB; the grader reads at most "
+                              f"{MAX_BYTES >> 20} MB. Clear the outputs (Kernel > Restart & Clear Output), "
+                              f"save, and submit again.")
+        data = f.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise CannotGrade(f"the file grew past {MAX_BYTES >> 20} MB while it was read")
+    return data
+
+
 def load(path, exercise_id=None) -> Submission:
     """Read and check `path`; raise CannotGrade with a sentence for the learner if it is unusable."""
     path = Path(path)
-    if not path.is_file():
-        raise CannotGrade(f"expected a submission file at {path}; found no such file")
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise CannotGrade(f"the file is {size / 2**20:.1f} MB; the grader reads at most {MAX_BYTES >> 20} MB. "
-                          f"Clear the outputs (Kernel > Restart & Clear Output), save, and submit again.")
-    data = path.read_bytes()
+    data = read_bytes(path)
     if not data.strip():
         raise CannotGrade("the file is empty. Save the notebook (File > Save) before submitting it.")
     try:
@@ -69,71 +77,54 @@ def load(path, exercise_id=None) -> Submission:
         raise CannotGrade(f"the file is not UTF-8 text (byte {error.start} cannot be decoded); "
                           f"expected a .ipynb notebook or a .py file") from None
     digest = hashlib.sha256(data).hexdigest()
+    if path.suffix not in (".py", ".ipynb"):
+        raise CannotGrade(f"expected a .ipynb notebook or a .py file; found a file named {inert(path.name)!r}")
+    exercise = choose_exercise(exercise_id, path.name)
     if path.suffix == ".py":
-        exercise = _exercise(exercise_id, path.name, {})
-        return Submission(path, digest, exercise, [{"name": path.name, "source": text}])
-    if path.suffix != ".ipynb":
-        raise CannotGrade(f"expected a .ipynb notebook or a .py file; found a file named {path.name!r}")
+        return Submission(path, digest, exercise, [{"name": inert(path.name, limit=80), "source": text}])
     notebook = _read_notebook(text)
-    exercise = _exercise(exercise_id, path.name, notebook)
     chunks, notes = notebook_code(notebook, released_notebook(EXERCISES[exercise].stem))
-    own = _exercise(None, path.name, notebook) if exercise_id else exercise
-    if own != exercise:
-        notes.append(f"this notebook looks like exercise {own} but was graded as exercise {exercise}, as asked")
+    claimed = notebook_format.claimed_exercise(notebook)
+    if claimed and claimed != exercise:
+        notes.append(f"this notebook says it is exercise {claimed}; it was graded as exercise {exercise}, "
+                     f"{'as the teacher asked' if exercise_id else 'from its file name'}")
     return Submission(path, digest, exercise, chunks, notes)
 
 
 def _read_notebook(text):
     try:
-        notebook = nbformat.reads(text, as_version=4)
-        nbformat.validate(notebook)
+        return notebook_format.reads(text)
     except Exception as error:  # nbformat raises several kinds for broken JSON and schemas
         first_line = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
-        raise CannotGrade(f"the file is not a valid Jupyter notebook ({first_line}). Open it in Jupyter, "
+        raise CannotGrade(f"the file is not a valid Jupyter notebook ({inert(first_line)}). Open it in Jupyter, "
                           f"save it, and submit the saved .ipynb file.") from None
-    return notebook
 
 
-def _exercise(override, filename, notebook) -> str:
-    """Which exercise: --exercise, the notebook's metadata or cell ids, or the file name."""
-    candidates = [override] if override else []
-    meta = notebook.get("metadata", {}).get("backprop", {}) if notebook else {}
-    if isinstance(meta, dict) and meta.get("exercise"):
-        candidates.append(str(meta["exercise"]))
-    for cell in notebook.get("cells", []) if notebook else []:
-        cell_id = _backprop_meta(cell).get("id", "")
-        match = re.match(r"ex(\d\d)-", str(cell_id))
-        if match:
-            candidates.append(match.group(1))
-            break
+def choose_exercise(override, filename) -> str:
+    """Which exercise: --exercise, else the number the file name starts with (04_matmul.ipynb)."""
+    if override:
+        normalized = str(override).strip().zfill(2)
+        if normalized not in EXERCISES:
+            raise CannotGrade(f"--exercise {inert(override)!r} is not an exercise; expected one of "
+                              f"{', '.join(EXERCISES)}")
+        return normalized
     match = re.match(r"(?:ex)?(\d{1,2})(?:[_\-. ]|$)", filename, re.IGNORECASE)
-    if match:
-        candidates.append(match.group(1))
-    for candidate in candidates:
-        normalized = str(candidate).strip().zfill(2)
-        if normalized in EXERCISES:
-            return normalized
-        if override:
-            raise CannotGrade(f"--exercise {override!r} is not an exercise; expected one of {', '.join(EXERCISES)}")
-    raise CannotGrade(f"could not tell which exercise {filename!r} is: expected a file name starting with the "
-                      f"exercise number (e.g. 04_matmul.ipynb) or --exercise NN")
-
-
-def _backprop_meta(cell) -> dict:
-    meta = cell.get("metadata", {}).get("backprop", {})
-    return meta if isinstance(meta, dict) else {}
+    if match and match.group(1).zfill(2) in EXERCISES:
+        return match.group(1).zfill(2)
+    raise CannotGrade(f"could not tell which exercise {inert(filename, limit=200)!r} is: expected a file name "
+                      f"starting with the exercise number (e.g. 04_matmul.ipynb) or --exercise NN")
 
 
 def released_notebook(stem):
     """The released exercise notebook (the reference for locked cells), or None if not shipped."""
     root = Path(os.environ.get("BACKPROP_EXERCISES_DIR") or Path(__file__).resolve().parents[1] / "exercises")
     path = root / f"{stem}.ipynb"
-    return nbformat.read(path, as_version=4) if path.is_file() else None
+    return notebook_format.read(path) if path.is_file() else None
 
 
 def normalized_hash(source) -> str:
     lines = [line.rstrip() for line in str(source).replace("\r\n", "\n").split("\n")]
-    return hashlib.sha256("\n".join(lines).strip("\n").encode()).hexdigest()
+    return hashlib.sha256("\n".join(lines).strip("\n").encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def notebook_code(notebook, released):
@@ -142,45 +133,67 @@ def notebook_code(notebook, released):
     if released is None:
         notes.append("the released notebook was not found, so locked cells were not checked")
     released_cells = {m["id"]: (m, c.source) for c in (released.cells if released else [])
-                      if (m := _backprop_meta(c)).get("id")}
+                      if (m := notebook_format.cell_meta(c)).get("id")}
     chunks, seen = [], set()
     for index, cell in enumerate(notebook.cells):
         if cell.get("cell_type") != "code":
             continue
-        meta = _backprop_meta(cell)
+        meta = notebook_format.cell_meta(cell)
         cell_id = str(meta.get("id") or f"added cell {index + 1}")
         source, role = cell.source, meta.get("role") if released is None else None
+        shown = inert(cell_id, limit=80)
         if cell_id in released_cells:
             known, released_source = released_cells[cell_id]
             role = known.get("role")
             if known.get("locked"):
                 if cell_id in seen:
-                    notes.append(f"a copy of locked cell {cell_id!r} was ignored")
+                    notes.append(f"a copy of locked cell {shown!r} was ignored")
                     continue
                 if normalized_hash(source) != normalized_hash(released_source):
-                    notes.append(f"locked cell {cell_id!r} was edited; the released version was used instead")
+                    notes.append(f"locked cell {shown!r} was edited; the released version was used instead")
                     source = released_source
         seen.add(cell_id)
         if role in RUN_ROLES:
-            chunks.append({"name": f"cell {cell_id}", "source": strip_magics(source)})
+            python, commands = as_python(source)
+            notes += [f"cell {shown!r}: the IPython command {inert(c, limit=80)} does nothing while grading"
+                      for c in commands]
+            chunks.append({"name": f"cell {shown}", "source": python})
     restored = []
     for cell_id, (known, released_source) in released_cells.items():
         if known.get("locked") and cell_id not in seen:
-            notes.append(f"locked cell {cell_id!r} was deleted; the released version was restored")
+            notes.append(f"locked cell {inert(cell_id)!r} was deleted; the released version was restored")
             if known.get("role") == "setup":
-                restored.append({"name": f"cell {cell_id}", "source": strip_magics(released_source)})
+                restored.append({"name": f"cell {cell_id}", "source": as_python(released_source)[0]})
     return restored + chunks, notes
 
 
-def strip_magics(source) -> str:
-    """IPython-only lines (%magic, !shell) become `pass`, keeping their indentation."""
-    lines = []
-    for line in str(source).split("\n"):
-        stripped = line.lstrip()
-        if stripped.startswith(("%", "!")):
-            line = line[: len(line) - len(stripped)] + "pass  # IPython line skipped by the grader"
-        lines.append(line)
-    return "\n".join(lines)
+_transformer = None
+
+
+def as_python(source):
+    """(Python source, the IPython commands in it): the cell exactly as IPython would run it."""
+    global _transformer
+    if _transformer is None:  # imported on first use: IPython takes about 0.1 s to import
+        from IPython.core.inputtransformer2 import TransformerManager
+        _transformer = TransformerManager()
+    python = _transformer.transform_cell(str(source))
+    return python, _ipython_commands(python) if "get_ipython" in python else []
+
+
+def _ipython_commands(python) -> list:
+    """What each get_ipython().<method>(...) call in `python` would do, as %magic or !command."""
+    try:
+        tree = ast.parse(python)
+    except (SyntaxError, ValueError, UnicodeError):
+        return []  # the child reports it, with the line
+    commands = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Call) and getattr(node.func.value.func, "id", "") == "get_ipython"):
+            args = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            prefix = "!" if node.func.attr in ("system", "getoutput") else "%" if "line" in node.func.attr else "%%"
+            commands.append(prefix + " ".join(args[:2]) if args else node.func.attr)
+    return commands
 
 
 def reference_imports(chunks, names) -> dict:
@@ -189,7 +202,7 @@ def reference_imports(chunks, names) -> dict:
     for chunk in chunks:
         try:
             tree = ast.parse(chunk["source"])
-        except SyntaxError:
+        except (SyntaxError, ValueError, UnicodeError):
             continue  # the child reports it, with the line
         aliases = set()
         for node in ast.walk(tree):

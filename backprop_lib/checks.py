@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from .gradcheck import numerical_gradient
+from .gradcheck import analytic_gradients, numerical_gradients
 
 # Below this absolute difference (times the size of the expected values) two numbers are equal:
 # roundoff in a correct sum can leave 1e-15 where the exact answer is 0.
@@ -57,8 +57,8 @@ def mutation_message(name, before, after):
     was, now = _fmt_pair(before[idx], after[idx])
     return (f"{name} was modified in place: at index {_fmt_index(idx)} it was {was}, "
             f"now it is {now} ({len(changed)} entries changed). "
-            f"Hint: a layer must not change its arguments (the notes' `dout[self.mask] = 0` does); "
-            f"build a new array instead, e.g. np.where(self.mask, 0, dout).")
+            f"Hint: a layer must not change the arrays it is given (the caller still needs them): "
+            f"compute a new array instead of assigning into this one.")
 
 
 def check_not_mutated(name, before, after):
@@ -83,14 +83,15 @@ def check_gradients(layer, *inputs, constants=(), params=None, tol=1e-6, seed=0)
     with explain_shape_errors(f"{label}.forward"):
         dout = np.random.default_rng(seed).standard_normal(np.shape(layer.forward(*inputs, *constants)))
     dout_before = dout.copy()
-    analytic = _backward_grads(layer, inputs, dout, params)
+    with explain_shape_errors(f"{label}.backward"):
+        analytic = {"d" + k: v for k, v in analytic_gradients(layer, len(inputs), dout, params).items()}
     message = mutation_message(f"{label}.backward: dout", dout_before, dout)
     if message:
         raise AssertionError(message)
     with explain_shape_errors(f"{label}.forward"):
-        numerical = _numerical_grads(layer, inputs, constants, dout, params)
+        numerical = numerical_gradients(layer, inputs, constants, dout, params)
     for var, expected in numerical.items():
-        message = compare(f"{label}: {var}", analytic.get(var), expected, tol=tol)
+        message = compare(f"{label}: d{var}", analytic.get("d" + var), expected, tol=tol)
         if message:
             raise AssertionError(f"{message} (The expected values are numerical gradients of your forward.)")
     print(f"✓ {label}: backward agrees with numerical gradients of forward ({', '.join(analytic)})")
@@ -118,40 +119,6 @@ def explain_shape_errors(what):
             f"{what} raised ValueError: {error}. Hint: in a matrix product the shapes must chain, "
             f"(N, M) @ (M, D) -> (N, D), and each gradient has the shape of its variable "
             f"(dx like x, dW like W): is a .T missing, or an input not reshaped?") from error
-
-
-def _backward_grads(layer, inputs, dout, params):
-    """{"dx": ..., "dW": ...}: what backward returned and the parameter gradients it kept."""
-    with explain_shape_errors(f"{type(layer).__name__}.backward"):
-        returned = layer.backward(dout)
-    returned = returned if isinstance(returned, tuple) else (returned,)
-    names = ("dx", "dy") if len(inputs) == 2 else ("dx",)
-    grads = dict(zip(names, returned))
-    for p in params:
-        grads["d" + p] = getattr(layer, "d" + p, None)
-    return grads
-
-
-def _numerical_grads(layer, inputs, constants, dout, params):
-    """Central-difference gradients of L = sum(forward(...) * dout) for every input and parameter."""
-    names = ("dx", "dy") if len(inputs) == 2 else ("dx",)
-    grads = {}
-    for i, name in enumerate(names):
-        def L(value, i=i):
-            args = inputs[:i] + [value] + inputs[i + 1:]
-            return np.sum(layer.forward(*args, *constants) * dout)
-        grads[name] = numerical_gradient(L, inputs[i].copy())
-    for p in params:
-        saved = getattr(layer, p)
-
-        def L(value, p=p):
-            setattr(layer, p, value)
-            return np.sum(layer.forward(*inputs, *constants) * dout)
-        try:
-            grads["d" + p] = numerical_gradient(L, np.array(saved, dtype=np.float64))
-        finally:
-            setattr(layer, p, saved)
-    return grads
 
 
 def _compare_dict(name, found, expected, tol):
@@ -196,19 +163,19 @@ def _shape_message(name, found_shape, expected_shape):
     if expected_shape == ():
         hint = "a single number is expected: reduce the array (np.sum, np.mean) or take .item()."
     elif len(expected_shape) == 1 and found_shape == (1, expected_shape[0]):
-        hint = ("one row instead of a vector: sum over the batch with np.sum(dout, axis=0) and no keepdims=True, "
-                "so the shape is (M,) like b.")
+        hint = ("one row instead of a vector: the sum over the batch must have the shape (M,) of b, "
+                "one number per output, without a kept axis of size 1.")
     elif len(expected_shape) == 1 and len(found_shape) == 2 and found_shape[1] == expected_shape[0]:
-        hint = ("the bias gradient must be summed over the batch: db = np.sum(dout, axis=0), "
+        hint = ("the bias gradient must be summed over the batch (axis 0): "
                 "one number per output, not one row per example.")
     elif len(found_shape) == 2 and found_shape == expected_shape[::-1]:
         hint = "the shape is transposed: is a .T missing or in the wrong place?"
     elif squeezed:
         hint = ("(N,) and (N, 1) are different shapes, and adding them broadcasts to (N, N). "
-                "Use keepdims=True, or reshape, so the shapes agree exactly.")
+                "Make the shapes agree exactly: keep or drop the axis of size 1 on both sides.")
     else:
-        hint = ("a gradient has the shape of the variable it belongs to; check reshapes, sums "
-                "(axis=, keepdims=) and the order of matrix products.")
+        hint = ("a gradient has the shape of the variable it belongs to; check reshapes, the axes of "
+                "sums and the order of matrix products.")
     return f"{message} Hint: {hint}"
 
 

@@ -38,6 +38,54 @@ def rel_error(a, b):
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
 
 
+def input_names(n):
+    """Names of a forward pass's n differentiated inputs: x, y, z, then x0, x1, ... for more."""
+    return ("x", "y", "z")[:n] if n <= 3 else tuple(f"x{i}" for i in range(n))
+
+
+def analytic_gradients(layer, n_inputs, upstream_grad, params=None):
+    """{"x": dL/dx, ..., "W": dL/dW, ...} from one layer.backward(upstream_grad) after a forward.
+
+    params: the parameter names whose gradients backward keeps as d<name> (default layer.param_names).
+    """
+    params = tuple(getattr(layer, "param_names", ()) if params is None else params)
+    grads = layer.backward(upstream_grad)
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    analytic = dict(zip(input_names(n_inputs), grads))
+    analytic.update({p: getattr(layer, "d" + p, None) for p in params})
+    return analytic
+
+
+def numerical_gradients(layer, inputs, constants=(), upstream_grad=None, params=None, h=1e-5):
+    """{"x": ..., "W": ...}: central differences of L = sum(layer.forward(*inputs, *constants) * upstream_grad).
+
+    The one gradient-check core: check_layer, checks.check_gradients and the grader all use it.
+    Parameters are perturbed through setattr and restored, inputs are never changed.
+    """
+    params = tuple(getattr(layer, "param_names", ()) if params is None else params)
+    inputs = [np.array(x, dtype=np.float64) for x in inputs]
+    upstream_grad = np.asarray(upstream_grad, dtype=np.float64)
+
+    def loss_with_input(i):
+        return lambda value: np.sum(layer.forward(*inputs[:i], value, *inputs[i + 1:], *constants) * upstream_grad)
+
+    def loss_with_param(name, saved):
+        def L(value):
+            setattr(layer, name, value)
+            try:
+                return np.sum(layer.forward(*inputs, *constants) * upstream_grad)
+            finally:
+                setattr(layer, name, saved)
+        return L
+
+    numeric = {name: numerical_gradient(loss_with_input(i), inputs[i].copy(), h)
+               for i, name in enumerate(input_names(len(inputs)))}
+    for p in params:
+        saved = getattr(layer, p)
+        numeric[p] = numerical_gradient(loss_with_param(p, saved), np.array(saved, dtype=np.float64), h)
+    return numeric
+
+
 def check_layer(layer, *inputs, constants=(), upstream_grad=None, h=1e-5, seed=0):
     """Relative error of layer.backward against numerical gradients, for every input and parameter.
 
@@ -51,37 +99,8 @@ def check_layer(layer, *inputs, constants=(), upstream_grad=None, h=1e-5, seed=0
     if upstream_grad is None:
         upstream_grad = np.random.default_rng(seed).standard_normal(np.shape(out))
     upstream_given = np.array(upstream_grad, copy=True)
-    grads = layer.backward(upstream_grad)
-    grads = grads if isinstance(grads, tuple) else (grads,)
+    analytic = {k: np.array(v) for k, v in analytic_gradients(layer, len(inputs), upstream_grad).items()}
     if not np.array_equal(upstream_grad, upstream_given):
         raise AssertionError(f"{type(layer).__name__}.backward modified its argument dout")
-    analytic = {name: np.array(g) for name, g in zip(_input_names(len(inputs)), grads)}
-    analytic.update({p: np.array(getattr(layer, "d" + p)) for p in getattr(layer, "param_names", ())})
-
-    def loss_with_input(i):
-        def L(value):
-            args = inputs[:i] + [value] + inputs[i + 1:]
-            return np.sum(layer.forward(*args, *constants) * upstream_grad)
-        return L
-
-    def loss_with_param(name):
-        def L(value):
-            saved = getattr(layer, name)
-            setattr(layer, name, value)
-            try:
-                return np.sum(layer.forward(*inputs, *constants) * upstream_grad)
-            finally:
-                setattr(layer, name, saved)
-        return L
-
-    errors = {}
-    for i, name in enumerate(_input_names(len(inputs))):
-        errors[name] = rel_error(analytic[name], numerical_gradient(loss_with_input(i), inputs[i].copy(), h))
-    for p in getattr(layer, "param_names", ()):
-        value = np.array(getattr(layer, p), dtype=np.float64)
-        errors[p] = rel_error(analytic[p], numerical_gradient(loss_with_param(p), value, h))
-    return errors
-
-
-def _input_names(n):
-    return ("x", "y", "z")[:n] if n <= 3 else tuple(f"x{i}" for i in range(n))
+    numeric = numerical_gradients(layer, inputs, constants, upstream_given, h=h)
+    return {name: rel_error(analytic[name], numeric[name]) for name in numeric}

@@ -167,3 +167,47 @@ def test_check_layer_does_not_change_the_inputs(n):
     check_layer(layer, x)
     np.testing.assert_array_equal(x, x_given)
     np.testing.assert_array_equal(layer.W, W_given)
+
+
+# ---------------------------------------------------------------- one core, three users
+
+class ThreeInputs:
+    """f = x * y + z * W, a layer with three inputs and a parameter (W), with a right backward."""
+
+    param_names = ("W",)
+
+    def __init__(self, W):
+        self.W = W
+
+    def forward(self, x, y, z):
+        self.x, self.y, self.z = x, y, z
+        return x * y + z * self.W
+
+    def backward(self, dout):
+        self.dW = dout * self.z
+        return dout * self.y, dout * self.x, dout * self.W
+
+
+class WrongDz(ThreeInputs):
+    def backward(self, dout):
+        dx, dy, dz = super().backward(dout)
+        return dx, dy, 2 * dz
+
+
+def test_check_layer_check_gradients_and_the_grader_agree_on_three_inputs(capsys):
+    from backprop_lib.checks import check_gradients
+    from backprop_lib.gradcheck import analytic_gradients, numerical_gradients
+    rng = np.random.default_rng(3)
+    x, y, z, W = (rng.standard_normal((4, 3)) for _ in range(4))
+    errors = check_layer(ThreeInputs(W), x, y, z)
+    assert set(errors) == {"x", "y", "z", "W"} and max(errors.values()) < 1e-8
+    check_gradients(ThreeInputs(W), x, y, z)  # raises if any of dx, dy, dz, dW disagrees
+    assert "dx, dy, dz, dW" in capsys.readouterr().out
+    layer, dout = ThreeInputs(W), rng.standard_normal((4, 3))  # the grader's reference: the same core
+    layer.forward(x, y, z)
+    analytic = analytic_gradients(layer, 3, dout)
+    numeric = numerical_gradients(ThreeInputs(W), [x, y, z], (), dout)
+    assert all(rel_error(analytic[k], numeric[k]) < 1e-8 for k in ("x", "y", "z", "W"))
+    assert check_layer(WrongDz(W), x, y, z)["z"] > 0.1
+    with pytest.raises(AssertionError, match="dz"):
+        check_gradients(WrongDz(W), x, y, z)

@@ -2,6 +2,7 @@
 the parent never trusts the child, notebooks are read defensively, and batches resume (the
 Gradescope package end to end: test_gradescope.py). Real sandboxed processes throughout.
 """
+import ast
 import csv
 import io
 import json
@@ -15,7 +16,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from backprop_grader import batch, cli, exercises, grader, submission
+import backprop_lib
+from backprop_grader import batch, cli, exercises, frames, grader, specs, submission
+from backprop_grader import report as report_module
+from backprop_grader import text as text_module
 from backprop_grader.specs import rng_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,9 +169,12 @@ def test_mutated_dout_and_wrong_local_gradient_are_reported_separately(tmp_path)
     assert all(t.passed for name, t in tests.items() if name.startswith("Relu.backward"))
     sigmoid_backward = [t for name, t in tests.items() if name.startswith("Sigmoid.backward")]
     assert all(not t.passed for t in sigmoid_backward)
-    assert all(t.passed for name, t in tests.items() if name.startswith("Sigmoid.forward"))
+    forward = {name: t for name, t in tests.items() if name.startswith("Sigmoid.forward")}
+    assert all(t.passed for name, t in forward.items() if "1e4" not in name)
+    overflowing = [t for name, t in forward.items() if "1e4" in name]  # 1 / (1 + exp(-x)) overflows there
+    assert overflowing and all(not t.passed and "overflow" in t.message() for t in overflowing)
     gradcheck = tests["Sigmoid gradient check [random (N, D)]"]
-    assert "numerical gradient of your own forward" in gradcheck.message()
+    assert "numerical gradient of the forward" in gradcheck.message()
 
 
 def test_reexporting_the_library_class_earns_nothing_for_it(tmp_path):
@@ -286,21 +293,82 @@ def test_forged_results_are_rejected_not_trusted(tmp_path):
     assert report.status == "graded" and report.score == 0
 
 
-def test_parse_frames_refuses_pickles_bombs_and_truncation():
-    def frame(**arrays):
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        return len(buffer.getvalue()).to_bytes(8, "big") + buffer.getvalue()
+def _frame(**arrays):
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return len(buffer.getvalue()).to_bytes(8, "big") + buffer.getvalue()
 
-    good = frame(__test__=np.array(0), y=np.ones(3))
-    assert 0 in grader.parse_frames(good)
-    assert grader.parse_frames(frame(__test__=np.array(0), y=np.array([None], dtype=object))) == {}
-    assert grader.parse_frames(good[:-5]) == {}  # cut short by a kill
+
+HEAD = (_frame(__load__=np.array([""])) + _frame(__names__=np.array(["y"]), __status__=np.array(["ok"])))
+
+
+def _test_frame(i, **arrays):
+    return _frame(__test__=np.array(i), __error__=np.array(""), **arrays)
+
+
+def test_frames_in_order_are_accepted_and_a_frame_cut_short_is_not_a_violation():
+    good = HEAD + _test_frame(0, y=np.ones(3)) + _test_frame(1, y=np.ones(2)) + _frame(__done__=np.array(1))
+    received = frames.parse(good, 2)
+    assert not received.violation and received.done and set(received.tests) == {0, 1}
+    cut = frames.parse(good[:-5], 2)  # the child was killed while writing its last frame
+    assert not cut.violation and not cut.done and set(cut.tests) == {0, 1}
+
+
+@pytest.mark.parametrize("payload, why", [
+    (HEAD + _test_frame(0, y=np.ones(3)) + _test_frame(0, y=np.ones(3)), "expected the frame of test 1; found test 0"),
+    (HEAD + _test_frame(1, y=np.ones(3)), "expected the frame of test 0; found test 1"),
+    (HEAD + _frame(something=np.ones(2)), "found an unknown frame"),
+    (HEAD + _test_frame(0, y=np.array([None], dtype=object)), "do not fit"),
+    (HEAD + b"\xff" * 8, "a frame of"),
+    (HEAD + (7).to_bytes(8, "big") + b"garbage", "not a plain array archive"),
+    (HEAD + _test_frame(0) + _test_frame(1) + _frame(__done__=np.array(1)) + _frame(__done__=np.array(1)),
+     "after the last one"),
+])
+def test_a_duplicate_out_of_order_unknown_or_malformed_frame_is_a_violation(payload, why):
+    received = frames.parse(payload, 2)
+    assert why in received.violation
+
+
+def test_compressed_and_lying_archives_are_violations_not_allocations():
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("y.npy", b"\0" * (grader.MAX_FRAME_BYTES + 1))
+        z.writestr("y.npy", b"\0" * (1 << 20))
     data = bomb.getvalue()
-    assert grader.parse_frames(len(data).to_bytes(8, "big") + data) == {}
+    assert "compressed" in frames.parse(HEAD + len(data).to_bytes(8, "big") + data, 1).violation
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)})
+    liar = io.BytesIO()
+    with zipfile.ZipFile(liar, "w", zipfile.ZIP_STORED) as z:  # declares 8 TB, holds a few bytes
+        z.writestr("y.npy", header.getvalue() + b"\0" * 16)
+    data = liar.getvalue()
+    assert "do not fit" in frames.parse(HEAD + len(data).to_bytes(8, "big") + data, 1).violation
+
+
+ANSWERS_TEST_0_TWICE = GOOD_01 + textwrap.dedent("""
+    import io, os, stat, struct
+    import numpy as np
+
+    def _is_pipe(fd):
+        try:
+            return stat.S_ISFIFO(os.fstat(fd).st_mode)
+        except OSError:
+            return False
+
+    _fd = next(fd for fd in range(3, 64) if _is_pipe(fd))  # the result pipe, though its number is hidden
+    _original = shopping_forward
+
+    def shopping_forward(*args):
+        buffer = io.BytesIO()  # answer test 0 ahead of the child, which answers it again
+        np.savez(buffer, __test__=np.array(0), __error__=np.array(""), apple_total=np.array(1.0))
+        os.write(_fd, struct.pack(">Q", len(buffer.getvalue())) + buffer.getvalue())
+        return _original(*args)
+""")
+
+
+def test_a_violation_zeroes_the_run_and_the_report_says_so(tmp_path):
+    report = grader.grade(write(tmp_path, "01_graph_forward.py", ANSWERS_TEST_0_TWICE))
+    assert report.score == 0, report.text()
+    assert "not in the grader's format" in report.text() and "test 1; found test 0" in report.text()
 
 
 def test_only_declared_numeric_outputs_reach_the_judge():
@@ -362,7 +430,7 @@ def test_exercise_override_grades_as_asked_and_says_so(tmp_path):
     shutil.copy(SOLUTIONS / "04_matmul.ipynb", path)
     report = grader.grade(path, "06")
     assert report.exercise == "06" and report.score == 0
-    assert any("looks like exercise 04 but was graded as exercise 06" in note for note in report.notes)
+    assert any("says it is exercise 04; it was graded as exercise 06" in note for note in report.notes)
     assert "missing: the submission defines no `Affine`" in report.text()
 
 
@@ -399,12 +467,27 @@ def test_check_cells_are_never_run():
     assert check_ids and not any(chunk["name"].split()[-1] in check_ids for chunk in chunks)
 
 
-def test_magics_are_skipped_and_added_cells_run():
+def test_cells_become_python_as_ipython_makes_them_and_magics_do_nothing():
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell("%matplotlib inline\nif True:\n    !ls\nx = 1")]
+    source = "%matplotlib inline\nif True:\n    !ls\nx = (1\n% 2)\ny = (3\n!= 4)\n"
+    notebook.cells = [nbformat.v4.new_code_cell(source)]
     chunks, notes = submission.notebook_code(notebook, None)
-    assert "pass  # IPython" in chunks[0]["source"] and compile(chunks[0]["source"], "c", "exec")
+    python = chunks[0]["source"]
+    assert "x = (1\n% 2)\ny = (3\n!= 4)" in python  # PEP 8 continuation lines stay code
+    assert "get_ipython().run_line_magic('matplotlib', 'inline')" in python and compile(python, "c", "exec")
     assert "released notebook was not found" in notes[0]
+    assert any("%matplotlib inline does nothing" in n for n in notes) and any("!ls does nothing" in n for n in notes)
+
+
+def test_a_notebook_with_magics_and_continuation_lines_gets_full_marks(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("%matplotlib inline\n!echo hello\n" + GOOD_01.replace(
+        "subtotal = apple_total + orange_total", "subtotal = (apple_total\n                + orange_total\n"
+        "                % 1e300)  # a continuation line starting with %"))]
+    path = tmp_path / "01_graph_forward.ipynb"
+    nbformat.write(notebook, path)
+    report = grader.grade(path)
+    assert report.score == report.max_score, report.text()
 
 
 # --- reports --------------------------------------------------------------------------------
@@ -464,3 +547,207 @@ def test_grader_faults_get_a_row_and_are_retried_on_the_next_run(tmp_path, monke
     assert cli.main(["--batch", str(inbox), "--out", str(out)]) == 0
     (row,) = csv.DictReader(open(out))  # compacted: one row, the new one
     assert row["status"] == "graded" and float(row["percent"]) == 100
+
+
+# --- issue 7: every point decided in the parent -------------------------------------------
+
+MATMUL_FINITE_DIFFERENCES = """
+import numpy as np
+from backprop_lib.gradcheck import numerical_gradient
+class MatMul:
+    def __init__(self, W):
+        self.W = W
+    def forward(self, x):
+        self.x = x
+        return x @ self.W
+    def backward(self, dout):
+        x, W = self.x.copy(), self.W.copy()
+        self.dW = numerical_gradient(lambda v: np.sum((x @ v) * dout), W.copy())
+        return numerical_gradient(lambda v: np.sum((v @ W) * dout), x.copy())
+"""
+
+
+def test_a_finite_difference_backward_earns_no_backward_or_gradient_points(tmp_path, monkeypatch):
+    monkeypatch.setattr(exercises.EXERCISES["04"], "wall_seconds", 3.0)  # the policy holds at any limit
+    report = grader.grade(write(tmp_path, "04_matmul.py", MATMUL_FINITE_DIFFERENCES))
+    tests = by_name(report)
+    assert all(t.passed for name, t in tests.items() if ".forward" in name)
+    assert all(t.score == 0 for name, t in tests.items() if ".forward" not in name), report.text()
+    assert "large input: backprop, not finite differences" in report.text()
+
+
+def test_exercise_8_finite_differences_earn_nothing_whatever_the_code_counts(tmp_path, monkeypatch):
+    monkeypatch.setattr(exercises.EXERCISES["08"], "wall_seconds", 3.0)
+    code = """
+from backprop_lib.gradcheck import numerical_gradient
+def gradient(net, x, t):
+    for layer in net.layers.values():  # undo any counting of forward calls: it decides nothing now
+        layer.__dict__.pop("forward", None)
+    return {key: numerical_gradient(lambda v, key=key: net.loss(x, t), net.params[key]) for key in net.params}
+"""
+    report = grader.grade(write(tmp_path, "08_two_layer_gradient.py", code))
+    assert report.score == 0, report.text()
+
+
+def test_the_large_case_requires_each_array_separately(tmp_path):
+    report = grader.grade(write(tmp_path, "04_matmul.py", MATMUL_TRANSPOSED_DW))
+    large = by_name(report)["MatMul.backward [large input: backprop, not finite differences]"]
+    assert large.score == large.max_score / 2  # dx right, dW wrong: dx keeps its points in every test
+    assert "counts only once it is also right" not in report.text()
+
+
+def test_relu_gradient_at_exactly_zero_is_zero_as_in_the_notes(tmp_path):
+    code = RELU_MUTATES_DOUT.split("from backprop_lib")[0].replace(
+        "dout[self.mask] = 0\n        return dout", "return dout * (self.x >= 0)").replace(
+        "self.mask = x <= 0", "self.mask = x <= 0\n        self.x = x")
+    report = grader.grade(write(tmp_path, "05_activations.py", code))
+    kink = by_name(report)["Relu.backward [x = 0 and tiny values]"]
+    assert not kink.passed and "x <= 0" in kink.message()
+    assert all(t.passed for name, t in by_name(report).items()
+               if name.startswith("Relu.backward") and "x = 0" not in name)
+
+
+def test_training_that_is_not_sgd_loses_the_update_rule_and_the_accuracy(tmp_path):
+    code = """
+import numpy as np
+from backprop_lib import TwoLayerNet
+def sgd_step(params, grads, learning_rate):
+    for key in params:
+        params[key] -= learning_rate * grads[key]
+def train(x_train, t_train, iters_num=2000, batch_size=100, learning_rate=1.0, seed=0):
+    net = TwoLayerNet(input_size=x_train.shape[1], hidden_size=100, output_size=int(np.max(t_train)) + 1,
+                      weight_init_std=0.1, seed=seed)
+    for i in range(iters_num):  # full batch, momentum: not the update rule asked for
+        grads = net.gradient(x_train, t_train)
+        sgd_step(net.params, {k: 2 * g for k, g in grads.items()}, learning_rate)
+    return net
+"""
+    report = grader.grade(write(tmp_path, "09_sgd_training.py", code))
+    tests = by_name(report)
+    rule = next(t for name, t in tests.items() if name.startswith("train takes"))
+    accuracy = next(t for name, t in tests.items() if name.startswith("train reaches"))
+    assert rule.score == 0 and accuracy.score == 0, report.text()
+
+
+def test_a_float32_result_is_told_about_precision(tmp_path):
+    code = MATMUL_TRANSPOSED_DW.replace("self.dW = dout.T @ self.x", "self.dW = self.x.T @ dout").replace(
+        "return x @ self.W", "return (x @ self.W).astype('float16')")
+    report = grader.grade(write(tmp_path, "04_matmul.py", code))
+    forward = [t for name, t in by_name(report).items() if ".forward" in name]
+    assert any(not t.passed for t in forward)
+    assert all("Precision: y came back as float16" in t.message() for t in forward if not t.passed)
+
+
+def test_exercise_names_in_the_registry_are_checked():
+    with pytest.raises(ValueError, match="expected a module of backprop_lib"):
+        specs.Exercise("99", "99_x", "x", ("f",), lambda rng_for: [], library_modules=("no_such_module",))
+    with pytest.raises(ValueError, match="network.TwoLayerNet.no_such_method"):
+        specs.Exercise("99", "99_x", "x", ("f",), lambda rng_for: [], disabled=("network.TwoLayerNet.no_such_method",))
+    for exercise in exercises.EXERCISES.values():  # the setup cells import only what the child gets
+        released = submission.released_notebook(exercise.stem)
+        shipped = set(grader.library_closure(exercise.library_modules))
+        for cell in released.cells if released else []:
+            if cell.metadata.get("backprop", {}).get("role") == "setup":
+                for node in ast.walk(ast.parse(cell.source)):
+                    if isinstance(node, ast.ImportFrom) and node.module.startswith("backprop_lib"):
+                        wanted = node.module.split(".")[1:] or [n.name for n in node.names]
+                        assert wanted[0] in shipped or hasattr(backprop_lib, wanted[0]), (exercise.id, wanted)
+
+
+# --- symbolic links, names, rows -------------------------------------------------------------
+
+def test_a_symbolic_link_is_never_followed(tmp_path, capsys):
+    secret = tmp_path / "grader_secret"
+    secret.write_text("s3cr3t-value")
+    link = tmp_path / "01_graph_forward.py"
+    link.symlink_to(secret)
+    assert cli.main([str(link), "--json", str(tmp_path / "r.json")]) == cli.COULD_NOT_GRADE
+    out = capsys.readouterr().out + (tmp_path / "r.json").read_text()
+    assert "not graded: symbolic link" in out and "s3cr3t" not in out
+
+
+def test_every_entry_of_a_batch_gets_a_row_and_a_rerun_gives_the_same_csv(tmp_path):
+    inbox = tmp_path / "in"
+    (inbox / "__MACOSX_export").mkdir(parents=True)
+    write(inbox / "__MACOSX_export", "01_alice.py", GOOD_01)
+    (inbox / ".ipynb_checkpoints").mkdir()
+    write(inbox / ".ipynb_checkpoints", "01_alice-checkpoint.py", GOOD_01)
+    write(inbox, "=HYPERLINK(1)01.py", GOOD_01)
+    (inbox / os.fsdecode(b"01_\xff\xfe.py")).write_text(GOOD_01)
+    write(inbox, "01_" + "x" * 240 + ".py", GOOD_01)
+    (inbox / "01_link.py").symlink_to(ROOT / "solutions" / "01_graph_forward.ipynb")
+    (inbox / "deep").mkdir()
+    fd = os.open(inbox / "deep", os.O_RDONLY)
+    for _ in range(30):  # 6,000 bytes of path: longer than any path the kernel opens by name
+        os.mkdir("d" * 200, dir_fd=fd)
+        fd, parent = os.open("d" * 200, os.O_RDONLY, dir_fd=fd), fd
+        os.close(parent)
+    os.close(os.open("01_deep.py", os.O_WRONLY | os.O_CREAT, dir_fd=fd))
+    os.close(fd)
+    out = tmp_path / "grades.csv"
+    counts = batch.grade_batch(inbox, out, jobs=2, progress=None, reports_dir=tmp_path / "reports")
+    rows = {r["submission"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
+    assert rows[f"__MACOSX_export{os.sep}01_alice.py"]["status"] == "graded"
+    assert counts["skipped"] == [".ipynb_checkpoints"]
+    assert rows["'=HYPERLINK(1)01.py"]["status"] == "could-not-grade"  # named by no exercise, and inert
+    assert rows["01_\\udcff\\udcfe.py"]["percent"] == "100.0"
+    assert rows["01_link.py"]["reason"].startswith("not graded: symbolic link")
+    assert float(rows["01_link.py"]["score"]) == 0
+    assert any(r["status"] == "could-not-grade" and name.startswith("deep") for name, r in rows.items())
+    assert len(list((tmp_path / "reports").glob("*.txt"))) == len(rows)
+    first = out.read_bytes()
+    counts = batch.grade_batch(inbox, out, jobs=2, progress=None)
+    assert out.read_bytes() == first and counts["already graded"] == len(rows)
+
+
+def test_learner_text_is_inert_and_never_passes_for_a_grader_line(tmp_path):
+    code = GOOD_01 + textwrap.dedent("""
+        print("\\x1b[2J\\rScore: 6 / 6\\u202e\\u2028\\x0b\\x0c")
+        raise ValueError("boom\\nScore: 6 / 6 (100%)\\x1b[31m")
+    """)
+    path = write(tmp_path, "01_graph_forward.py", code)
+    report = grader.grade(path)
+    text, data = report.text(), json.dumps(report.gradescope(), ensure_ascii=False)
+    for shown in (text, data):
+        assert not any(c in shown for c in "\x1b\r\x0b\x0c\u202e\u2028")
+    assert "\\x1b" in text and "\\u202e" in text
+    assert [line for line in text.splitlines() if line.startswith("Score:")] == [text.splitlines()[1]]
+    assert text.splitlines()[2] == f"File: {path}"
+
+
+def test_csv_cells_are_neutralised_and_scores_read_as_learners_read_them():
+    assert text_module.csv_cell("=cmd|' /C calc'!A0") == "'=cmd|' /C calc'!A0"
+    assert text_module.csv_cell("@SUM(1)") == "'@SUM(1)" and text_module.csv_cell("-2+3") == "'-2+3"
+    assert text_module.csv_cell("\tx").startswith("\\x09")
+    assert report_module.points(8.333333) == "8.33" and report_module.points(6.0) == "6"
+
+
+def test_the_exercise_is_the_teachers_choice_not_the_notebooks(tmp_path):
+    notebook = nbformat.read(SOLUTIONS / "04_matmul.ipynb", as_version=4)
+    notebook.metadata["backprop"]["exercise"] = "01"
+    path = tmp_path / "04_matmul.ipynb"
+    nbformat.write(notebook, path)
+    report = grader.grade(path)
+    assert report.exercise == "04" and report.score == report.max_score
+    assert any("says it is exercise 01; it was graded as exercise 04" in n for n in report.notes)
+    unnamed = tmp_path / "my_work.ipynb"
+    shutil.copy(SOLUTIONS / "04_matmul.ipynb", unnamed)
+    assert grader.grade(unnamed).status == "could-not-grade"
+    assert grader.grade(unnamed, "04").score == report.max_score
+
+
+def test_every_exercise_with_a_backward_task_has_the_finite_difference_policy():
+    for exercise in exercises.EXERCISES.values():
+        tests = exercise.build(lambda name: rng_for("s", exercise.id, name))
+        backward = [t for t in tests if ".backward [" in t.name or "gradient check" in t.name
+                    or "leaves its inputs unchanged" in t.name or t.name.startswith("gradient [")]
+        policy = [t for t in tests if "backprop, not finite differences" in t.name]
+        if backward:
+            assert policy, f"exercise {exercise.id} has backward tests but no large backprop case"
+            names = {t.name for t in policy}
+            assert all(t.requires in names for t in backward if t not in policy), exercise.id
+
+
+def test_a_learner_report_has_no_grader_jargon(tmp_path):
+    report = grader.grade(write(tmp_path, "01_graph_forward.py", GOOD_01), secret=grader.DEV_SECRET)
+    assert "secret" not in report.text() and "secret" not in json.dumps(report.gradescope())

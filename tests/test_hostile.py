@@ -41,7 +41,7 @@ EXPECTED = {
     # --- cheats: no credit -----------------------------------------------------------------------
     "01_fake_score_output.py": (0, ["Score: 0 / 6"]),
     "04_monkeypatch_numpy.py": (0, ["exited with code 1"]),  # patched builtins break only its own process
-    "04_tamper_with_child.py": (0, ["MatMul.forward output has shape (3,)"]),  # its forged frames are judged
+    "04_tamper_with_child.py": (0, ["not in the grader's format"]),  # its forged frames break the protocol
     "04_reads_grader_files.py": (0, ["found: nothing"]),
     "04_reads_course_files_by_path.py": (0, ["course files read: nothing"]),
     "04_connects_to_graders_loopback.py": (0, ["reached: nothing"]),
@@ -52,6 +52,18 @@ EXPECTED = {
     "08_exec_library_source.py": (0, []),
     "08_calls_disabled_reference.py": (0, ["not available while grading"]),
     "09_reads_hidden_seed.py": (0, ["leaks: none"]),
+    # issue 7: credit only in the parent; the protocol; the policies; inert text; IPython's own cells
+    "04_finite_differences.py": (3, ["large input: backprop, not finite differences", "earns no points"]),
+    "08_finite_differences_uncounted.py": (0, ["and was stopped", "finite differences earns no points"]),  # CPU or wall limit
+    "04_stack_inspection.py": (3, ["found is all zeros"]),  # nothing in the child is a check to recognise
+    "01_answers_twice.py": (0, ["not in the grader's format", "test 1; found test 0"]),
+    "05_overflowing_sigmoid.py": (31, ["overflow"]),  # the ±1e4 cases: 2 forward + 2 backward tests
+    "05_relu_gradient_one_at_zero.py": (35, ["x <= 0"]),  # the backward test at the kink
+    "09_not_sgd.py": (4, ["counts once the test"]),  # sgd_step's tests only
+    "04_float16.py": (0, ["Precision: y came back as float16"]),
+    "01_control_characters.py": (6, ["\\x1b[2J"]),
+    "04_continuation_lines.ipynb": (FULL, ["%matplotlib inline does nothing while grading"]),
+    "04_claims_exercise_06.ipynb": (FULL, ["says it is exercise 06; it was graded as exercise 04"]),
     "04_locked_setup_edited.ipynb": (0, ["was edited; the released version was used instead"]),
     # --- processes that misbehave: stopped; credit only for the tests that finished -----------------
     "02_sys_exit_at_load.py": (0, ["SystemExit"]),
@@ -59,16 +71,16 @@ EXPECTED = {
     "06_infinite_loop.py": (0, ["and was stopped"]),  # the CPU or the wall-clock limit, whichever first
     "07_fork_bomb.py": (0, ["wall-clock limit of 10 s"]),
     "04_os_exit_in_backward.py": (3, ["ended early"]),  # the three forward tests
-    "05_keyboard_interrupt.py": (12, ["KeyboardInterrupt"]),  # Relu's tests, not Sigmoid's
-    "02_huge_output_file.py": (8, ["File too large"]),  # AddLayer's tests, not MulLayer's
+    "05_keyboard_interrupt.py": (19, ["KeyboardInterrupt"]),  # Relu's tests, not Sigmoid's
+    "02_huge_output_file.py": (9, ["File too large"]),  # AddLayer's tests, not MulLayer's
     # --- wrong answers ---------------------------------------------------------------------------
-    "01_hardcoded_outputs.py": (2, ["shopping_forward [random prices and quantities]"]),  # the notes' example only
+    "01_hardcoded_outputs.py": (0, ["shopping_forward [random prices and quantities]"]),  # no fixed case to match
     "02_syntax_error.py": (0, ["SyntaxError"]),
     "04_wrong_dtype.py": (0, ["expected numbers"]),
-    "05_mutates_dout.py": (20, ["modified in place"]),  # values right; Relu's no-mutation and gradient checks fail
+    "05_mutates_dout.py": (30, ["modified in place"]),  # Relu's no-mutation point; sigmoid overflows at ±1e4
     "06_inf_results.py": (0, ["inf"]),
-    # only db is wrong: 1 of 3 checks in 5 tests, and no no-mutation point for wrong values
-    "06_broadcast_shape.py": (8.3333, ["db has shape (1, "]),
+    # only db is wrong: 1 of 3 checks in 6 tests (the large one too), no no-mutation point for wrong values
+    "06_broadcast_shape.py": (9, ["db has shape (1, "]),
     "07_nan_results.py": (0, ["NaN"]),
     "07_missing_function.py": (3, ["missing"]),  # softmax's three tests
     "04_unsolved_exercise.ipynb": (0, ["NotImplementedError"]),
