@@ -3,7 +3,8 @@
 Resumable: each finished submission's row is appended and fsynced at once, so a batch that is
 killed and restarted skips what is done (same file path and same sha256) and loses nothing.
 Rows of grader faults (status "grader-error", never the learner's doing) are retried on the
-next run. At the end the CSV is rewritten atomically with one row per submission (the latest).
+next run. At the end the CSV is rewritten atomically with one row per submission (the latest),
+and the class report (class_report.py) is written beside it from the CSV and the per-student reports.
 """
 from __future__ import annotations
 
@@ -12,11 +13,15 @@ import hashlib
 import io
 import os
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from tqdm import tqdm
+
+from .class_report import report_paths, write_class_report
+from .feedback import default_reports_dir, write_feedback
 from .grader import grade
-from .report import write_json_atomically
 
 COLUMNS = ["submission", "sha256", "exercise", "status", "score", "max_score", "percent", "reason", "seconds"]
 FINAL = ("graded", "could-not-grade")
@@ -71,16 +76,14 @@ def grade_one(path, name, exercise, reports_dir) -> dict:
         return {"submission": name, "sha256": "", "exercise": exercise or "", "status": "grader-error",
                 "score": 0, "max_score": "", "percent": 0, "reason": f"{type(error).__name__}: {error}",
                 "seconds": ""}
-    if reports_dir:
-        stem = Path(reports_dir) / name.replace(os.sep, "__")
-        Path(reports_dir).mkdir(parents=True, exist_ok=True)
-        Path(f"{stem}.txt").write_text(report.text(), encoding="utf-8")
-        write_json_atomically(f"{stem}.json", report.gradescope())
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
     reason = report.reason or "; ".join(n for n in report.notes if "development secret" not in n)
-    return {"submission": name, "sha256": report.sha256 or _sha256(path), "exercise": report.exercise or "",
-            "status": report.status, "score": report.score, "max_score": report.max_score,
-            "percent": round(percent, 2), "reason": reason[:500], "seconds": round(report.execution_time, 3)}
+    row = {"submission": name, "sha256": report.sha256 or _sha256(path), "exercise": report.exercise or "",
+           "status": report.status, "score": report.score, "max_score": report.max_score,
+           "percent": round(percent, 2), "reason": reason[:500], "seconds": round(report.execution_time, 3)}
+    if reports_dir:
+        write_feedback(reports_dir, name, report, row["sha256"])
+    return row
 
 
 def _sha256(path):
@@ -93,13 +96,15 @@ def _sha256(path):
 def grade_batch(directory, csv_path, jobs=1, exercise=None, reports_dir=None, progress=sys.stderr) -> dict:
     """Grade every submission in `directory` not yet in `csv_path`; returns counts by status."""
     directory, csv_path = Path(directory), Path(csv_path)
+    reports_dir, start = reports_dir or default_reports_dir(csv_path), time.monotonic()
     done = {(r["submission"], r["sha256"]) for r in read_rows(csv_path) if r["status"] in FINAL}
-    every = [(p, str(p.relative_to(directory))) for p in submissions_in(directory, [csv_path, reports_dir or csv_path])]
+    every = [(p, str(p.relative_to(directory))) for p in submissions_in(directory, [csv_path, reports_dir, *report_paths(csv_path)])]
     todo = [(p, name) for p, name in every if (name, _sha256(p)) not in done]
     counts = {"already graded": len(every) - len(todo)}
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+    bar = tqdm(total=len(todo), desc="grading", unit="submission", file=progress, disable=not progress)
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool, bar:
         futures = {pool.submit(grade_one, p, name, exercise, reports_dir): name for p, name in todo}
-        for n, future in enumerate(as_completed(futures), 1):
+        for future in as_completed(futures):
             try:
                 row = future.result()
             except Exception as error:  # noqa: BLE001  (a worker died: still one row, retried next run)
@@ -108,10 +113,10 @@ def grade_batch(directory, csv_path, jobs=1, exercise=None, reports_dir=None, pr
                        "reason": f"worker failed: {error}", "seconds": ""}
             append_row(csv_path, row)
             counts[row["status"]] = counts.get(row["status"], 0) + 1
-            if progress:
-                print(f"[{n}/{len(todo)}] {row['submission']}: {row['status']} {row['score']}/{row['max_score']}",
-                      file=progress, flush=True)
+            bar.set_postfix_str(", ".join(f"{k} {v}" for k, v in counts.items() if k != "already graded"), refresh=False)
+            bar.update()
     compact(csv_path)
+    write_class_report(csv_path, reports_dir, wall_seconds=time.monotonic() - start)
     return counts
 
 
