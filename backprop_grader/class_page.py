@@ -38,7 +38,7 @@ def _png(fig) -> str:
 
 def histogram_png(histogram) -> str:
     """Bars of how many graded submissions scored 0-10 %, ..., 90-100 %."""
-    fig = Figure(figsize=(5, 3), layout="constrained")
+    fig = Figure(figsize=(4.2, 3), layout="constrained")
     ax = fig.subplots()
     bins, counts = histogram["bins"], histogram["counts"]
     ax.bar(bins[:-1], counts, width=[b - a for a, b in zip(bins, bins[1:])], align="edge",
@@ -50,7 +50,7 @@ def histogram_png(histogram) -> str:
 
 def pass_rate_png(tests) -> str:
     """One horizontal bar per test, the worst on top: passed in blue, failed in red."""
-    fig = Figure(figsize=(8, 0.6 + 0.28 * max(1, len(tests))), layout="constrained")
+    fig = Figure(figsize=(6.6, 0.8 + 0.26 * max(1, len(tests))), layout="constrained")
     ax = fig.subplots()
     names = [t["name"] if len(t["name"]) <= 60 else t["name"][:59] + "…" for t in tests]
     rates = [100 * t["pass_rate"] for t in tests]
@@ -58,6 +58,8 @@ def pass_rate_png(tests) -> str:
     ax.barh(y, rates, color=PASS_COLOR)
     ax.barh(y, [100 - r for r in rates], left=rates, color=FAIL_COLOR, alpha=0.35)
     ax.set_yticks(list(y), names, fontsize=8)
+    for i, t in enumerate(tests):  # the counts behind each bar, right of the axes
+        ax.text(101, i, f"{t['passed']}/{t['attempts']}", va="center", fontsize=8, clip_on=False)
     ax.invert_yaxis()
     ax.set(xlabel="submissions that pass (%)", xlim=(0, 100), title="pass rate of every test, worst first")
     return _png(fig)

@@ -27,7 +27,7 @@ from .report import write_json_atomically
 TOP_DIAGNOSES = 50  # kept in the summary; the page shows the first ten
 EXAMPLES = 2
 BINS = list(range(0, 101, 10))  # score histogram: percent, the last bin includes 100
-_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?(?![\w])|(?<![\w])-?(?:nan|inf)(?![\w])")
+_NUMBER = re.compile(r"(?<![\w.=])[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?(?![\w])|(?<![\w])-?(?:nan|inf)(?![\w])")
 _TUPLE = re.compile(r"\((?:#, ?)*#?,?\)")  # (#, #, #) and () -> (#): shapes of any rank are one shape
 _GATE = re.compile(r"^this counts once .{1,60}? right: ")  # a test that repeats another test's failure
 
@@ -79,7 +79,7 @@ def summarise(entries, csv_name="", wall_seconds=None) -> dict:
     return {"csv": csv_name, "submissions": len(entries), "by_status": dict(sorted(statuses.items())),
             "grading_seconds": _time(seconds),
             "wall_seconds": round(wall_seconds, 2) if wall_seconds is not None else None,
-            "exercises": [_exercise(ex, by_exercise[ex]) for ex in sorted(by_exercise)]}
+            "exercises": [_exercise(ex, by_exercise[ex]) for ex in sorted(by_exercise, key=lambda ex: (ex == "", ex))]}
 
 
 def _exercise(exercise, entries) -> dict:
