@@ -117,7 +117,8 @@ def _pass_rates(records) -> list:
 
 
 def _diagnoses(named_records) -> list:
-    """Diagnoses by the number of submissions that show them (then by occurrences), with examples."""
+    """Diagnoses by the number of submissions that show them (then by occurrences), with two
+    different examples each (the same mistake on the same hidden inputs gives the same message)."""
     submissions, occurrences, examples = Counter(), Counter(), defaultdict(list)
     for name, record in sorted(named_records, key=lambda e: e[0]):
         seen = set()
@@ -125,11 +126,11 @@ def _diagnoses(named_records) -> list:
             for message in test["failures"]:
                 idea = inert(diagnosis(message))
                 occurrences[idea] += 1
-                if idea not in seen:
-                    seen.add(idea)
-                    submissions[idea] += 1
-                    if len(examples[idea]) < EXAMPLES:
-                        examples[idea].append(inert(anonymise(message, name)))
+                submissions[idea] += idea not in seen
+                seen.add(idea)
+                example = inert(anonymise(f"{test['name']}: {message}", name))
+                if len(examples[idea]) < EXAMPLES and example not in examples[idea]:
+                    examples[idea].append(example)
     ranked = sorted(submissions, key=lambda d: (-submissions[d], -occurrences[d], d))[:TOP_DIAGNOSES]
     return [{"diagnosis": d, "submissions": submissions[d], "occurrences": occurrences[d], "examples": examples[d]}
             for d in ranked]

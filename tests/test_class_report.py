@@ -146,7 +146,7 @@ def test_pass_rates_and_diagnosis_counts_recount_from_the_student_reports(graded
         for d in ex["diagnoses"]:
             shown = [rec for rec in mine if any(class_report.diagnosis(m) == d["diagnosis"]
                                                for t in rec["tests"] for m in t["failures"])]
-            assert d["submissions"] == len(shown) and len(d["examples"]) == min(2, len(shown))
+            assert d["submissions"] == len(shown) and 1 <= len(set(d["examples"])) == len(d["examples"]) <= 2
 
 
 def test_the_class_that_forgot_the_bias_sum_sees_that_diagnosis_first(graded_class):
