@@ -22,7 +22,7 @@ table { border-collapse: collapse; margin: 0.5rem 0 1rem; } td, th { border: 1px
 th { background: #f4f4f4; text-align: left; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .figures { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; } img { max-width: 100%; }
 pre { white-space: pre-wrap; word-break: break-word; margin: 0.2rem 0; font-size: 0.85rem; background: #f8f8f8; padding: 0.3rem; }
-.muted { color: #666; }
+.muted { color: #666; } td.status { white-space: nowrap; }
 """
 
 
@@ -149,7 +149,7 @@ def _diagnoses(ex) -> str:
 def _not_graded(ex) -> str:
     if not ex["could_not_grade"]:
         return ""
-    rows = "".join(f"<tr class=\"not-graded\"><td>{_e(r['submission'])}</td><td>{_e(r['status'])}</td>"
+    rows = "".join(f"<tr class=\"not-graded\"><td>{_e(r['submission'])}</td><td class=\"status\">{_e(r['status'])}</td>"
                    f"<td><pre>{_e(r['reason'])}</pre></td></tr>" for r in ex["could_not_grade"])
     return ("<h3>Could not be graded</h3>\n<table class=\"not-graded\"><tr><th>submission</th><th>status</th>"
             "<th>why</th></tr>" + rows + "</table>")
