@@ -142,19 +142,20 @@ def _time(seconds) -> dict:
     return {"total": round(sum(seconds), 2), "mean": round(statistics.fmean(seconds), 3), "max": round(max(seconds), 3)}
 
 
-def one_line_summary(csv_path) -> str:
+def one_line_summary(csv_path, earlier=0) -> str:
     """The batch's last line in the terminal, from the summary the batch wrote beside `csv_path`."""
     page, summary_path = report_paths(csv_path)
-    return one_line(json.loads(summary_path.read_text(encoding="utf-8")), page)
+    return one_line(json.loads(summary_path.read_text(encoding="utf-8")), page, earlier)
 
 
-def one_line(summary, page=None) -> str:
+def one_line(summary, page=None, earlier=0) -> str:
     statuses = summary["by_status"]
     percents = [(e["mean_percent"], e["graded"]) for e in summary["exercises"] if e["graded"]]
     graded = sum(n for _, n in percents)
     mean = sum(p * n for p, n in percents) / graded if graded else 0.0
     parts = [f"{statuses.get('graded', 0)} graded (mean {mean:.1f}%)"]
     parts += [f"{n} {status}" for status, n in statuses.items() if status != "graded"]
+    parts += [f"{earlier} of them kept from an earlier run"] if earlier else []
     wall = f" in {summary['wall_seconds']:.1f} s" if summary.get("wall_seconds") is not None else ""
     where = f"; class report: {page}" if page else ""
     return f"{summary['submissions']} submissions{wall}: {', '.join(parts)}{where}"

@@ -64,7 +64,7 @@ def _batch(args) -> int:
     from .batch import grade_batch
     from .class_report import one_line_summary
     counts = grade_batch(args.batch, args.out, jobs=args.jobs, exercise=args.exercise, reports_dir=args.reports)
-    print(one_line_summary(args.out))
+    print(one_line_summary(args.out, counts.get("already graded", 0)))
     return GRADER_FAULTS if counts.get("grader-error") else 0
 
 

@@ -253,6 +253,18 @@ def test_the_page_opens_offline_in_chromium_with_its_figures_and_the_same_number
         assert shown["not_graded"] == len(ex["could_not_grade"])
 
 
+def test_a_rerun_grades_nothing_again_and_writes_the_same_report(graded_class, tmp_path):
+    """A resumed batch has the per-test results of earlier runs from the per-student JSON reports."""
+    out = graded_class["page"].with_suffix(".csv")
+    before = dict(graded_class["summary"], wall_seconds=None)
+    done = subprocess.run([*GRADE, "--batch", str(out.parents[1] / "in"), "--out", str(out), "-j", "2"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    after = json.loads(class_report.report_paths(out)[1].read_text(encoding="utf-8"))
+    assert "200 of them kept from an earlier run" in done.stdout and after["submissions"] == 200
+    assert dict(after, wall_seconds=None) == before
+
+
 # --- units: names, diagnoses, anonymisation --------------------------------------------------------
 
 def test_report_names_are_safe_and_never_shared():
