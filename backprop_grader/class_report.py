@@ -21,6 +21,7 @@ import statistics
 from collections import Counter, defaultdict
 from pathlib import Path, PurePath
 
+from .exercises import EXERCISES
 from .feedback import inert
 from .report import write_json_atomically
 
@@ -71,13 +72,13 @@ def load(csv_path, reports_dir) -> list:
 
 
 def summarise(entries, csv_name="", wall_seconds=None) -> dict:
+    """The class report's numbers: statuses and time for the batch, then each exercise's."""
     by_exercise = defaultdict(list)
     for row, record in entries:
         by_exercise[row["exercise"]].append((row, record))
     statuses = Counter(row["status"] for row, _ in entries)
-    seconds = [float(row["seconds"]) for row, _ in entries if row["seconds"] not in ("", None)]
     return {"csv": csv_name, "submissions": len(entries), "by_status": dict(sorted(statuses.items())),
-            "grading_seconds": _time(seconds),
+            "grading_seconds": _time(entries),
             "wall_seconds": round(wall_seconds, 2) if wall_seconds is not None else None,
             "exercises": [_exercise(ex, by_exercise[ex]) for ex in sorted(by_exercise, key=lambda ex: (ex == "", ex))]}
 
@@ -88,7 +89,7 @@ def _exercise(exercise, entries) -> dict:
     counts = [0] * (len(BINS) - 1)
     for p in percents:
         counts[min(int(p // 10), len(counts) - 1)] += 1
-    title = next((r["title"] for _, r in entries if r and r.get("title")), "")
+    title = EXERCISES[exercise].title if exercise in EXERCISES else ""
     return {"exercise": exercise, "title": title, "submissions": len(entries), "graded": len(graded),
             "not_graded": len(entries) - len(graded),
             "mean_percent": round(statistics.fmean(percents), 2) if percents else None,
@@ -101,7 +102,7 @@ def _exercise(exercise, entries) -> dict:
                                  "reason": inert(row["reason"])}
                                 for row, _ in sorted(entries, key=lambda e: e[0]["submission"])
                                 if row["status"] != "graded"],
-            "grading_seconds": _time([float(r["seconds"]) for r, _ in entries if r["seconds"] not in ("", None)])}
+            "grading_seconds": _time(entries)}
 
 
 def _pass_rates(records) -> list:
@@ -136,7 +137,9 @@ def _diagnoses(named_records) -> list:
             for d in ranked]
 
 
-def _time(seconds) -> dict:
+def _time(entries) -> dict:
+    """Total, mean and longest grading time of these rows (a grader fault has none)."""
+    seconds = [float(row["seconds"]) for row, _ in entries if row["seconds"] not in ("", None)]
     if not seconds:
         return {"total": 0.0, "mean": None, "max": None}
     return {"total": round(sum(seconds), 2), "mean": round(statistics.fmean(seconds), 3), "max": round(max(seconds), 3)}
@@ -155,10 +158,10 @@ def one_line(summary, page=None, earlier=0) -> str:
     mean = sum(p * n for p, n in percents) / graded if graded else 0.0
     parts = [f"{statuses.get('graded', 0)} graded (mean {mean:.1f}%)"]
     parts += [f"{n} {status}" for status, n in statuses.items() if status != "graded"]
-    parts += [f"{earlier} of them kept from an earlier run"] if earlier else []
     wall = f" in {summary['wall_seconds']:.1f} s" if summary.get("wall_seconds") is not None else ""
     where = f"; class report: {page}" if page else ""
-    return f"{summary['submissions']} submissions{wall}: {', '.join(parts)}{where}"
+    kept = f" ({earlier} kept from an earlier run)" if earlier else ""
+    return f"{summary['submissions']} submissions{kept}{wall}: {', '.join(parts)}{where}"
 
 
 def write_class_report(csv_path, reports_dir, wall_seconds=None) -> tuple:

@@ -135,12 +135,18 @@ def test_batch_of_200_has_a_row_each_and_a_summary_that_agrees_with_the_csv(grad
         assert [t["pass_rate"] for t in ex["tests"]] == sorted(t["pass_rate"] for t in ex["tests"])
 
 
+def student_records(graded_class):
+    """{relative path: its JSON report}, found by the name the batch derives from the path."""
+    reports = graded_class["reports"]
+    return {name: json.loads((reports / f"{feedback.report_stem(name)}.json").read_text(encoding="utf-8"))
+            for name in graded_class["kinds"]}
+
+
 def test_pass_rates_and_diagnosis_counts_recount_from_the_student_reports(graded_class):
-    rows, summary, reports = graded_class["rows"], graded_class["summary"], graded_class["reports"]
-    records = {r["submission"]: json.loads((reports / f"{feedback.report_stem(r['submission'])}.json").read_text())
-               for r in rows if r["status"] == "graded"}
+    summary, records = graded_class["summary"], student_records(graded_class)
     for ex in summary["exercises"]:
-        mine = [rec for rec in records.values() if rec["exercise"] == ex["exercise"]]
+        mine = [rec for rec in records.values() if rec["exercise"] == ex["exercise"] and rec["status"] == "graded"]
+        assert len(mine) == ex["graded"]
         for test in ex["tests"]:
             assert test["passed"] == sum(t["passed"] for rec in mine for t in rec["tests"] if t["name"] == test["name"])
         for d in ex["diagnoses"]:
@@ -182,16 +188,17 @@ def test_the_terminal_shows_progress_and_ends_with_one_summary_line(graded_class
 # --- per-student feedback -----------------------------------------------------------------------
 
 def test_every_submission_gets_a_text_and_a_json_report_named_after_it(graded_class):
-    rows, reports = graded_class["rows"], graded_class["reports"]
-    stems = [feedback.report_stem(r["submission"]) for r in rows]
+    kinds, reports = graded_class["kinds"], graded_class["reports"]
+    stems = [feedback.report_stem(name) for name in kinds]
     assert len(set(stems)) == 200
     assert sorted(p.name for p in reports.iterdir()) == sorted([f"{s}.txt" for s in stems] + [f"{s}.json" for s in stems])
-    for row, stem in zip(rows, stems):
-        if row["submission"].startswith("student_"):  # a teacher finds alice/06_affine.ipynb as alice__06_affine.ipynb.*
-            assert stem.startswith(row["submission"].replace("/", "__") + ".")
-        record = json.loads((reports / f"{stem}.json").read_text(encoding="utf-8"))
-        assert record["score"] == pytest.approx(float(row["score"])) and record["status"] == row["status"]
-        assert record["sha256"] == row["sha256"]
+    rows = {row["submission"]: row for row in graded_class["rows"]}
+    for name, record in student_records(graded_class).items():
+        if name.startswith("student_"):  # a teacher finds alice/06_affine.ipynb as alice__06_affine.ipynb.*
+            assert record["report"].startswith(name.replace("/", "__") + ".")
+            row = rows[name]
+            assert (record["score"], record["status"], record["sha256"]) == (float(row["score"]), row["status"], row["sha256"])
+        assert record["submission"] == feedback.inert(name)
 
 
 def test_learner_text_is_inert_in_reports_and_escaped_on_the_page(graded_class):
@@ -261,7 +268,7 @@ def test_a_rerun_grades_nothing_again_and_writes_the_same_report(graded_class, t
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     after = json.loads(class_report.report_paths(out)[1].read_text(encoding="utf-8"))
-    assert "200 of them kept from an earlier run" in done.stdout and after["submissions"] == 200
+    assert "200 submissions (200 kept from an earlier run) in " in done.stdout and after["submissions"] == 200
     assert dict(after, wall_seconds=None) == before
 
 
