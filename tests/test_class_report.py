@@ -272,6 +272,18 @@ def test_a_rerun_grades_nothing_again_and_writes_the_same_report(graded_class, t
     assert dict(after, wall_seconds=None) == before
 
 
+def test_the_reports_of_a_batch_inside_its_own_folder_are_never_graded(tmp_path):
+    from backprop_grader.batch import grade_batch
+    (tmp_path / "01_alice.py").write_text("def shopping_forward(*args):\n    return 0, 0, 0, 0\n")
+    out = tmp_path / "grades.csv"
+    for _ in range(2):
+        grade_batch(tmp_path, out, progress=None)
+        with open(out, encoding="utf-8", newline="") as f:
+            assert [row["submission"] for row in csv.DictReader(f)] == ["01_alice.py"]
+    page, summary = class_report.report_paths(out)
+    assert page.exists() and json.loads(summary.read_text())["submissions"] == 1
+
+
 # --- units: names, diagnoses, anonymisation --------------------------------------------------------
 
 def test_report_names_are_safe_and_never_shared():
