@@ -10,7 +10,8 @@ bytes and control characters shown as escapes.
 Resumable: each finished submission's row is appended and fsynced at once, so a batch that is
 killed and restarted skips what is done (same file name and same sha256) and loses nothing.
 Rows of grader faults (status "grader-error", never the learner's doing) are retried on the
-next run. At the end the CSV is rewritten atomically with one row per submission (the latest).
+next run. At the end the CSV is rewritten atomically with one row per submission (the latest),
+and the class report (class_report.py) is written beside it from the CSV and the per-student reports.
 """
 from __future__ import annotations
 
@@ -18,12 +19,16 @@ import csv
 import hashlib
 import io
 import os
-import re
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from .files import atomic_file, write_atomically, write_json_atomically
+from tqdm import tqdm
+
+from .class_report import report_paths, write_class_report
+from .feedback import default_reports_dir, write_feedback
+from .files import atomic_file
 from .grader import grade
 from .report import Report
 from .submission import SYMLINK, CannotGrade, read_bytes
@@ -106,21 +111,6 @@ def append_row(csv_path, row) -> None:
         os.close(fd)
 
 
-READABLE_PART = re.compile(r"[A-Za-z0-9.-]+(?:_[A-Za-z0-9.-]+)*")  # no "__", no "_" at either end
-
-
-def report_stem(name) -> str:
-    """The file name of a submission's reports, of its own: `folder__file.ipynb` when that
-    spelling is unambiguous (plain characters, no "__" or "_" at the ends of a part), else
-    `#<hash of the name>-<its readable end>` ('#' never appears in the first kind)."""
-    parts = name.split(os.sep)
-    if len(name) <= 200 and all(READABLE_PART.fullmatch(part) for part in parts):
-        return "__".join(parts)
-    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    readable = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name)[-80:]
-    return f"#{digest}-{readable}"
-
-
 def grade_one(path, name, exercise, reports_dir) -> dict:
     """Grade one file (in a worker process) and return its CSV row."""
     try:
@@ -129,16 +119,15 @@ def grade_one(path, name, exercise, reports_dir) -> dict:
         else:
             report = grade(os.fsdecode(path), exercise)
         report.submission = name  # the report names the file it graded, as listed in the CSV
-        if reports_dir:
-            stem = Path(reports_dir) / report_stem(name)
-            write_atomically(f"{stem}.txt", report.text())
-            write_json_atomically(f"{stem}.json", report.gradescope())
     except Exception as error:  # noqa: BLE001  (a grader fault: recorded, and retried next run)
         return _row(name, "", exercise or "", "grader-error", 0, "", 0, f"{type(error).__name__}: {error}", "")
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
     reason = report.reason or "; ".join(report.notes)
-    return _row(name, report.sha256 or _sha256(path), report.exercise or "", report.status, report.score,
-                report.max_score, round(percent, 2), reason[:500], round(report.execution_time, 3))
+    row = _row(name, report.sha256 or _sha256(path), report.exercise or "", report.status, report.score,
+               report.max_score, round(percent, 2), reason[:500], round(report.execution_time, 3))
+    if reports_dir:
+        write_feedback(reports_dir, row["submission"], report, row["sha256"])  # named as in the CSV
+    return row
 
 
 def _row(*values) -> dict:
@@ -154,15 +143,17 @@ def _sha256(path) -> str:
 
 def grade_batch(directory, csv_path, jobs=1, exercise=None, reports_dir=None, progress=sys.stderr) -> dict:
     """Grade every file in `directory` not yet in `csv_path`; returns counts by status, and the
-    list of skipped dot-files under "skipped"."""
+    list of skipped dot-files under "skipped". The class report is written beside the CSV."""
     csv_path = Path(csv_path)
+    reports_dir, start = reports_dir or default_reports_dir(csv_path), time.monotonic()
     done = {(r["submission"], r["sha256"]) for r in read_rows(csv_path) if r["status"] in FINAL}
-    every, skipped = scan(directory, [csv_path, reports_dir])
+    every, skipped = scan(directory, [csv_path, reports_dir, *report_paths(csv_path)])
     todo = [(p, name) for p, name in every if (csv_cell(name), _sha256(p)) not in done]
     counts = {"already graded": len(every) - len(todo)}
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+    bar = tqdm(total=len(todo), desc="grading", unit="submission", file=progress, disable=not progress)
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool, bar:
         futures = {pool.submit(grade_one, p, name, exercise, reports_dir): name for p, name in todo}
-        for n, future in enumerate(as_completed(futures), 1):
+        for future in as_completed(futures):
             try:
                 row = future.result()
             except Exception as error:  # noqa: BLE001  (a worker died: still one row, retried next run)
@@ -170,10 +161,10 @@ def grade_batch(directory, csv_path, jobs=1, exercise=None, reports_dir=None, pr
                            f"worker failed: {error}", "")
             append_row(csv_path, row)
             counts[row["status"]] = counts.get(row["status"], 0) + 1
-            if progress:
-                print(f"[{n}/{len(todo)}] {row['submission']}: {row['status']} {row['score']}/{row['max_score']}",
-                      file=progress, flush=True)
+            bar.set_postfix_str(", ".join(f"{k} {v}" for k, v in counts.items() if k != "already graded"), refresh=False)
+            bar.update()
     compact(csv_path)
+    write_class_report(csv_path, reports_dir, wall_seconds=time.monotonic() - start)
     if skipped:
         counts["skipped"] = skipped
     return counts

@@ -1,8 +1,12 @@
 """backprop-grade: grade one submission, a whole class, or build the Gradescope autograder.
 
-    backprop-grade SUBMISSION [--json PATH] [--exercise NN]
+    backprop-grade SUBMISSION [--json PATH [--format gradescope|prairielearn]] [--exercise NN]
     backprop-grade --batch DIR --out grades.csv [-j N] [--reports DIR] [--exercise NN]
     backprop-grade gradescope-package [--out autograder.zip] [--exercise NN]
+    backprop-grade prairielearn [--root /grade] [--exercise NN]
+
+A batch also writes, beside the CSV, the class report (grades.html, grades.summary.json) and one
+text and one JSON report per submission (in grades-reports/ unless --reports DIR).
 
 Exit status: 0 when graded (whatever the score), 2 when the submission could not be graded
 (unreadable file, unknown exercise), 3 when a batch had grader faults (rerun to retry them).
@@ -22,15 +26,21 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["gradescope-package"]:
         return _package(argv[1:])
+    if argv[:1] == ["prairielearn"]:
+        from .prairielearn import main as prairielearn_main
+        return prairielearn_main(argv[1:])
     parser = argparse.ArgumentParser(prog="backprop-grade", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("submission", nargs="?", help="a .ipynb notebook or a .py file")
-    parser.add_argument("--json", metavar="PATH", help="also write Gradescope's results.json here")
+    parser.add_argument("--json", metavar="PATH", help="also write the results.json of --format here")
+    parser.add_argument("--format", choices=["gradescope", "prairielearn"], default="gradescope",
+                        help="the platform whose results.json --json writes (default gradescope)")
     parser.add_argument("--exercise", metavar="NN", help="grade as this exercise (default: from the file)")
     parser.add_argument("--batch", metavar="DIR", help="grade every file in DIR")
     parser.add_argument("--out", metavar="CSV", default="grades.csv", help="the batch's CSV (default grades.csv)")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="submissions graded in parallel")
-    parser.add_argument("--reports", metavar="DIR", help="with --batch: write each report (.txt, .json) here")
+    parser.add_argument("--reports", metavar="DIR", help="with --batch: write each report (.txt, .json) here "
+                                                         "(default: beside the CSV, grades-reports/)")
     args = parser.parse_args(argv)
     if bool(args.batch) == bool(args.submission):
         parser.error("give either one SUBMISSION or --batch DIR")
@@ -46,16 +56,18 @@ def main(argv=None) -> int:
         return COULD_NOT_GRADE
     sys.stdout.write(report.text())
     if args.json:
-        write_json_atomically(args.json, report.gradescope())
+        from .prairielearn import results
+        write_json_atomically(args.json, results(report) if args.format == "prairielearn" else report.gradescope())
     return 0 if report.status == "graded" else COULD_NOT_GRADE
 
 
 def _batch(args) -> int:
     from .batch import grade_batch
+    from .class_report import one_line_summary
     _warn_without_secret()
     counts = grade_batch(args.batch, args.out, jobs=args.jobs, exercise=args.exercise, reports_dir=args.reports)
     skipped = counts.pop("skipped", [])
-    print(", ".join(f"{n} {status}" for status, n in counts.items()) + f"; rows in {args.out}")
+    print(one_line_summary(args.out, counts.get("already graded", 0)))
     if skipped:
         print(f"skipped {len(skipped)} dot-file(s) and dot-folder(s), which are never graded:")
         print("\n".join(f"  {name}" for name in skipped))

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import backprop_lib
-from backprop_grader import batch, cli, exercises, frames, grader, specs, submission
+from backprop_grader import batch, cli, exercises, feedback, frames, grader, specs, submission
 from backprop_grader import report as report_module
 from backprop_grader import text as text_module
 from backprop_grader.specs import rng_for
@@ -78,7 +78,7 @@ def test_released_stubs_score_zero_saying_not_implemented(class_batch):
     assert len(stubs) == 9
     for row in stubs:
         assert row["status"] == "graded" and float(row["score"]) == 0.0, row
-        text = (reports / (row["submission"].replace(os.sep, "__") + ".txt")).read_text()
+        text = (reports / (feedback.report_stem(row["submission"]) + ".txt")).read_text()
         assert "not implemented yet" in text and "task" in text
 
 

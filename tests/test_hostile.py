@@ -31,6 +31,8 @@ import pytest
 
 import no_bwrap
 
+from backprop_grader import feedback
+
 REPO = Path(__file__).resolve().parents[1]
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 GRADE = [sys.executable, "-m", "backprop_grader.cli"]
@@ -243,7 +245,7 @@ def _grade_batch(mode, tmp_path_factory, fill, grader_tmp):
         rows = {row["submission"]: row for row in csv.DictReader(f)}
     results = {}
     for name, row in rows.items():
-        stem = reports / name.replace(os.sep, "__")
+        stem = reports / feedback.report_stem(name)
         text = Path(f"{stem}.txt").read_text(encoding="utf-8") if Path(f"{stem}.txt").exists() else ""
         report = json.loads(Path(f"{stem}.json").read_text()) if Path(f"{stem}.json").exists() else {}
         results[name] = (row, text, report)
