@@ -11,6 +11,7 @@ import numpy as np
 
 from backprop_lib import functions, layers, nodes
 from backprop_lib.network import TwoLayerNet
+from .exercise_autodiff import EXERCISE as AUTODIFF
 from .layer_tests import Case, layer_tests
 from .specs import Check, Exercise, call, expect, get, lit, make_dict, make_test, Missing, net, save
 
@@ -341,4 +342,5 @@ EXERCISES = {ex.id: ex for ex in [
              disabled=("network.TwoLayerNet.gradient", "network.TwoLayerNet.numerical_gradient")),
     Exercise("09", "09_sgd_training", "Training with minibatch SGD", ("sgd_step", "train"), _sgd_training,
              library_modules=FULL_LIBRARY, cpu_seconds=10.0, wall_seconds=20.0),
+    AUTODIFF,
 ]}

@@ -1,0 +1,238 @@
+"""The hidden tests of exercise 10: a small automatic-differentiation engine (chapter 10).
+
+The notebook gives a Tensor class whose forward operations are written; the learner writes
+`unbroadcast`, the local backward of `*`, `@` and `relu`, `topological_order` and `Tensor.backward`.
+
+A test is a small program of Tensor operations, run twice: in the sandboxed child on the
+learner's Tensor (as JSON steps), and here on backprop_lib.autodiff.Tensor, the reference.
+- Each local backward is tested alone: the child makes z = x op y, calls z._backward(upstream_grad)
+  once and hands back x.grad and y.grad, so a broken walk costs no points there.
+- The walk is tested on graphs of the given operations (+, sum, sigmoid), where order matters.
+- Everything together: TwoLayerNet's loss, compared with TwoLayerNet.gradient (the layers).
+Inputs defeat finite differences posing as backpropagation: values of very different sizes,
+ReLU inputs within 1e-6 of the kink, saturated sigmoids and confident softmaxes, where a
+central difference with h = 1e-5 loses most of its digits.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from backprop_lib.autodiff import Tensor
+from backprop_lib.network import TwoLayerNet
+from .specs import Check, Exercise, attr, call, expect, expect_unchanged, make_test, new, save
+
+NAMES = ("Tensor", "unbroadcast", "topological_order")
+WALK_HINT = ("backward must call every node's _backward after all the nodes that use it (reverse topological "
+             "order), each exactly once, starting from zeroed gradients.")
+
+
+def _dims(rng, low=2, high=5):
+    return int(rng.integers(low, high + 1))
+
+
+def _values(rng, shape):
+    """Values of every size, 1e-2 to 1e2, and one of about 1e6: there (x + h) - (x - h) keeps only
+    5 of its digits, so a finite difference cannot pass for a local gradient."""
+    x = rng.standard_normal(shape) * 10.0 ** rng.uniform(-2, 2, shape)
+    x.flat[0] = rng.choice([-1.0, 1.0]) * rng.uniform(1e6, 2e6)
+    return x
+
+
+def _saturating(rng, shape):
+    """Standard normal values with column 0 shifted to 12..16, where sigmoid' is 1e-7..6e-6
+    (a finite difference of a saturated sigmoid loses most of its digits)."""
+    x = rng.standard_normal(shape)
+    x[..., 0] += rng.uniform(12, 16)
+    return x
+
+
+def _run(program, leaves, constants):
+    """The program on the library's Tensor: the grader's own answer. Returns every variable."""
+    env = {name: Tensor(value) for name, value in leaves.items()}
+    env.update({name: np.copy(value) for name, value in constants.items()})
+    for var, obj, method, args in program:
+        result = getattr(env[obj], method)(*[a["value"] if isinstance(a, dict) else env[a] for a in args])
+        if var:
+            env[var] = result
+    return env
+
+
+def graph_test(name, points, leaves, program, *, grads, constants=None, values=(), uses=NAMES, hint="",
+               unchanged=(), expected=None):
+    """A test that runs `program` [(variable or None, tensor, method, args)] and compares .grad (and .data).
+
+    leaves: {name: array} made into Tensors; constants: {name: array} passed as they are (dout, t).
+    unchanged: constants that must not be modified (judged once the gradients are right).
+    expected: {name: array} instead of the reference engine's gradients (TwoLayerNet.gradient).
+    """
+    constants = constants or {}
+    steps = [new(leaf, "Tensor", f"{leaf}_data") for leaf in leaves]
+    steps += [call(obj, method, *args, keep=var) for var, obj, method, args in program]
+    steps += [attr(var, "grad", f"{var}.grad") for var in grads]
+    steps += [attr(var, "data", f"{var}.data") for var in values]
+    steps += [save(var, f"{var}_after") for var in unchanged]
+    inputs = {f"{leaf}_data": value for leaf, value in leaves.items()}
+    inputs.update(constants)
+
+    def judge(outputs):
+        env = _run(program, leaves, constants)
+        want = expected or {var: env[var].grad for var in grads}
+        checks = [expect(outputs, f"{var}.data", env[var].data, label=f"{var}.data") for var in values]
+        checks += [expect(outputs, f"{var}.grad", want[var], label=f"{var}.grad") for var in grads]
+        failed = next((c for c in checks if c.message), None)
+        for var in unchanged:  # no credit for leaving an argument alone by computing nothing
+            check = expect_unchanged(outputs, f"{var}_after", constants[var], label=f"{var} (the upstream gradient)")
+            checks.append(Check(check.label, f"this counts once the gradients are right: {failed.message}",
+                                missing=failed.missing) if failed else check)
+        return checks
+    return make_test(name, points, steps, inputs, judge, uses, hint)
+
+
+def _local(name, points, method, x, y=None, same=False, uses=("Tensor",), hint="", unchanged=False, rng=None):
+    """z = x.method(y) (or x.method(x), or x.method()), then z._backward(dout) once."""
+    args = ["x"] if same else ["y"] if y is not None else []
+    leaves = {"x": x} if same or y is None else {"x": x, "y": y}
+    z_shape = _run([("z", "x", method, args)], leaves, {})["z"].shape
+    program = [("z", "x", method, args), (None, "z", "_backward", ["dout"])]
+    return graph_test(name, points, leaves, program, grads=list(leaves), constants={"dout": rng.standard_normal(z_shape)},
+                      uses=uses, hint=hint, unchanged=["dout"] if unchanged else [])
+
+
+# --- the local backward of *, @ and relu, and unbroadcast through + ----------------------------
+
+UNBROADCAST_HINT = ("a value that broadcasting copied gets the sum of its copies' gradients: "
+                    "unbroadcast(upstream_grad * x.data, y.data.shape).")
+
+
+def _mul_tests(rng_for):
+    rng = rng_for("mul")
+    N, H = _dims(rng, 3, 6), _dims(rng)
+    uses = ("Tensor", "unbroadcast")
+    return [
+        _local(f"Tensor.__mul__ backward [x * y, both {(N, H)}]", 2, "__mul__",
+               _values(rng, (N, H)), _values(rng, (N, H)), uses=uses, rng=rng),
+        _local(f"Tensor.__mul__ backward [x {(N, H)} * y {(H,)}, y broadcast]", 2, "__mul__",
+               _values(rng, (N, H)), _values(rng, H), uses=uses, hint=UNBROADCAST_HINT, rng=rng),
+        _local(f"Tensor.__mul__ backward [a number times a matrix, shapes () and {(N, H)}]", 1, "__mul__",
+               _values(rng, ()), _values(rng, (N, H)), uses=uses, hint=UNBROADCAST_HINT, rng=rng),
+        _local(f"Tensor.__mul__ backward [x * x, the same tensor twice, {(N, H)}]", 1, "__mul__",
+               _values(rng, (N, H)), same=True, uses=uses,
+               hint="x * x sends two gradients to x, and they add up: use +=, not =.", rng=rng),
+    ]
+
+
+def _matmul_tests(rng_for):
+    rng = rng_for("matmul")
+    N, D, H = _dims(rng, 3, 6), _dims(rng), _dims(rng)
+    return [
+        _local(f"Tensor.__matmul__ backward [x {(N, D)} @ W {(D, H)}]", 2, "__matmul__",
+               _values(rng, (N, D)), _values(rng, (D, H)), rng=rng),
+        _local(f"Tensor.__matmul__ backward [batch of one, x {(1, D)} @ W {(D, H)}]", 1, "__matmul__",
+               _values(rng, (1, D)), _values(rng, (D, H)), rng=rng),
+        _local(f"Tensor.__matmul__ backward [W @ W, the same square tensor twice, {(D, D)}]", 1, "__matmul__",
+               _values(rng, (D, D)), same=True,
+               hint="W @ W sends W two gradients, upstream_grad W^T and W^T upstream_grad, and they add up.", rng=rng),
+    ]
+
+
+def _relu_tests(rng_for):
+    rng = rng_for("relu")
+    N, D = _dims(rng, 3, 6), _dims(rng)
+    near_kink = rng.choice([-1.0, 1.0], (N, D)) * 10.0 ** rng.uniform(-9, -6, (N, D))
+    return [
+        _local(f"Tensor.relu backward [{(N, D)}]", 2, "relu", _values(rng, (N, D)), rng=rng),
+        _local("Tensor.relu backward [3-d input]", 1, "relu", _values(rng, (2, 3, D)), rng=rng),
+        _local("Tensor.relu backward [inputs within 1e-6 of 0, of either sign]", 1, "relu", near_kink, rng=rng,
+               hint="the local gradient is 1 where x > 0 and 0 where x < 0, however close to 0 x is."),
+        _local("Tensor.relu backward [leaves the upstream gradient unchanged]", 1, "relu",
+               _values(rng, (N, D)), unchanged=True, rng=rng,
+               hint="upstream_grad is the output's .grad: build a new array (np.where), never change it in place."),
+    ]
+
+
+def _add_tests(rng_for):
+    rng = rng_for("add")
+    A, N, H = _dims(rng), _dims(rng, 3, 6), _dims(rng)
+    cases = [(f"x {(N, H)} + b {(H,)}, a bias", (N, H), (H,)), (f"x {(N, 1)} + y {(1, H)}", (N, 1), (1, H)),
+             (f"x {(A, N, H)} + y {(N, 1)}", (A, N, H), (N, 1)), (f"a number + x {(N, H)}", (), (N, H)),
+             (f"x {(N, H)} + y {(N, H)}, nothing broadcast", (N, H), (N, H))]
+    return [_local(f"unbroadcast, through Tensor.__add__ [{label}]", 1, "__add__", _values(rng, x_shape),
+                   _values(rng, y_shape), uses=("Tensor", "unbroadcast"), rng=rng)
+            for label, x_shape, y_shape in cases]
+
+
+# --- the walk: topological_order and Tensor.backward, on the given operations --------------------
+
+def _walk_tests(rng_for):
+    rng = rng_for("backward")
+    N, D = _dims(rng, 3, 5), _dims(rng, 3, 5)
+    x, c = _saturating(rng, (N, D)), rng.standard_normal(D)
+    chain = [("a", "x", "__add__", ["c"]), ("s", "a", "sigmoid", []), ("L", "s", "sum", []),
+             (None, "L", "backward", [])]
+    # a is used by two nodes at different depths: its gradient is complete only after both sent theirs
+    diamond = [("a", "x", "sigmoid", []), ("b", "a", "sigmoid", []), ("b2", "b", "sigmoid", []),
+               ("d", "a", "__add__", ["b2"]), ("L", "d", "sum", []), (None, "L", "backward", [])]
+    twice = diamond + [(None, "L", "backward", [])]
+    upstream = [("a", "x", "__add__", ["c"]), ("s", "a", "sigmoid", []), (None, "s", "backward", ["dout"])]
+    many = [("y0", "x", "__add__", ["x"])]
+    for k in range(1, 40):  # x is added 40 more times: one node with 41 uses, a chain 40 deep
+        many.append((f"y{k}", f"y{k - 1}", "__add__", ["x"]))
+    many += [("s", "y39", "sigmoid", []), ("L", "s", "sum", []), (None, "L", "backward", [])]
+    uses = NAMES
+    return [
+        graph_test("Tensor.backward [a chain: L = (x + c).sigmoid().sum()]", 2, {"x": x, "c": c}, chain,
+                   grads=["x", "c"], uses=uses, hint=WALK_HINT),
+        graph_test("Tensor.backward [a value used twice: a = x.sigmoid(), L = (a + a.sigmoid().sigmoid()).sum()]",
+                   2, {"x": x}, diamond, grads=["x"], uses=uses, hint=WALK_HINT),
+        graph_test("Tensor.backward [called twice: the same gradients, not twice them]", 1, {"x": x}, twice,
+                   grads=["x"], uses=uses, hint="start every backward() from zero gradients in the whole graph."),
+        graph_test("Tensor.backward [a tensor, not a loss: s.backward(upstream_grad)]", 1, {"x": x, "c": c}, upstream,
+                   grads=["x", "c"], constants={"dout": rng.standard_normal((N, D))}, uses=uses,
+                   hint="backward(upstream_grad) starts the walk with self.grad = upstream_grad."),
+        graph_test("Tensor.backward [x added to itself 40 times]", 1, {"x": _saturating(rng, (N, D)) / 41}, many,
+                   grads=["x"], uses=uses, hint=WALK_HINT),
+    ]
+
+
+# --- everything together: TwoLayerNet's loss -----------------------------------------------------
+
+def _net_inputs(rng, D, H, C, N):
+    """A batch and parameters with values of very different sizes: one input feature about 1e-6, one
+    hidden unit whose outgoing weights are about 1e-6, one class ruled out (score about -25) with no
+    example of it. No hidden pre-activation sits at ReLU's kink."""
+    while True:
+        params = {"W1": rng.standard_normal((D, H)), "b1": rng.standard_normal(H) * 0.1,
+                  "W2": rng.standard_normal((H, C)) * 3, "b2": rng.standard_normal(C)}
+        params["W2"][0] *= 1e-6
+        params["b2"][-1] = -25.0
+        x = rng.standard_normal((N, D))
+        x[:, 0] *= 1e-6
+        if np.min(np.abs(x @ params["W1"] + params["b1"])) > 1e-3:
+            return x, params, rng.integers(0, C - 1, N)
+
+
+def _net_tests(rng_for):
+    tests = []
+    for label, N, one_hot, points in (("integer labels", 6, False, 3), ("one-hot labels", 5, True, 2),
+                                      ("batch of one", 1, False, 1)):
+        rng = rng_for(f"net {label}")
+        D, H, C = _dims(rng, 3, 5), _dims(rng, 4, 6), _dims(rng, 3, 4)
+        x, params, labels = _net_inputs(rng, D, H, C, N)
+        t = np.eye(C)[labels] if one_hot else labels
+        network = TwoLayerNet(D, H, C)
+        for key, value in params.items():
+            network.params[key][...] = value  # in place: the layers hold these very arrays
+        program = [("a1", "x", "__matmul__", ["W1"]), ("z1", "a1", "__add__", ["b1"]), ("h", "z1", "relu", []),
+                   ("a2", "h", "__matmul__", ["W2"]), ("s", "a2", "__add__", ["b2"]),
+                   ("L", "s", "softmax_cross_entropy", ["t"]), (None, "L", "backward", [])]
+        tests.append(graph_test(f"TwoLayerNet's gradient with your engine [{label}]", points, {"x": x, **params},
+                                program, grads=list(params), constants={"t": t}, expected=network.gradient(x, t)))
+    return tests
+
+
+def autodiff_tests(rng_for):
+    return (_mul_tests(rng_for) + _matmul_tests(rng_for) + _relu_tests(rng_for) + _add_tests(rng_for)
+            + _walk_tests(rng_for) + _net_tests(rng_for))
+
+
+EXERCISE = Exercise("10", "10_autodiff", "A small automatic-differentiation engine", NAMES, autodiff_tests)
