@@ -6,12 +6,14 @@ The notebook gives a Tensor class whose forward operations are written; the lear
 A test is a small program of Tensor operations, run twice: in the sandboxed child on the
 learner's Tensor (as JSON steps), and here on backprop_lib.autodiff.Tensor, the reference.
 - Each local backward is tested alone: the child makes z = x op y, calls z._backward(upstream_grad)
-  once and hands back x.grad and y.grad, so a broken walk costs no points there.
+  (once, or twice to see the gradients add up) and hands back x.grad and y.grad, so a broken walk
+  costs no points there.
 - The walk is tested on graphs of the given operations (+, sum, sigmoid), where order matters.
 - Everything together: TwoLayerNet's loss, compared with TwoLayerNet.gradient (the layers).
-Inputs defeat finite differences posing as backpropagation: values of very different sizes,
-ReLU inputs within 1e-6 of the kink, saturated sigmoids and confident softmaxes, where a
-central difference with h = 1e-5 loses most of its digits.
+Inputs defeat finite differences posing as backpropagation: values of about 1e10 (a nudge of
+h = 1e-5 to them is rounded by up to 20%), ReLU inputs within 1e-6 of the kink, losses of about 1e8
+(whose last digits are 1e-8: a central difference keeps none of a gradient's). Backpropagation
+computes the same numbers as the reference from any of them.
 """
 from __future__ import annotations
 
@@ -31,19 +33,24 @@ def _dims(rng, low=2, high=5):
 
 
 def _values(rng, shape):
-    """Values of every size, 1e-2 to 1e2, and one of about 1e6: there (x + h) - (x - h) keeps only
-    5 of its digits, so a finite difference cannot pass for a local gradient."""
-    x = rng.standard_normal(shape) * 10.0 ** rng.uniform(-2, 2, shape)
-    x.flat[0] = rng.choice([-1.0, 1.0]) * rng.uniform(1e6, 2e6)
+    """Values of every size, 1e-2 to 1e2, and one of about 1e10. A nudge of h = 1e-5 to 1e10 is
+    rounded by up to 20%, so a finite difference cannot pass for a local gradient."""
+    x = np.array(rng.standard_normal(shape) * 10.0 ** rng.uniform(-2, 2, shape), dtype=np.float64)
+    x.flat[0] = rng.choice([-1.0, 1.0]) * rng.uniform(1e10, 2e10)
     return x
 
 
-def _saturating(rng, shape):
-    """Standard normal values with column 0 shifted to 12..16, where sigmoid' is 1e-7..6e-6
-    (a finite difference of a saturated sigmoid loses most of its digits)."""
-    x = rng.standard_normal(shape)
-    x[..., 0] += rng.uniform(12, 16)
+def _positive_large(rng, shape):
+    """_values with the large value positive, where ReLU lets it through."""
+    x = _values(rng, shape)
+    x.flat[0] = abs(x.flat[0])
     return x
+
+
+def _large(rng, shape):
+    """Values of about 1e8 added to a loss: the loss keeps only 8 digits below its point, too few for
+    a central difference (h = 1e-5), and none of the gradients changes."""
+    return rng.choice([-1.0, 1.0], shape) * rng.uniform(1e8, 2e8, shape)
 
 
 def _run(program, leaves, constants):
@@ -57,9 +64,9 @@ def _run(program, leaves, constants):
     return env
 
 
-def graph_test(name, points, leaves, program, *, grads, constants=None, values=(), uses=NAMES, hint="",
-               unchanged=(), expected=None):
-    """A test that runs `program` [(variable or None, tensor, method, args)] and compares .grad (and .data).
+def graph_test(name, points, leaves, program, *, grads, constants=None, uses=NAMES, hint="", unchanged=(),
+               expected=None):
+    """A test that runs `program` [(variable or None, tensor, method, args)] and compares the tensors' .grad.
 
     leaves: {name: array} made into Tensors; constants: {name: array} passed as they are (dout, t).
     unchanged: constants that must not be modified (judged once the gradients are right).
@@ -69,7 +76,6 @@ def graph_test(name, points, leaves, program, *, grads, constants=None, values=(
     steps = [new(leaf, "Tensor", f"{leaf}_data") for leaf in leaves]
     steps += [call(obj, method, *args, keep=var) for var, obj, method, args in program]
     steps += [attr(var, "grad", f"{var}.grad") for var in grads]
-    steps += [attr(var, "data", f"{var}.data") for var in values]
     steps += [save(var, f"{var}_after") for var in unchanged]
     inputs = {f"{leaf}_data": value for leaf, value in leaves.items()}
     inputs.update(constants)
@@ -77,8 +83,7 @@ def graph_test(name, points, leaves, program, *, grads, constants=None, values=(
     def judge(outputs):
         env = _run(program, leaves, constants)
         want = expected or {var: env[var].grad for var in grads}
-        checks = [expect(outputs, f"{var}.data", env[var].data, label=f"{var}.data") for var in values]
-        checks += [expect(outputs, f"{var}.grad", want[var], label=f"{var}.grad") for var in grads]
+        checks = [expect(outputs, f"{var}.grad", want[var], label=f"{var}.grad") for var in grads]
         failed = next((c for c in checks if c.message), None)
         for var in unchanged:  # no credit for leaving an argument alone by computing nothing
             check = expect_unchanged(outputs, f"{var}_after", constants[var], label=f"{var} (the upstream gradient)")
@@ -88,18 +93,20 @@ def graph_test(name, points, leaves, program, *, grads, constants=None, values=(
     return make_test(name, points, steps, inputs, judge, uses, hint)
 
 
-def _local(name, points, method, x, y=None, same=False, uses=("Tensor",), hint="", unchanged=False, rng=None):
-    """z = x.method(y) (or x.method(x), or x.method()), then z._backward(dout) once."""
+def _local(name, points, method, x, y=None, same=False, uses=("Tensor",), hint="", unchanged=False, rng=None,
+           times=1):
+    """z = x.method(y) (or x.method(x), or x.method()), then z._backward(dout) `times` times."""
     args = ["x"] if same else ["y"] if y is not None else []
     leaves = {"x": x} if same or y is None else {"x": x, "y": y}
     z_shape = _run([("z", "x", method, args)], leaves, {})["z"].shape
-    program = [("z", "x", method, args), (None, "z", "_backward", ["dout"])]
-    return graph_test(name, points, leaves, program, grads=list(leaves), constants={"dout": rng.standard_normal(z_shape)},
-                      uses=uses, hint=hint, unchanged=["dout"] if unchanged else [])
+    program = [("z", "x", method, args)] + [(None, "z", "_backward", ["dout"])] * times
+    return graph_test(name, points, leaves, program, grads=list(leaves), uses=uses, hint=hint,
+                      constants={"dout": rng.standard_normal(z_shape)}, unchanged=["dout"] if unchanged else [])
 
 
 # --- the local backward of *, @ and relu, and unbroadcast through + ----------------------------
 
+ADD_UP_HINT = "_backward adds to .grad (+=), it does not replace it (=): a tensor used by two nodes gets both."
 UNBROADCAST_HINT = ("a value that broadcasting copied gets the sum of its copies' gradients: "
                     "unbroadcast(upstream_grad * x.data, y.data.shape).")
 
@@ -118,6 +125,8 @@ def _mul_tests(rng_for):
         _local(f"Tensor.__mul__ backward [x * x, the same tensor twice, {(N, H)}]", 1, "__mul__",
                _values(rng, (N, H)), same=True, uses=uses,
                hint="x * x sends two gradients to x, and they add up: use +=, not =.", rng=rng),
+        _local(f"Tensor.__mul__ backward [called twice: the gradients add up, {(N, H)}]", 1, "__mul__",
+               _values(rng, (N, H)), _values(rng, (N, H)), uses=uses, hint=ADD_UP_HINT, rng=rng, times=2),
     ]
 
 
@@ -132,6 +141,8 @@ def _matmul_tests(rng_for):
         _local(f"Tensor.__matmul__ backward [W @ W, the same square tensor twice, {(D, D)}]", 1, "__matmul__",
                _values(rng, (D, D)), same=True,
                hint="W @ W sends W two gradients, upstream_grad W^T and W^T upstream_grad, and they add up.", rng=rng),
+        _local("Tensor.__matmul__ backward [called twice: the gradients add up]", 1, "__matmul__",
+               _values(rng, (N, D)), _values(rng, (D, H)), hint=ADD_UP_HINT, rng=rng, times=2),
     ]
 
 
@@ -140,12 +151,14 @@ def _relu_tests(rng_for):
     N, D = _dims(rng, 3, 6), _dims(rng)
     near_kink = rng.choice([-1.0, 1.0], (N, D)) * 10.0 ** rng.uniform(-9, -6, (N, D))
     return [
-        _local(f"Tensor.relu backward [{(N, D)}]", 2, "relu", _values(rng, (N, D)), rng=rng),
-        _local("Tensor.relu backward [3-d input]", 1, "relu", _values(rng, (2, 3, D)), rng=rng),
+        _local(f"Tensor.relu backward [{(N, D)}]", 2, "relu", _positive_large(rng, (N, D)), rng=rng),
+        _local("Tensor.relu backward [3-d input]", 1, "relu", _positive_large(rng, (2, 3, D)), rng=rng),
+        _local("Tensor.relu backward [called twice: the gradients add up]", 1, "relu", _positive_large(rng, (N, D)),
+               hint=ADD_UP_HINT, rng=rng, times=2),
         _local("Tensor.relu backward [inputs within 1e-6 of 0, of either sign]", 1, "relu", near_kink, rng=rng,
                hint="the local gradient is 1 where x > 0 and 0 where x < 0, however close to 0 x is."),
         _local("Tensor.relu backward [leaves the upstream gradient unchanged]", 1, "relu",
-               _values(rng, (N, D)), unchanged=True, rng=rng,
+               _positive_large(rng, (N, D)), unchanged=True, rng=rng,
                hint="upstream_grad is the output's .grad: build a new array (np.where), never change it in place."),
     ]
 
@@ -166,49 +179,51 @@ def _add_tests(rng_for):
 def _walk_tests(rng_for):
     rng = rng_for("backward")
     N, D = _dims(rng, 3, 5), _dims(rng, 3, 5)
-    x, c = _saturating(rng, (N, D)), rng.standard_normal(D)
-    chain = [("a", "x", "__add__", ["c"]), ("s", "a", "sigmoid", []), ("L", "s", "sum", []),
-             (None, "L", "backward", [])]
+    x, c, K = rng.standard_normal((N, D)), rng.standard_normal(D), _large(rng, (N, D))
+    chain = [("a", "x", "__add__", ["c"]), ("s", "a", "sigmoid", []), ("d", "s", "__add__", ["K"]),
+             ("L", "d", "sum", []), (None, "L", "backward", [])]
     # a is used by two nodes at different depths: its gradient is complete only after both sent theirs
     diamond = [("a", "x", "sigmoid", []), ("b", "a", "sigmoid", []), ("b2", "b", "sigmoid", []),
-               ("d", "a", "__add__", ["b2"]), ("L", "d", "sum", []), (None, "L", "backward", [])]
+               ("d", "a", "__add__", ["b2"]), ("e", "d", "__add__", ["K"]), ("L", "e", "sum", []),
+               (None, "L", "backward", [])]
     twice = diamond + [(None, "L", "backward", [])]
-    upstream = [("a", "x", "__add__", ["c"]), ("s", "a", "sigmoid", []), (None, "s", "backward", ["dout"])]
+    upstream = [("a", "x", "__add__", ["c"]), ("s", "a", "sigmoid", []), ("d", "s", "__add__", ["K"]),
+                (None, "d", "backward", ["dout"])]
     many = [("y0", "x", "__add__", ["x"])]
     for k in range(1, 40):  # x is added 40 more times: one node with 41 uses, a chain 40 deep
         many.append((f"y{k}", f"y{k - 1}", "__add__", ["x"]))
-    many += [("s", "y39", "sigmoid", []), ("L", "s", "sum", []), (None, "L", "backward", [])]
-    uses = NAMES
+    many += [("s", "y39", "sigmoid", []), ("d", "s", "__add__", ["K"]), ("L", "d", "sum", []),
+             (None, "L", "backward", [])]
     return [
-        graph_test("Tensor.backward [a chain: L = (x + c).sigmoid().sum()]", 2, {"x": x, "c": c}, chain,
-                   grads=["x", "c"], uses=uses, hint=WALK_HINT),
-        graph_test("Tensor.backward [a value used twice: a = x.sigmoid(), L = (a + a.sigmoid().sigmoid()).sum()]",
-                   2, {"x": x}, diamond, grads=["x"], uses=uses, hint=WALK_HINT),
-        graph_test("Tensor.backward [called twice: the same gradients, not twice them]", 1, {"x": x}, twice,
-                   grads=["x"], uses=uses, hint="start every backward() from zero gradients in the whole graph."),
-        graph_test("Tensor.backward [a tensor, not a loss: s.backward(upstream_grad)]", 1, {"x": x, "c": c}, upstream,
-                   grads=["x", "c"], constants={"dout": rng.standard_normal((N, D))}, uses=uses,
+        graph_test("Tensor.backward [a chain: L = ((x + c).sigmoid() + K).sum()]", 2, {"x": x, "c": c, "K": K},
+                   chain, grads=["x", "c", "K"], hint=WALK_HINT),
+        graph_test("Tensor.backward [a value used twice: a = x.sigmoid(), L = (a + a.sigmoid().sigmoid() + K).sum()]",
+                   2, {"x": x, "K": K}, diamond, grads=["x"], hint=WALK_HINT),
+        graph_test("Tensor.backward [called twice: the same gradients, not twice them]", 1, {"x": x, "K": K}, twice,
+                   grads=["x"], hint="start every backward() from zero gradients in the whole graph."),
+        graph_test("Tensor.backward [a tensor, not a loss: d.backward(upstream_grad)]", 1, {"x": x, "c": c, "K": K},
+                   upstream, grads=["x", "c"], constants={"dout": rng.standard_normal((N, D))},
                    hint="backward(upstream_grad) starts the walk with self.grad = upstream_grad."),
-        graph_test("Tensor.backward [x added to itself 40 times]", 1, {"x": _saturating(rng, (N, D)) / 41}, many,
-                   grads=["x"], uses=uses, hint=WALK_HINT),
+        graph_test("Tensor.backward [x added to itself 40 times]", 1, {"x": x / 41, "K": K}, many, grads=["x"],
+                   hint=WALK_HINT),
     ]
 
 
 # --- everything together: TwoLayerNet's loss -----------------------------------------------------
 
 def _net_inputs(rng, D, H, C, N):
-    """A batch and parameters with values of very different sizes: one input feature about 1e-6, one
-    hidden unit whose outgoing weights are about 1e-6, one class ruled out (score about -25) with no
-    example of it. No hidden pre-activation sits at ReLU's kink."""
+    """A batch and parameters of a confidently wrong network: one class has a bias of about 1e8 and
+    no example is of that class, so the loss is about 1e8 (and keeps too few digits for a central
+    difference). No hidden pre-activation sits at ReLU's kink, and every example has two active units."""
     while True:
         params = {"W1": rng.standard_normal((D, H)), "b1": rng.standard_normal(H) * 0.1,
-                  "W2": rng.standard_normal((H, C)) * 3, "b2": rng.standard_normal(C)}
-        params["W2"][0] *= 1e-6
-        params["b2"][-1] = -25.0
+                  "W2": rng.standard_normal((H, C)), "b2": rng.standard_normal(C)}
         x = rng.standard_normal((N, D))
-        x[:, 0] *= 1e-6
-        if np.min(np.abs(x @ params["W1"] + params["b1"])) > 1e-3:
-            return x, params, rng.integers(0, C - 1, N)
+        hidden = x @ params["W1"] + params["b1"]
+        if np.min(np.abs(hidden)) > 1e-3 and np.all(np.sum(hidden > 0, axis=1) >= 2):  # and never all silent
+            break
+    params["b2"][-1] = rng.uniform(1e8, 2e8)
+    return x, params, rng.integers(0, C - 1, N)
 
 
 def _net_tests(rng_for):

@@ -315,7 +315,8 @@ def test_unbroadcast_is_the_adjoint_of_broadcasting(seed, shape, data):
 # ---------------------------------------------------------------- errors say what was expected and found
 
 @pytest.mark.parametrize("make, phrases", [
-    (lambda: Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3))), ["expected", "(N, D) @ (D, H)", "found (2, 3) @ (2, 3)"]),
+    (lambda: Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3))),
+     ["expected", "(N, D) @ (D, H)", "found (2, 3) @ (2, 3)"]),
     (lambda: Tensor(np.ones(3)) @ Tensor(np.ones((3, 2))), ["expected", "found (3,) @ (3, 2)"]),
     (lambda: Tensor(np.ones((2, 3))) + Tensor(np.ones(4)), ["expected shapes that broadcast", "found (2, 3) + (4,)"]),
     (lambda: Tensor(np.ones((2, 3))) * np.ones((3, 2)), ["expected shapes that broadcast", "found (2, 3) * (3, 2)"]),

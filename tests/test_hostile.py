@@ -34,6 +34,7 @@ EXPECTED = {
     "08_exec_library_source.py": (0, []),
     "08_calls_disabled_reference.py": (0, ["not available while grading"]),
     "09_reads_hidden_seed.py": (0, ["leaks: none"]),
+    "10_finite_differences.py": (0, ["x.grad is wrong"]),  # central differences posing as backpropagation
     "04_locked_setup_edited.ipynb": (0, ["was edited; the released version was used instead"]),
     # --- processes that misbehave: stopped; credit only for the tests that finished -----------------
     "02_sys_exit_at_load.py": (0, ["SystemExit"]),
