@@ -185,7 +185,7 @@ def topological_order(root):
         elif node not in visited:
             visited.add(node)
             stack.append((node, True))  # listed when popped again, after its parents
-            stack.extend((parent, False) for parent in node.parents)
+            stack.extend((parent, False) for parent in reversed(node.parents))  # first parent first
     return order
 
 
