@@ -1,11 +1,11 @@
-"""A small automatic-differentiation engine (chapter 10): the nodes of chapters 2-7, recorded and replayed.
+"""A small automatic-differentiation engine: the nodes of chapters 2-7, recorded and replayed.
 
-A `Tensor` holds an array `data`, its gradient `grad` (dL/d data, the shape of data) and the
-tensors it was computed from (`parents`). Every operation computes its forward value and, right
-next to it, defines `_backward(upstream_grad)`: add upstream gradient x local gradient into the
-parents' grad. `backward()` sorts the recorded graph topologically and calls every `_backward`
-in reverse order, so each tensor's gradient is complete before it is passed on.
-In the style of micrograd (Karpathy), with arrays instead of numbers.
+A `Tensor` holds an array `data`, its gradient `grad` and the tensors it was computed from
+(`parents`). Every operation computes its forward value and, right next to it, defines
+`_backward(upstream_grad)`: add upstream gradient x local gradient to the parents' grad.
+`backward()` sorts the recorded graph topologically and calls every `_backward` in reverse
+order, so each gradient is complete before it is passed on. Chapter 10 explains it; the
+design is micrograd's (Karpathy), with arrays instead of numbers.
 """
 import numpy as np
 
@@ -13,17 +13,18 @@ from .functions import labels_to_indices, log_softmax, sigmoid
 
 
 class Tensor:
-    """An array that records the operations that made it, so that it can backpropagate through them."""
+    """An array that records the operations that made it, to backpropagate through them."""
 
-    __array_ufunc__ = None  # numpy array + Tensor: let Tensor.__radd__ answer, not numpy
+    __array_ufunc__ = None  # array + Tensor: numpy lets Tensor.__radd__ answer
 
     def __init__(self, data, parents=(), op="", name=""):
-        self.data = np.array(data, dtype=np.float64)  # a copy: the caller's array stays the caller's
-        self.grad = np.zeros_like(self.data)
-        self.parents = tuple(parents)
-        self.op = op  # the operation that made this tensor, "" for a leaf (an input or a parameter)
+        self.data = np.array(data, dtype=np.float64)  # a copy, not the caller's
+        self.grad = np.zeros_like(self.data)  # dL/d data, set by backward()
+        self.parents = tuple(parents)  # the tensors this one was computed from
+        self.op = op  # the operation that made it; "" for a leaf
         self.name = name
-        self._backward = lambda upstream_grad: None  # a leaf has no parents to pass gradients to
+        # a leaf (an input, a parameter) has no parents to pass its gradient to
+        self._backward = lambda upstream_grad: None
 
     @property
     def shape(self):
@@ -34,13 +35,15 @@ class Tensor:
         name = f"{self.name!r}, " if self.name else ""
         return f"Tensor({name}shape={self.shape}, {made_by})"
 
-    # ---- operations: the forward value, and right next to it the local backward --------------
+    # ---- operations: the forward value, and right next to it the local backward ----
 
     def __add__(self, other):
         other = as_tensor(other)
-        out = Tensor(_broadcasting("+", np.add, self, other), (self, other), "+")
+        data = _broadcasting("+", np.add, self, other)
+        out = Tensor(data, (self, other), "+")
 
-        def _backward(upstream_grad):  # add node: local gradient 1, so UG passes through (chapter 3)
+        # add node (chapter 3): the local gradient is 1, so UG passes through
+        def _backward(upstream_grad):
             self.grad += unbroadcast(upstream_grad, self.shape)
             other.grad += unbroadcast(upstream_grad, other.shape)
         out._backward = _backward
@@ -48,9 +51,11 @@ class Tensor:
 
     def __mul__(self, other):
         other = as_tensor(other)
-        out = Tensor(_broadcasting("*", np.multiply, self, other), (self, other), "*")
+        data = _broadcasting("*", np.multiply, self, other)
+        out = Tensor(data, (self, other), "*")
 
-        def _backward(upstream_grad):  # multiply node: each input gets UG x the other input (chapter 3)
+        # multiply node (chapter 3): each input gets UG times the other input
+        def _backward(upstream_grad):
             self.grad += unbroadcast(upstream_grad * other.data, self.shape)
             other.grad += unbroadcast(upstream_grad * self.data, other.shape)
         out._backward = _backward
@@ -75,7 +80,8 @@ class Tensor:
                              f"found {self.shape} @ {W.shape}")
         out = Tensor(self.data @ W.data, (self, W), "@")
 
-        def _backward(upstream_grad):  # matrix product: dx = UG W^T, dW = x^T UG (chapter 4)
+        # matrix product (chapter 4): dx = UG W^T, dW = x^T UG
+        def _backward(upstream_grad):
             self.grad += upstream_grad @ W.data.T
             W.grad += self.data.T @ upstream_grad
         out._backward = _backward
@@ -84,7 +90,8 @@ class Tensor:
     def sum(self, axis=None, keepdims=False):
         out = Tensor(np.sum(self.data, axis=axis, keepdims=keepdims), (self,), "sum")
 
-        def _backward(upstream_grad):  # sum node: copies UG to every input it summed (chapter 3)
+        # sum node (chapter 3): every input it summed gets a copy of UG
+        def _backward(upstream_grad):
             if axis is not None and not keepdims:
                 upstream_grad = np.expand_dims(upstream_grad, axis)
             self.grad += np.broadcast_to(upstream_grad, self.shape)
@@ -98,7 +105,8 @@ class Tensor:
     def relu(self):
         out = Tensor(np.maximum(self.data, 0), (self,), "relu")
 
-        def _backward(upstream_grad):  # ReLU: UG where x > 0, 0 elsewhere (chapter 5)
+        # ReLU (chapter 5): UG where x > 0, 0 elsewhere
+        def _backward(upstream_grad):
             self.grad += np.where(self.data > 0, upstream_grad, 0.0)
         out._backward = _backward
         return out
@@ -106,36 +114,22 @@ class Tensor:
     def sigmoid(self):
         out = Tensor(sigmoid(self.data), (self,), "sigmoid")
 
-        def _backward(upstream_grad):  # sigmoid: local gradient y (1 - y), from the output (chapter 5)
+        # sigmoid (chapter 5): the local gradient y (1 - y) comes from the output y
+        def _backward(upstream_grad):
             self.grad += upstream_grad * out.data * (1 - out.data)
         out._backward = _backward
         return out
 
-    def exp(self):
-        out = Tensor(np.exp(self.data), (self,), "exp")
-
-        def _backward(upstream_grad):  # d exp(x) / dx = exp(x), the output itself
-            self.grad += upstream_grad * out.data
-        out._backward = _backward
-        return out
-
-    def log(self):
-        out = Tensor(np.log(self.data), (self,), "log")
-
-        def _backward(upstream_grad):  # d log(x) / dx = 1 / x
-            self.grad += upstream_grad / self.data
-        out._backward = _backward
-        return out
-
     def softmax_cross_entropy(self, t):
-        """Mean cross-entropy of softmax(self) against labels t, one node (chapter 7's SoftmaxWithLoss)."""
+        """Mean cross-entropy of softmax(self) for labels t: SoftmaxWithLoss as one node."""
         if self.data.ndim != 2:
-            raise ValueError(f"softmax_cross_entropy expected scores of shape (N, C); found {self.shape}")
+            raise ValueError(f"softmax_cross_entropy expected scores of shape (N, C); "
+                             f"found {self.shape}")
         batch_size, rows = self.shape[0], np.arange(self.shape[0])
         labels = labels_to_indices(t, self.shape[1])
         if labels.shape[0] != batch_size:
-            raise ValueError(f"softmax_cross_entropy expected {batch_size} labels, one per row; "
-                             f"found {labels.shape[0]}")
+            raise ValueError(f"softmax_cross_entropy expected {batch_size} labels, one per "
+                             f"row; found {labels.shape[0]}")
         log_y = log_softmax(self.data)
         out = Tensor(-np.mean(log_y[rows, labels]), (self,), "softmax-with-loss")
 
@@ -146,35 +140,41 @@ class Tensor:
         out._backward = _backward
         return out
 
-    # ---- the backward pass: replay the recorded graph in reverse topological order --------------
+    # ---- the backward pass: replay the graph in reverse topological order ----
 
     def backward(self, upstream_grad=None):
-        """Set .grad of every tensor this one was computed from to dL/d(that tensor), L being self.
+        """Set .grad of every tensor L = self was computed from to dL/d(it).
 
-        upstream_grad is dL/d self: 1 for a scalar loss (the default), an array of self's shape otherwise.
+        upstream_grad is dL/d self: 1 for a scalar loss (the default).
         """
+        self_grad = self._checked(upstream_grad)
+        order = topological_order(self)
+        for node in order:  # from zero: backward() twice gives the same grads
+            node.grad = np.zeros_like(node.data)
+        self.grad = self_grad
+        for node in reversed(order):  # each node after all the nodes using it
+            node._backward(node.grad)
+
+    def _checked(self, upstream_grad):
+        """dL/d self as an array of self's shape (1 for a scalar), or a clear error."""
         if upstream_grad is None:
             if self.data.size != 1:
-                raise ValueError(f"backward() without an upstream gradient expected a scalar loss; found a "
-                                 f"tensor of shape {self.shape}: pass backward(upstream_grad) of that shape")
-            upstream_grad = np.ones_like(self.data)
+                raise ValueError(f"backward() without an upstream gradient expected a scalar "
+                                 f"loss; found a tensor of shape {self.shape}: pass "
+                                 f"backward(upstream_grad) of that shape")
+            return np.ones_like(self.data)
         upstream_grad = np.array(upstream_grad, dtype=np.float64)
         if upstream_grad.shape != self.shape:
-            raise ValueError(f"backward expected an upstream gradient of shape {self.shape} (the tensor's "
-                             f"shape); found {upstream_grad.shape}")
-        order = topological_order(self)
-        for node in order:  # start from zero: a second backward() gives the same gradients, not twice them
-            node.grad = np.zeros_like(node.data)
-        self.grad = upstream_grad
-        for node in reversed(order):  # every node comes after all the nodes that use it
-            node._backward(node.grad)
+            raise ValueError(f"backward expected an upstream gradient of shape {self.shape} "
+                             f"(the tensor's shape); found {upstream_grad.shape}")
+        return upstream_grad
 
 
 def topological_order(root):
-    """Every tensor that `root` was computed from, and root last; each tensor after all its parents.
+    """Every tensor root was computed from, root last; each after its parents.
 
-    A depth-first search that lists a tensor when all its parents are listed (with a stack rather
-    than recursion, so a graph deeper than Python's recursion limit works too).
+    A depth-first search that lists a tensor once all its parents are listed,
+    with a stack instead of recursion: deep graphs pass the recursion limit.
     """
     order, visited = [], set()
     stack = [(root, False)]
@@ -184,17 +184,17 @@ def topological_order(root):
             order.append(node)
         elif node not in visited:
             visited.add(node)
-            stack.append((node, True))  # listed when popped again, after its parents
-            stack.extend((parent, False) for parent in reversed(node.parents))  # first parent first
+            stack.append((node, True))  # popped again after its parents
+            stack.extend((parent, False) for parent in reversed(node.parents))
     return order
 
 
 def unbroadcast(grad, shape):
-    """Sum `grad` down to `shape`. Broadcasting copied the value, so the copies' gradients add up
-    (a repeat node, chapter 3; the bias of Affine, chapter 6)."""
+    """Sum grad down to shape: broadcasting copied the value, so the gradients
+    of the copies add up (a repeat node, chapter 3; Affine's bias, chapter 6)."""
     while grad.ndim > len(shape):  # axes that broadcasting put in front
         grad = grad.sum(axis=0)
-    for axis, size in enumerate(shape):  # axes of size 1 that broadcasting stretched
+    for axis, size in enumerate(shape):  # axes of size 1 that it stretched
         if size == 1 and grad.shape[axis] != 1:
             grad = grad.sum(axis=axis, keepdims=True)
     return grad
@@ -210,6 +210,6 @@ def _broadcasting(symbol, operation, a, b):
     try:
         np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
-        raise ValueError(f"a {symbol} b expected shapes that broadcast (equal, or 1, axis by axis from the "
-                         f"right); found {a.shape} {symbol} {b.shape}") from None
+        raise ValueError(f"a {symbol} b expected shapes that broadcast (equal, or 1, axis "
+                         f"by axis from the right); found {a.shape} {symbol} {b.shape}") from None
     return operation(a.data, b.data)

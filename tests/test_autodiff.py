@@ -167,11 +167,11 @@ def test_a_composite_expression_agrees_with_central_differences(seed, rows, cols
     def f(x_value):
         x_t = Tensor(x_value)
         h = (x_t @ Tensor(W) - c).sigmoid() * x_t  # x is used twice: two paths add up
-        return ((h + 2.0).log() + (-h).exp()).mean(axis=0).sum().data
+        return ((h - 0.5).relu() * h + h.sigmoid()).mean(axis=0).sum().data
 
     x_t = Tensor(x)
     h = (x_t @ Tensor(W) - c).sigmoid() * x_t
-    loss = ((h + 2.0).log() + (-h).exp()).mean(axis=0).sum()
+    loss = ((h - 0.5).relu() * h + h.sigmoid()).mean(axis=0).sum()
     loss.backward()
     assert loss.data == pytest.approx(f(x))
     np.testing.assert_allclose(x_t.grad, central_difference(f, x), rtol=1e-6, atol=1e-8)
@@ -213,8 +213,7 @@ def test_broadcasting_operations_agree_with_pytorch(torch, name, ours, theirs, s
 UNARY = [
     ("relu", Tensor.relu, lambda torch, x: torch.relu(x)),
     ("sigmoid", Tensor.sigmoid, lambda torch, x: torch.sigmoid(x)),
-    ("exp", Tensor.exp, lambda torch, x: torch.exp(x)),
-    ("log", lambda x: (x * x + 0.5).log(), lambda torch, x: torch.log(x * x + 0.5)),
+    ("square plus x", lambda x: x * x + x, lambda torch, x: x * x + x),
     ("sum", lambda x: x.sum(), lambda torch, x: x.sum()),
     ("sum axis 0", lambda x: x.sum(0), lambda torch, x: x.sum(0)),
     ("sum axis -1 keepdims", lambda x: x.sum(-1, keepdims=True), lambda torch, x: x.sum(-1, keepdim=True)),
