@@ -250,4 +250,6 @@ def autodiff_tests(rng_for):
             + _walk_tests(rng_for) + _net_tests(rng_for))
 
 
-EXERCISE = Exercise("10", "10_autodiff", "A small automatic-differentiation engine", NAMES, autodiff_tests)
+# The notebook's setup cell imports checks and gradcheck; backprop_lib.autodiff (the answer) is not shipped.
+EXERCISE = Exercise("10", "10_autodiff", "A small automatic-differentiation engine", NAMES, autodiff_tests,
+                    library_modules=("checks", "gradcheck"))
