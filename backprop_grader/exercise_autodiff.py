@@ -13,7 +13,8 @@ learner's Tensor (as JSON steps), and here on backprop_lib.autodiff.Tensor, the 
 Inputs defeat finite differences posing as backpropagation: values of about 1e10 (a nudge of
 h = 1e-5 to them is rounded by up to 20%), ReLU inputs within 1e-6 of the kink, losses of about 1e8
 (whose last digits are 1e-8: a central difference keeps none of a gradient's). Backpropagation
-computes the same numbers as the reference from any of them.
+computes the same numbers as the reference from any of them. And, as in the other exercises, one
+large case per task that finite differences cannot finish in time; the task's other tests require it.
 """
 from __future__ import annotations
 
@@ -245,9 +246,45 @@ def _net_tests(rng_for):
     return tests
 
 
+# --- the policy: no credit for finite differences where the task is backpropagation ------------
+
+LARGE_LABEL = "large input: backprop, not finite differences"  # the name the grader's other exercises use
+LARGE_HINT = ("on this input finite differences take minutes and backpropagation milliseconds: the other "
+              "tests of this task count only once this one passes.")
+
+
+def _large_tests(rng_for):
+    """One large case per task: backprop takes milliseconds, two forward passes per entry take minutes.
+    Each is last, so the other tests have run before a finite-difference submission meets its limit."""
+    rng = rng_for("large")
+    n = 300
+    x, y, K = rng.standard_normal((n, n)), rng.standard_normal((n, n)), _large(rng, (n, n))
+    walk = [("a", "x", "__add__", ["y"]), ("s", "a", "sigmoid", []), ("b", "s", "__add__", ["s"]),
+            ("d", "b", "__add__", ["K"]), ("L", "d", "sum", []), (None, "L", "backward", [])]
+    local = {"mul": _local(f"Tensor.__mul__ backward [{LARGE_LABEL}]", 1, "__mul__", x, y[0],
+                           uses=("Tensor", "unbroadcast"), hint=LARGE_HINT, rng=rng),
+             "matmul": _local(f"Tensor.__matmul__ backward [{LARGE_LABEL}]", 1, "__matmul__", x, y, hint=LARGE_HINT,
+                              rng=rng),
+             "relu": _local(f"Tensor.relu backward [{LARGE_LABEL}]", 1, "relu", x, hint=LARGE_HINT, rng=rng),
+             "add": _local(f"unbroadcast, through Tensor.__add__ [{LARGE_LABEL}]", 1, "__add__", x, y[:, :1],
+                           uses=("Tensor", "unbroadcast"), hint=LARGE_HINT, rng=rng),
+             "walk": graph_test(f"Tensor.backward [{LARGE_LABEL}]", 1, {"x": x, "y": y, "K": K}, walk,
+                                grads=["x", "y"], hint=LARGE_HINT)}
+    return local
+
+
+def _requiring(tests, required):
+    """Each test counts only once `required` passes in full (the field graders with the policy read)."""
+    for test in tests:
+        test.requires = required.name
+    return tests
+
+
 def autodiff_tests(rng_for):
-    return (_mul_tests(rng_for) + _matmul_tests(rng_for) + _relu_tests(rng_for) + _add_tests(rng_for)
-            + _walk_tests(rng_for) + _net_tests(rng_for))
+    large = _large_tests(rng_for)
+    return (_requiring(_mul_tests(rng_for), large["mul"]) + _requiring(_matmul_tests(rng_for), large["matmul"])
+            + _requiring(_relu_tests(rng_for), large["relu"]) + _requiring(_add_tests(rng_for), large["add"])
+            + _requiring(_walk_tests(rng_for) + _net_tests(rng_for), large["walk"]) + list(large.values()))
 
 
 # The notebook's setup cell imports checks and gradcheck; backprop_lib.autodiff (the answer) is not shipped.
