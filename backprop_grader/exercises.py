@@ -13,6 +13,7 @@ import numpy as np
 
 from backprop_lib import checks, datasets, functions, gradcheck, layers, network, nodes
 from backprop_lib.network import TwoLayerNet
+from .exercise_autodiff import EXERCISE as AUTODIFF
 from .layer_tests import LARGE_HINT, Case, layer_tests
 from .specs import Check, Exercise, attr, call, expect, get, lit, make_dict, make_test, Missing, net, save
 
@@ -426,4 +427,5 @@ EXERCISES = {ex.id: ex for ex in [
              disabled=(TwoLayerNet.gradient, TwoLayerNet.numerical_gradient)),
     Exercise("09", "09_sgd_training", "Training with minibatch SGD", ("sgd_step", "train"), _sgd_training,
              library_modules=FULL_LIBRARY, cpu_seconds=10.0, wall_seconds=20.0),
+    AUTODIFF,
 ]}

@@ -2,6 +2,7 @@
 
 Every chapter, exercise, test and the grader imports from here.
 """
+from .autodiff import Tensor
 from .datasets import load_fashion_mnist, load_mnist, make_spiral
 from .functions import cross_entropy_error, sigmoid, softmax
 from .gradcheck import check_layer, numerical_gradient, rel_error
@@ -15,3 +16,4 @@ __all__ = [
     "SoftmaxWithLoss", "Sum", "TwoLayerNet", "check_layer", "cross_entropy_error", "load_fashion_mnist",
     "load_mnist", "make_spiral", "numerical_gradient", "rel_error", "sigmoid", "softmax", "train",
 ]
+__all__ += ["Tensor"]  # the automatic-differentiation engine of chapter 10

@@ -66,6 +66,7 @@ EXPECTED = {
     "01_control_characters.py": (6, ["\\x1b[2J"]),
     "04_continuation_lines.ipynb": (FULL, ["%matplotlib inline does nothing while grading"]),
     "04_claims_exercise_06.ipynb": (FULL, ["says it is exercise 06; it was graded as exercise 04"]),
+    "10_finite_differences.py": (0, ["x.grad is wrong"]),  # central differences posing as backpropagation
     "04_locked_setup_edited.ipynb": (0, ["was edited; the released version was used instead"]),
     # --- processes that misbehave: stopped; credit only for the tests that finished -----------------
     "02_sys_exit_at_load.py": (0, ["SystemExit"]),

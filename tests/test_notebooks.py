@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
-EXPECTED_CHAPTERS = 9
+EXPECTED_CHAPTERS = 10
 
 # The numbers of the notes' apple-and-orange example that the chapters must show:
 # 2 apples at 100 with 10% tax cost 220; adding 3 oranges at 150 gives 715; and the gradients.

@@ -11,7 +11,7 @@ from backprop_grader.release import ReleaseError, main, release_all, release_not
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 CHAPTERS = {"01_computational_graphs", "02_chain_rule", "03_node_types", "04_matmul_node", "05_activations",
-            "06_affine_layer", "07_softmax_with_loss", "08_two_layer_net", "09_learning"}
+            "06_affine_layer", "07_softmax_with_loss", "08_two_layer_net", "09_learning", "10_autodiff"}
 # The exercise contract: what the grader calls in each notebook.
 CONTRACT = {
     "01_graph_forward": {"shopping_forward"},
@@ -23,6 +23,7 @@ CONTRACT = {
     "07_softmax_with_loss": {"softmax", "cross_entropy_error", "SoftmaxWithLoss"},
     "08_two_layer_gradient": {"gradient"},
     "09_sgd_training": {"sgd_step", "train"},
+    "10_autodiff": {"unbroadcast", "Tensor", "topological_order"},
 }
 
 
