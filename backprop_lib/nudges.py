@@ -42,14 +42,14 @@ def hidden_wishes_figure(W2, y, t, j, class_names=None):
         graph.text(0.62, 0.62 * row, f"{w['shares'][k]:+.4f}", fontsize=8, color=color, ha="center",
                    va="center", bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
     graph.plot([0], [0], "o", ms=16, color="white", mec="black")
-    graph.text(-0.06, 0, f"$h_{{{j + 1}}}$", ha="right", va="center", fontsize=12)
+    graph.text(-0.06, 0, f"$h_{{{j}}}$", ha="right", va="center", fontsize=12)
     graph.set_xlim(-0.3, 1.9)
     graph.set_axis_off()
-    graph.set_title(f"unit {j + 1} hears each output through $W_{{2,{j + 1}k}}$ (line width)", fontsize=10)
+    graph.set_title(f"unit {j} hears each output through $W_{{2,{j}k}}$ (line width)", fontsize=10)
     bars.barh(rows, w["shares"], height=0.7, color=[UP_COLOR if s > 0 else GRAD_COLOR for s in w["shares"]])
     bars.barh([rows[-1] - 1.3], [w["total"]], height=0.9, color="black")
     bars.set_yticks(list(rows) + [rows[-1] - 1.3], list(names) + ["sum"], fontsize=8)
     bars.axvline(0, color="black", lw=0.8)
     bars.set_xlabel(r"share $W_{2,jk}\,(t_k - y_k)$; the sum is $-\partial L/\partial h_j$")
-    bars.set_title(f"they add up: $-\\partial L/\\partial h_{{{j + 1}}}$ = {w['total']:+.4f}", fontsize=10)
+    bars.set_title(f"they add up: $-\\partial L/\\partial h_{{{j}}}$ = {w['total']:+.4f}", fontsize=10)
     return figure
