@@ -3,7 +3,6 @@
 The layers sit in an ordered dict: predict walks it forwards, gradient walks it backwards.
 """
 from collections import OrderedDict
-from contextlib import contextmanager
 
 import numpy as np
 
@@ -57,23 +56,21 @@ class TwoLayerNet:
                 for key, (name, attr) in self._param_owner.items()}
 
     def numerical_gradient(self, x, t):
-        """Gradients by central differences: slow, but independent of backward."""
+        """Gradients by central differences (chapter 8): slow, but shares no code with backward."""
         grads = {}
         for key in self.params:
-            def loss_at(value, key=key):
-                with self._parameter_set_to(key, value):
-                    return self.loss(x, t)
-            grads[key] = numerical_gradient(loss_at, self.params[key].copy())
+            def loss_of(value, key=key):  # the loss as a function of this one parameter
+                return self.loss_with(key, value, x, t)
+            grads[key] = numerical_gradient(loss_of, self.params[key].copy())
         return grads
 
-    @contextmanager
-    def _parameter_set_to(self, key, value):
-        """Temporarily evaluate the network with parameter `key` replaced by `value`."""
-        name, attr = self._param_owner[key]
-        layer = self.layers[name]
+    def loss_with(self, key, value, x, t):
+        """The loss with parameter `key` replaced by the array `value`; the network is left unchanged."""
+        layer_name, attr = self._param_owner[key]
+        layer = self.layers[layer_name]
         saved = getattr(layer, attr)
-        setattr(layer, attr, value)
+        setattr(layer, attr, value)  # the layer now computes with `value`...
         try:
-            yield
+            return self.loss(x, t)
         finally:
-            setattr(layer, attr, saved)
+            setattr(layer, attr, saved)  # ...and gets its own parameter back, even if loss raised

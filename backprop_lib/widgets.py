@@ -17,12 +17,11 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import draw
+from .draw import GRAD_COLOR  # one red for gradients, in the graphs and in the explorers
 from .datasets import make_spiral
 from .layers import Sigmoid, SoftmaxWithLoss
 from .network import TwoLayerNet
 from .training import train
-
-GRAD_COLOR = "#c0392b"  # gradients are red, as in the printed notes and in draw.py
 
 
 def use_static(static=None):
@@ -175,7 +174,11 @@ def sigmoid_explorer(static=None, x=1.0):
 # --- softmax with cross-entropy (chapter 7) ---------------------------------------------------
 
 def softmax_panel(logits, label):
-    """Probabilities y, one-hot t, loss and gradient y - t of one sample, from SoftmaxWithLoss."""
+    """Probabilities y, one-hot t, loss and gradient y - t of one sample, from SoftmaxWithLoss.
+
+    `label` is the index of the true class (0, 1, 2, ...); the figures call it class label + 1,
+    as the text does ("the true class 3" is label 2).
+    """
     logits = np.asarray(logits, dtype=np.float64)
     layer = SoftmaxWithLoss()
     loss = layer.forward(logits, np.array([label]))
@@ -204,28 +207,32 @@ def softmax_figure(cases):
         row[2].axhline(0, color="black", lw=0.8)
         row[2].set_title(r"$\partial L/\partial a = y - t$", color=GRAD_COLOR)
         for ax, values in zip(row, (p["logits"], p["y"], p["grad"])):
-            ax.set_xticks(classes, [f"{k}*" if k == p["label"] else str(k) for k in classes])
+            ax.set_xticks(classes, [f"{k + 1}*" if k == p["label"] else str(k + 1) for k in classes])
             for k, v in zip(classes, values):
                 ax.annotate(f"{v:.2f}", (k, v), ha="center", va="bottom" if v >= 0 else "top", fontsize=8)
-    axes[-1, 0].set_xlabel("class (* = the true label)")
+    axes[-1, 0].set_xlabel("class k (* = the true class)")
     return figure
 
 
-def softmax_explorer(static=None, logits=(0.3, 2.9, 4.0), label=1):
-    """Move the scores and the true label: y, the loss and the gradient y - t follow."""
+def softmax_explorer(static=None, logits=(0.3, 2.9, 4.0), label=2):
+    """Move the scores and the true class: y, the loss and the gradient y - t follow.
+
+    The default is the text's example (true class 3, label index 2); the static figure adds a
+    confident wrong answer (true class 1, the scores favour class 2).
+    """
     if use_static(static):
-        return StaticFigure("softmax_explorer", softmax_figure([(logits, label), ((0.5, 5.0, 0.2), 1)]))
+        return StaticFigure("softmax_explorer", softmax_figure([(logits, label), ((0.5, 5.0, 0.2), 0)]))
 
     def draw(a0, a1, a2, label):
         p = softmax_panel([a0, a1, a2], label)
         grad = ", ".join(f"{g:+.3f}" for g in p["grad"])
-        caption = (f"L = &minus;log y<sub>{label}</sub> = &minus;log {p['y'][label]:.4f} = <b>{p['loss']:.4f}</b>; "
+        caption = (f"L = &minus;log y<sub>{label + 1}</sub> = &minus;log {p['y'][label]:.4f} = <b>{p['loss']:.4f}</b>; "
                    f"y &minus; t = ({grad})")
         return softmax_figure([([a0, a1, a2], label)]), caption
 
-    controls = {f"a{k}": _slider(f"a{k}", value, -6.0, 6.0, 0.1) for k, value in enumerate(logits)}
-    controls["label"] = widgets.ToggleButtons(options=[("t = 0", 0), ("t = 1", 1), ("t = 2", 2)], value=label,
-                                              description="true label", style={"button_width": "4em"})
+    controls = {f"a{k}": _slider(f"a{k + 1}", value, -6.0, 6.0, 0.1) for k, value in enumerate(logits)}
+    controls["label"] = widgets.ToggleButtons(options=[(f"class {k + 1}", k) for k in range(len(logits))],
+                                              value=label, description="true class", style={"button_width": "5em"})
     return Explorer("softmax_explorer", controls, draw)
 
 
@@ -258,8 +265,11 @@ def _decision_regions(ax, network, x, t):
     ax.set_yticks([])
 
 
-def playground_figure(runs, network, iters_num):
-    """Loss curves of several runs {label: losses} beside the class regions that `network` predicts."""
+def playground_figure(runs, network, iters_num, learning_rate):
+    """Loss curves of several runs {label: losses} beside the class regions that `network` predicts.
+
+    `network` is the one trained with `learning_rate`; the title of its panel says so.
+    """
     x, t = make_spiral()
     figure = Figure(figsize=(9, 3.8), layout="constrained")
     left, right = figure.subplots(1, 2, width_ratios=[1.4, 1])
@@ -275,7 +285,9 @@ def playground_figure(runs, network, iters_num):
     left.grid(alpha=0.3)
     left.legend()
     _decision_regions(right, network, x, t)
-    right.set_title(f"what the network predicts ({len(x)} points)")
+    accuracy = network.accuracy(x, t)
+    right.set_title(f"learning rate {learning_rate:g}: the regions it predicts\n"
+                    f"({accuracy:.0%} of the {len(x)} points right)", fontsize=10)
     return figure
 
 
@@ -285,7 +297,8 @@ def training_playground(static=None, learning_rate=1.0, batch_size=30, hidden_si
         runs, networks = {}, {}
         for lr in sorted({0.1, learning_rate, 10.0}):
             *_, (networks[lr], runs[f"learning rate {lr:g}"]) = playground_run(lr, batch_size, hidden_size, iters_num)
-        return StaticFigure("training_playground", playground_figure(runs, networks[learning_rate], iters_num))
+        figure = playground_figure(runs, networks[learning_rate], iters_num, learning_rate)
+        return StaticFigure("training_playground", figure)
 
     def draw_run(learning_rate, batch_size, hidden_size, iters_num):
         x, t = make_spiral()
@@ -293,7 +306,8 @@ def training_playground(static=None, learning_rate=1.0, batch_size=30, hidden_si
             accuracy = network.accuracy(x, t)
             caption = (f"iteration {len(losses)} of {iters_num}: loss {losses[-1]:.3f}, "
                        f"accuracy on the {len(x)} points <b>{accuracy:.1%}</b>")
-            yield playground_figure({f"learning rate {learning_rate:g}": losses}, network, iters_num), caption
+            runs = {f"learning rate {learning_rate:g}": losses}
+            yield playground_figure(runs, network, iters_num, learning_rate), caption
 
     def choice(description, options, value):
         return widgets.SelectionSlider(options=options, value=value, description=description,

@@ -183,3 +183,59 @@ def test_figures_show_themselves_in_notebooks():
     """A notebook displays the returned figure through _repr_png_, whatever the backend."""
     png = draw.apple_graph()._repr_png_()
     assert png.startswith(b"\x89PNG")
+
+
+# --- the hidden unit's wishes (backprop_lib.nudges, chapter 9) ----------------------------
+
+def test_a_hidden_units_wishes_add_up_to_its_backprop_gradient():
+    """sum_k W2[j, k] (t_k - y_k) is -dL/dh_j, as Affine2.backward computes it."""
+    from backprop_lib.network import TwoLayerNet
+    from backprop_lib.nudges import hidden_unit_wishes
+
+    net = TwoLayerNet(6, 5, 4, weight_init_std=1.0, seed=3)
+    x = np.random.default_rng(4).uniform(0, 1, (1, 6))
+    net.loss(x, np.array([2]))
+    dh = net.layers["Affine2"].backward(net.last_layer.backward(1))[0]
+    y, t = net.last_layer.y[0], np.eye(4)[2]
+    for j in range(5):
+        wishes = hidden_unit_wishes(net.params["W2"], y, t, j)
+        assert wishes["shares"] == pytest.approx(net.params["W2"][j] * (t - y))
+        assert wishes["total"] == pytest.approx(-dh[j], rel=1e-12, abs=1e-15)
+    assert np.any(np.abs(dh) > 1e-3), "the check needs gradients that are not ~0"
+
+
+def test_hidden_wishes_figure_labels_every_share_and_the_sum():
+    from backprop_lib.nudges import hidden_unit_wishes, hidden_wishes_figure
+
+    W2 = np.array([[0.5, -1.0, 2.0]])
+    y, t = softmax(np.array([0.1, 0.2, 0.3])), np.array([0.0, 1.0, 0.0])
+    fig = hidden_wishes_figure(W2, y, t, 0, ["cat", "dog", "bird"])
+    shares = hidden_unit_wishes(W2, y, t, 0)["shares"]
+    texts = [text.get_text() for text in fig.axes[0].texts]
+    assert all(f"{s:+.4f}" in texts for s in shares)
+    assert f"{shares.sum():+.4f}" in fig.axes[1].get_title()
+    assert [label.get_text() for label in fig.axes[1].get_yticklabels()] == ["cat", "dog", "bird", "sum"]
+
+
+def test_hidden_unit_wishes_rejects_mismatched_shapes():
+    from backprop_lib.nudges import hidden_unit_wishes
+
+    with pytest.raises(ValueError, match=r"expected W2 of shape \(H, C\).*found W2 \(2, 3\), y \(4,\)"):
+        hidden_unit_wishes(np.ones((2, 3)), np.ones(4), np.ones(4), 0)
+
+
+# --- show_source names the file and line it shows ------------------------------------------
+
+def test_show_source_names_file_and_line():
+    import inspect
+
+    from backprop_lib.layers import Affine
+    from backprop_lib.network import TwoLayerNet
+    from backprop_lib.source import show_source, source_location
+
+    line = inspect.getsourcelines(Affine)[1]
+    assert source_location(Affine) == f"backprop_lib/layers.py:{line}"
+    code = show_source(Affine).data
+    assert code.startswith(f"# backprop_lib/layers.py:{line}\nclass Affine")
+    method = show_source(TwoLayerNet.gradient).data
+    assert method.split("\n")[1].startswith("def gradient(self, x, t):")  # dedented, as in an editor

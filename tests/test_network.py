@@ -140,3 +140,16 @@ def test_wrong_input_shape_says_what_was_expected():
         net.predict(np.zeros((2, 783)))
     with pytest.raises(ValueError, match=r"labels must lie in 0..9; found 0..10"):
         net.loss(np.zeros((2, 784)), np.array([0, 10]))
+
+
+def test_loss_with_evaluates_a_replaced_parameter_and_restores_it(small_net):
+    x, labels = _data(6, 4, 4, 3)
+    before = {key: value.copy() for key, value in small_net.params.items()}
+    value = np.zeros_like(small_net.params["b2"]) + 0.5
+    reference = TwoLayerNet(4, 5, 3)
+    for name in PARAMS:
+        reference.params[name][...] = value if name == "b2" else small_net.params[name]
+    assert small_net.loss_with("b2", value, x, labels) == pytest.approx(reference.loss(x, labels), rel=1e-12)
+    for key in PARAMS:
+        np.testing.assert_array_equal(small_net.params[key], before[key])
+        assert getattr(small_net.layers[small_net._param_owner[key][0]], key[0]) is small_net.params[key]

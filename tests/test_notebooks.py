@@ -80,3 +80,24 @@ def stored_outputs(notebook):
 
 def join(text):
     return text if isinstance(text, str) else "".join(text)
+
+
+# Chapters 1-9 ask the reader to predict before a cell shows the answer (issue 9). Chapter 10 is
+# written in parallel; include it here once it has its questions.
+PREDICTING_CHAPTERS = [path for path in CHAPTERS if int(path.name[:2]) <= 9]
+QUESTION = "**Predict, then run.**"
+ANSWER = '<details class="answer">\n<summary>Answer</summary>\n\n'  # folds on the site and in JupyterLab
+
+
+@pytest.mark.parametrize("notebook", PREDICTING_CHAPTERS, ids=[path.stem for path in PREDICTING_CHAPTERS])
+def test_chapter_asks_the_reader_to_predict_before_running(notebook):
+    """Two or three questions, each with its answer folded away, each followed by the cell that shows it."""
+    cells = json.loads(notebook.read_text())["cells"]
+    questions = [i for i, cell in enumerate(cells)
+                 if cell["cell_type"] == "markdown" and QUESTION in join(cell["source"])]
+    assert 2 <= len(questions) <= 3, f"{notebook.name} has {len(questions)} predict-then-run questions; expected 2 or 3"
+    for i in questions:
+        assert ANSWER in join(cells[i]["source"]), (
+            f"{notebook.name}, cell {i}: the answer belongs in <details class=\"answer\"><summary>Answer</summary>")
+        assert i + 1 < len(cells) and cells[i + 1]["cell_type"] == "code", (
+            f"{notebook.name}, cell {i}: a question must come right before the code cell that shows its answer")

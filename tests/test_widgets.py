@@ -178,3 +178,27 @@ def test_training_playground_retrains_on_a_new_setting():
     *_, (network, losses) = widgets.playground_run(1.0, 30, 5, 100, chunks=5)
     assert f"loss {losses[-1]:.3f}" in live.caption.value
     assert network.params["W1"].shape == (2, 5)
+
+
+def test_one_colour_for_gradients_in_figures_and_widgets():
+    assert widgets.GRAD_COLOR is draw.GRAD_COLOR
+
+
+def test_softmax_explorer_numbers_classes_from_one_as_the_text_does():
+    """The text's example is "the true class 3": label index 2, shown as class 3."""
+    figure = widgets.softmax_figure([((0.3, 2.9, 4.0), 2)])
+    ticks = [label.get_text() for label in figure.axes[0].get_xticklabels()]
+    assert ticks == ["1", "2", "3*"]
+    live = widgets.softmax_explorer(static=False)
+    assert "y<sub>3</sub>" in live.caption.value  # the default is the text's example
+    assert [text for text, _ in live.controls["label"].options] == ["class 1", "class 2", "class 3"]
+    live.controls["label"].value = 0
+    assert "y<sub>1</sub>" in live.caption.value
+
+
+def test_playground_static_figure_names_its_learning_rate():
+    static = widgets.training_playground(static=True, learning_rate=1.0, iters_num=100)
+    title = static.figure.axes[1].get_title()
+    assert title.startswith("learning rate 1:"), title
+    legend = [text.get_text() for text in static.figure.axes[0].get_legend().get_texts()]
+    assert legend == ["learning rate 0.1", "learning rate 1", "learning rate 10"]
