@@ -82,9 +82,8 @@ def join(text):
     return text if isinstance(text, str) else "".join(text)
 
 
-# Chapters 1-9 ask the reader to predict before a cell shows the answer (issue 9). Chapter 10 is
-# written in parallel; include it here once it has its questions.
-PREDICTING_CHAPTERS = [path for path in CHAPTERS if int(path.name[:2]) <= 9]
+# Every chapter asks the reader to predict before a cell shows the answer (issue 9).
+PREDICTING_CHAPTERS = CHAPTERS
 QUESTION = "**Predict, then run.**"
 ANSWER = '<details class="answer">\n<summary>Answer</summary>\n\n'  # folds on the site and in JupyterLab
 
