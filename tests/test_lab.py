@@ -62,6 +62,10 @@ def lab(tmp_path_factory):
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(state / "config"), "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
            "JUPYTERLAB_SETTINGS_DIR": str(state / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(state / "ws"),
            "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    # no "get notified about Jupyter news?" pop-up over the screenshots
+    news = state / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True)
+    news.write_text(json.dumps({"fetchNews": "false"}))
     token, port = secrets.token_hex(16), free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = open(ARTIFACTS / "jupyterlab.log", "w")
@@ -234,7 +238,7 @@ def test_chapter_runs_and_renders_in_jupyterlab(lab, browser, chapter):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     stem = Path(chapter).stem
     (ARTIFACTS / f"{stem}-failure.png").unlink(missing_ok=True)
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
     page_errors = []
     page.on("pageerror", lambda error: page_errors.append(f"{error}\n{error.stack}"))
     try:
@@ -251,6 +255,11 @@ def test_chapter_runs_and_renders_in_jupyterlab(lab, browser, chapter):
         boxes = page.evaluate("() => document.querySelectorAll('.jp-MarkdownCell .myst-admonition,"
                               " .jp-MarkdownCell .admonition').length")
         assert boxes == source.count("```{admonition"), f"{chapter}: {boxes} admonition boxes rendered"
+
+        links = page.evaluate("() => [...document.querySelectorAll('.jp-MarkdownCell a[href$=\".ipynb\"]')]"
+                              ".map(a => a.getAttribute('href'))")
+        dead = [href for href in links if not (root / "chapters" / href).resolve().is_file()]
+        assert dead == [], f"{chapter}: links to notebooks that are not in the course: {dead}"
 
         shown_errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']")
         assert shown_errors.count() == 0, f"{chapter}: error output: {shown_errors.first.text_content()[:500]}"
