@@ -60,8 +60,7 @@ def lab(tmp_path_factory):
         shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     state = tmp_path_factory.mktemp("jupyter")  # no settings, workspaces or runtime files of the user's
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(state / "config"), "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(state / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(state / "ws"),
-           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+           "JUPYTERLAB_SETTINGS_DIR": str(state / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(state / "ws")}
     # no "get notified about Jupyter news?" pop-up over the screenshots
     news = state / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     news.parent.mkdir(parents=True)
@@ -118,6 +117,11 @@ def browser():
 
 # ---------------------------------------------------------------------------- helpers
 
+def wait_until_idle(page, timeout_ms=RUN_TIMEOUT_MS):
+    page.wait_for_function("() => document.querySelector('.jp-Notebook-ExecutionIndicator')"
+                           "?.getAttribute('data-status') === 'idle'", timeout=timeout_ms, polling=200)
+
+
 def run_all_cells(page):
     """Run > Run All Cells, as a learner would, then wait until every code cell has run."""
     page.locator(".jp-Notebook .jp-Cell").first.wait_for()
@@ -129,9 +133,9 @@ def run_all_cells(page):
     page.wait_for_function(
         """() => {
             const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
-            const idle = document.querySelector('.jp-Notebook-ExecutionIndicator')?.getAttribute('data-status');
-            return prompts.length > 0 && idle === 'idle' && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+            return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
         }""", timeout=RUN_TIMEOUT_MS, polling=500)
+    wait_until_idle(page)
 
 
 def rendered_markdown_text(page):
@@ -178,12 +182,14 @@ def picture_and_caption(explorer):
 
 def move_each_slider(page, explorer, name):
     """Move every slider of an explorer one step; each move must change its picture or caption."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     unchanged = []
     sliders = explorer.locator(".widget-slider")
     for i in range(sliders.count()):
         slider = sliders.nth(i)
         label = slider.locator(".widget-label").first.text_content().strip()
         handle = slider.locator(".noUi-handle").first
+        wait_until_idle(page)  # the previous move's redraw (a training run, say) is over
         before = picture_and_caption(explorer)
         at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
         handle.focus()
@@ -193,8 +199,9 @@ def move_each_slider(page, explorer, name):
                                    "?.getAttribute('src'), box.querySelector('.widget-html')?.textContent])"
                                    " !== JSON.stringify(before)",
                                    arg=[explorer.element_handle(), before], timeout=30_000, polling=200)
-        except Exception:
+        except PlaywrightTimeout:
             unchanged.append(label)
+    wait_until_idle(page)
     explorer.screenshot(path=ARTIFACTS / f"{name}.png")
     return unchanged
 
