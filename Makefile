@@ -2,15 +2,19 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+TORCH_VERSION := 2.13.0
 
 .PHONY: setup assets book test lab release grade bench clean
 
 setup: $(VENV)/.installed
 
+# The course's packages (editable), the book, JupyterLab with jupyterlab-myst, the test tools, and
+# PyTorch's CPU build: the tests' independent oracle (tests/test_torch_oracle.py) and the benchmarks' peer.
 $(VENV)/.installed: pyproject.toml
 	bash scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet "torch==$(TORCH_VERSION)"
 	touch $@
 
 # The site's JavaScript (MathJax, require.js, the widgets' html-manager) from npm, served
@@ -32,8 +36,12 @@ book: setup assets _build/.library-stamp
 test: book
 	$(BIN)/python -m pytest
 
+# The whole course in JupyterLab: the repository is its root (so the chapters' links to their
+# exercises work), the file browser starts in chapters/. It prints the address to open;
+# --allow-root: the README's set-up may run as root. PORT=8888 by default, the next free one if taken.
 lab: setup
-	$(BIN)/jupyter lab chapters/
+	$(BIN)/jupyter lab --no-browser --allow-root --ip=127.0.0.1 --port=$(or $(PORT),8888) \
+	    --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/chapters
 
 # exercises/ is generated from solutions/ (the single source); `--check` only compares.
 release: setup
@@ -44,9 +52,9 @@ grade: setup
 	@test -n "$(SUBMISSION)" || { echo "usage: make grade SUBMISSION=path/to/notebook.ipynb" >&2; exit 2; }
 	$(BIN)/backprop-grade $(SUBMISSION)
 
-# Benchmarks against the peers (PyTorch CPU: pip install torch==2.13.0), then the performance page.
+# Benchmarks against the peers (PyTorch CPU, installed by `make setup`), then the performance page.
 bench: setup
-	@$(BIN)/python -c "import torch" 2>/dev/null || { echo "make bench needs PyTorch: $(BIN)/pip install torch==2.13.0" >&2; exit 2; }
+	@$(BIN)/python -c "import torch" 2>/dev/null || { echo "make bench needs PyTorch: $(BIN)/pip install torch==$(TORCH_VERSION)" >&2; exit 2; }
 	$(BIN)/python bench/bench_train.py
 	$(BIN)/python bench/bench_gradcheck.py
 	$(BIN)/python bench/bench_grader.py

@@ -116,8 +116,12 @@ def choose_exercise(override, filename) -> str:
 
 
 def released_notebook(stem):
-    """The released exercise notebook (the reference for locked cells), or None if not shipped."""
-    root = Path(os.environ.get("BACKPROP_EXERCISES_DIR") or Path(__file__).resolve().parents[1] / "exercises")
+    """The released exercise notebook (the reference for locked cells), or None if not shipped:
+    from $BACKPROP_EXERCISES_DIR, else the copy an installed wheel ships (backprop_grader/released),
+    else the repository's exercises/."""
+    shipped = Path(__file__).resolve().parent / "released"
+    root = Path(os.environ.get("BACKPROP_EXERCISES_DIR")
+                or (shipped if shipped.is_dir() else Path(__file__).resolve().parents[1] / "exercises"))
     path = root / f"{stem}.ipynb"
     return notebook_format.read(path) if path.is_file() else None
 

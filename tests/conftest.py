@@ -1,5 +1,6 @@
 """Shared test configuration: hypothesis profiles, and the fixtures for what CI must have
-(the PyTorch oracle, the Debian Fashion-MNIST package).
+(the PyTorch oracle, the Debian Fashion-MNIST package). `make setup` installs both, so that
+`make test` on a fresh Debian machine runs every test and skips none.
 
 Profiles (choose with HYPOTHESIS_PROFILE=dev|ci|thorough; CI=true selects "ci"):
 - "dev": fresh random examples on every run, remembered in .hypothesis/ when they fail;
@@ -28,13 +29,15 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "d
 def torch():
     """PyTorch, the independent oracle for gradients.
 
-    Without torch these tests skip on a learner's machine, but fail in CI (CI=true),
-    where the oracle must run: a skipped test is not a pass.
+    `make setup` installs it (the CPU build, torch==2.13.0) into .venv, so `make test` never skips
+    these tests. Only a machine for which PyTorch has no build skips them, saying how to get it;
+    in CI (CI=true) they fail instead: a skipped test is not a pass.
     """
     try:
         torch_module = importlib.import_module("torch")
     except ImportError as error:
-        message = f"PyTorch is not installed ({error}); the oracle tests need it: pip install torch==2.13.0"
+        message = (f"PyTorch is not installed ({error}); the oracle tests need it: run `make setup`, "
+                   f"or .venv/bin/pip install torch==2.13.0")
         if IN_CI:
             pytest.fail(f"CI=true requires the PyTorch oracle. {message}", pytrace=False)
         pytest.skip(message)
@@ -46,11 +49,12 @@ FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 @pytest.fixture(scope="session")
 def fashion_package():
-    """The Fashion-MNIST files of the Debian package dataset-fashion-mnist: skipped without them on
-    a learner's machine, a failure in CI, which installs the package."""
+    """The Fashion-MNIST files of the Debian package dataset-fashion-mnist, which `make setup`
+    installs (scripts/system-deps.sh, as root). Skipped only where it could not: not root, or not
+    Debian; a failure in CI."""
     if not (FASHION_DIR / "train-images-idx3-ubyte.gz").exists():
         message = f"Debian package dataset-fashion-mnist is not installed ({FASHION_DIR} is missing)"
         if IN_CI:
             pytest.fail(f"CI=true requires it: {message}", pytrace=False)
-        pytest.skip(message + ": sudo apt-get install dataset-fashion-mnist")
+        pytest.skip(message + ": sudo apt-get install dataset-fashion-mnist (on Debian or Ubuntu)")
     return FASHION_DIR

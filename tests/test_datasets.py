@@ -1,5 +1,7 @@
 """Data sets: the IDX reader against bytes written here by hand, the loaders on the real MNIST test
-set and the Debian Fashion-MNIST package, the search order, downloads (network mocked), caches."""
+set (data/mnist, shipped in the repository) and the Debian Fashion-MNIST package, the search order,
+downloads (network mocked), caches; and that nothing in the repository points outside it."""
+import subprocess
 import gzip
 import hashlib
 import struct
@@ -16,9 +18,8 @@ from backprop_lib import datasets
 from backprop_lib.datasets import (IMAGES_MAGIC, LABELS_MAGIC, cache_dir, load_dataset, load_fashion_mnist,
                                    load_idx_pair, load_mnist, make_spiral, read_idx)
 
-MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
-if not MNIST_DIR.exists():
-    MNIST_DIR = Path("/work/shared/data/mnist")
+ROOT = Path(__file__).resolve().parents[1]
+MNIST_DIR = ROOT / "data" / "mnist"  # the real MNIST test set, shipped in the repository (see its README)
 REAL_FETCH = datasets._fetch  # before the autouse fixture replaces it
 MNIST_TEST_HISTOGRAM = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # published class counts
 
@@ -171,6 +172,17 @@ def test_mnist_test_set_files_match_their_checksums():
         assert datasets.DATASETS["mnist"]["sha256"][name] == digest  # the pinned download hash
 
 
+def test_nothing_in_the_repository_points_outside_it():
+    """No test, script or page reads a file of one particular machine: everything it needs is in the
+    repository (tests/submissions/ holds hostile files that try to, on purpose)."""
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    machine_paths = ["/" + "work/", "/" + "home/", "shared/" + "data", "../" + "shared"]  # split: not found here
+    found = [f"{name}: {path!r}" for name in files.splitlines()
+             if not name.startswith("tests/submissions/") and (ROOT / name).is_file()
+             for path in machine_paths if path in (ROOT / name).read_bytes().decode("utf-8", "replace")]
+    assert found == []
+
+
 def test_real_mnist_test_set(monkeypatch):
     monkeypatch.setenv("BACKPROP_DATA", str(MNIST_DIR))
     x, t = load_dataset("mnist", "test")
@@ -252,11 +264,11 @@ def test_unknown_data_set_name():
 def test_download_verifies_and_caches(monkeypatch):
     fetched = []
 
-    def fetch_from_shared_copy(url):
+    def fetch_from_repository_copy(url):
         fetched.append(url)
         return (MNIST_DIR / url.rsplit("/", 1)[1]).read_bytes()
 
-    monkeypatch.setattr(datasets, "_fetch", fetch_from_shared_copy)
+    monkeypatch.setattr(datasets, "_fetch", fetch_from_repository_copy)
     x, t = load_dataset("mnist", "test")
     assert x.shape == (10000, 784) and np.bincount(t).tolist() == MNIST_TEST_HISTOGRAM
     assert fetched == [datasets.DATASETS["mnist"]["mirrors"][0] + name

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import threading
+import zipfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -319,3 +320,36 @@ def test_every_chapter_downloads_as_its_notebook(visit):
         assert response.ok, f"{href}: {response.status}"
         notebook = json.loads(response.text())
         assert notebook["cells"], f"{href} has no cells"
+
+
+def test_every_notebook_page_offers_the_course_wheel(visit):
+    """Beside each chapter's and exercise's .ipynb, the download menu offers the course's wheel
+    (book/_ext/course_wheel.py): backprop_lib, backprop_grader and the released exercises that
+    the grader compares locked cells with. tests/test_from_site.py installs and uses it."""
+    wheels = sorted((SITE / "_static" / "wheels").glob("*.whl"))
+    assert len(wheels) == 1, f"expected one wheel in _static/wheels; found {[w.name for w in wheels]}"
+    wheel = wheels[0]
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    assert {"backprop_lib/__init__.py", "backprop_grader/__init__.py", "backprop_grader/child.py"} <= names
+    released = {f"backprop_grader/released/{p.name}" for p in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb")}
+    assert released and released <= names, f"missing from the wheel: {sorted(released - names)}"
+    for folder in ("chapters", "exercises"):  # every page's menu has it (in the HTML) ...
+        for name in source_notebooks(folder):
+            html = (SITE / folder / f"{name}.html").read_text()
+            hrefs = re.findall(r'<a href="([^"]+)"[^>]*btn-download-wheel-button', html)
+            assert hrefs == [f"../_static/wheels/{wheel.name}"], f"{folder}/{name}: {hrefs}"
+    tab = visit()
+    for folder in ("chapters", "exercises"):  # ... and the browser shows it and downloads it
+        page = tab.open(f"{folder}/{source_notebooks(folder)[0]}.html")
+        page.locator("button[aria-label='Download this page']").click()
+        link = page.locator("a.btn-download-wheel-button")
+        link.wait_for()  # shown in the opened menu, beside .ipynb
+        assert page.locator("a.btn-download-source-button").is_visible()
+        response = page.request.get(f"{tab.server}/{folder}/{link.get_attribute('href')}")
+        assert response.ok and response.body() == wheel.read_bytes(), f"{link.get_attribute('href')}: {response.status}"
+    page.screenshot(path=str(ARTIFACTS / "site-download-menu.png"))
+    page = tab.open("book/how_to_use.html")
+    assert page.locator(f"article a.course-wheel[href$='{wheel.name}']").count() == 1
+    assert f'"./{wheel.name}[lab]"' in page.locator("article").text_content()  # the command names this wheel
+    assert tab.errors == [] and tab.failed == [] and tab.outside == []

@@ -13,7 +13,7 @@ from backprop_lib.datasets import load_fashion_mnist, make_spiral
 from backprop_lib.network import TwoLayerNet
 from backprop_lib.training import accuracy, main, plot_history, train
 
-MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+MNIST_DIR = Path(__file__).resolve().parents[1] / "data" / "mnist"  # the real MNIST test set, in the repository
 TRAIN_SCRIPT = Path(sys.executable).parent / "backprop-train"
 
 
