@@ -69,7 +69,8 @@ def korean_book(tmp_path_factory):
             html_theme_options:
               article_header_end: ["article-header-buttons.html", "language-switch.html"]
         """))
-    (root / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chain\n")
+    (root / "_toc.yml").write_text("format: jb-book\nroot: intro\nparts:\n  - caption: Chapters\n"
+                                   "    chapters:\n      - file: chain\n")
     (root / "intro.md").write_text("# Introduction\n\nBackpropagation is the chain rule.\n")
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                            "language": "python"},
@@ -79,7 +80,7 @@ def korean_book(tmp_path_factory):
     nbformat.write(nb, root / "chain.ipynb")
     messages = {"chain": {"The chain rule": "연쇄법칙",
                           "Apply the chain rule one node at a time.": "역전파는 연쇄법칙을 노드 하나씩 적용합니다."},
-                "intro": {"Introduction": "들어가며"}}
+                "intro": {"Introduction": "들어가며", "Chapters": "장"}}
     for page, pairs in messages.items():
         catalog = Catalog(locale="ko")
         for english, korean in pairs.items():
@@ -107,6 +108,11 @@ def test_a_notebook_is_translated_and_its_code_and_outputs_are_not(korean_book):
 def test_each_korean_page_links_to_its_english_twin(korean_book):
     html = (korean_book / "chain.html").read_text(encoding="utf-8")
     assert 'class="btn btn-sm language-switch" href="../chain.html" hreflang="en"' in html
+
+
+def test_the_sidebar_captions_are_translated(korean_book):
+    html = (korean_book / "chain.html").read_text(encoding="utf-8")
+    assert '<p aria-level="2" class="caption" role="heading"><span class="caption-text">장</span>' in html
 
 
 def test_the_korean_search_index_holds_words_without_their_particles(korean_book):

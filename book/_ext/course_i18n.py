@@ -10,9 +10,13 @@ Three things Sphinx and MyST-NB do not do by themselves:
   both drop a trailing particle, and 연쇄법칙 finds them all.
 """
 import re
+from os import path
 
+from sphinx import addnodes
+from sphinx.locale import init as init_locale
 from sphinx.search import SearchLanguage
-from sphinx.transforms import i18n
+from sphinx.transforms import SphinxTransform, i18n
+from sphinx.util.i18n import docname_to_domain
 
 LANGUAGES = {"en": "English", "ko": "한국어"}
 KOREAN_SUBDIR = "ko"  # the Korean edition is built into _build/html/ko/
@@ -25,6 +29,22 @@ def publish_msgstr(app, source, source_path, *args, **kwargs):
     if source_path.endswith(".ipynb"):
         source_path = source_path[: -len(".ipynb")] + ".md"
     return _publish_msgstr(app, source, source_path, *args, **kwargs)
+
+
+class TranslateTocCaptions(SphinxTransform):
+    """The sidebar's part captions (_toc.yml) in the page's language: sphinx-external-toc adds
+    its toctrees after Sphinx has translated the page, so they are translated here."""
+    default_priority = 101  # after sphinx_external_toc's InsertToctrees (100)
+
+    def apply(self, **kwargs):
+        if not self.config.language or self.config.language == "en":
+            return
+        dirs = [path.join(self.env.srcdir, d) for d in self.config.locale_dirs]
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        catalog, found = init_locale(dirs, self.config.language, domain)
+        for toctree in self.document.findall(addnodes.toctree):
+            if found and toctree.get("caption"):
+                toctree["caption"] = catalog.gettext(toctree["caption"])
 
 
 def twin_page(pagename, language):
@@ -82,5 +102,6 @@ var Stemmer = function() {
 def setup(app):
     i18n.publish_msgstr = publish_msgstr
     app.add_search_language(SearchKorean)
+    app.add_transform(TranslateTocCaptions)
     app.connect("html-page-context", add_language_switch)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
