@@ -31,6 +31,7 @@ _build/.library-stamp: $(shell find backprop_lib -name '*.py')
 # Chapters execute during the build (cached in _build/.jupyter_cache); warnings are errors.
 book: setup assets _build/.library-stamp
 	$(BIN)/python scripts/performance.py
+	rm -f $(addprefix _build/html/_static/,$(notdir $(wildcard book/_static/*.*)))  # Sphinx keeps an earlier copy
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 
 test: book

@@ -1,0 +1,99 @@
+"""The Korean edition, from the same notebooks and pages as the English one.
+
+    python scripts/korean.py build    # _build/html/ko, reusing the English build's execution cache
+    python scripts/korean.py update   # extract the English messages, update locales/ko/LC_MESSAGES/*.po
+    python scripts/korean.py check    # exit 1 listing every untranslated, fuzzy or stale message
+
+Translators edit the .po files (msgstr); `update` keeps them in step with the English text
+(sphinx-intl marks changed messages fuzzy), and `check` fails while any message is missing.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "_build"
+LOCALES = ROOT / "locales"
+LANGUAGE = "ko"
+
+
+def sphinx_build(builder, outdir, doctrees, **overrides):
+    """jupyter-book's own build, with Sphinx settings it has no command-line option for."""
+    from jupyter_book.sphinx import build_sphinx
+
+    overrides = {"external_toc_path": str(ROOT / "_toc.yml"), "latex_individualpages": False,
+                 # the English build's cache: every notebook has run once already
+                 "nb_execution_cache_path": str(BUILD / ".jupyter_cache"), **overrides}
+    result = build_sphinx(ROOT, outdir, noconfig=True, path_config=str(ROOT / "_config.yml"),
+                          confoverrides=overrides, builder=builder, doctreedir=str(doctrees),
+                          warningiserror=True, keep_going=True, quiet=True)
+    if result:
+        sys.exit(f"the {builder} build of the Korean edition failed (status {result})")
+
+
+def build():
+    for own in (ROOT / "book" / "_static").glob("*.*"):  # Sphinx does not overwrite an earlier copy
+        (BUILD / "html" / LANGUAGE / "_static" / own.name).unlink(missing_ok=True)
+    sphinx_build("html", BUILD / "html" / LANGUAGE, BUILD / f".doctrees-{LANGUAGE}", language=LANGUAGE)
+
+
+def extract(outdir=BUILD / "gettext"):
+    """The English messages as .pot files (one per page)."""
+    sphinx_build("gettext", outdir, BUILD / ".doctrees-gettext")
+    return outdir
+
+
+def update():
+    from sphinx_intl.commands import main as sphinx_intl
+
+    pot_dir = extract()
+    sphinx_intl(["update", "-p", str(pot_dir), "-l", LANGUAGE, "-d", str(LOCALES)], standalone_mode=False)
+
+
+def problems(pot_dir=None):
+    """Sentences naming each message that the Korean edition lacks."""
+    import babel.messages.pofile as pofile
+
+    found = []
+    catalogues = {}
+    for po in sorted((LOCALES / LANGUAGE / "LC_MESSAGES").rglob("*.po")):
+        with po.open("rb") as f:
+            catalogues[po] = pofile.read_po(f)
+        for message in catalogues[po]:
+            if not message.id:
+                continue
+            where = f"{po.relative_to(ROOT)}: {str(message.id)[:60]!r}"
+            if message.fuzzy:
+                found.append(f"{where} is fuzzy (the English changed): check the translation, drop the flag")
+            elif not message.string:
+                found.append(f"{where} is not translated")
+    if pot_dir is not None:  # every English message has a Korean one
+        for pot in sorted(Path(pot_dir).rglob("*.pot")):
+            po = LOCALES / LANGUAGE / "LC_MESSAGES" / pot.relative_to(pot_dir).with_suffix(".po")
+            with pot.open("rb") as f:
+                english = pofile.read_po(f)
+            korean = catalogues.get(po)
+            missing = [m.id for m in english if m.id and (korean is None or m.id not in korean)]
+            if missing:
+                found.append(f"{po.relative_to(ROOT)}: {len(missing)} English message(s) have no entry, "
+                             f"e.g. {str(missing[0])[:60]!r}: run `python scripts/korean.py update`")
+    return found
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["build", "update", "check"])
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        build()
+    elif args.command == "update":
+        update()
+    else:
+        found = problems(extract())
+        print("\n".join(found) or "the Korean catalogues are complete")
+        return 1 if found else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

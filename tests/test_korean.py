@@ -1,0 +1,122 @@
+"""The Korean edition's machinery (book/_ext/course_i18n.py, scripts/korean.py): a notebook's
+text translated from a message catalogue, the link to the twin page, and Korean search.
+
+The catalogues of the course itself are not complete yet (issue 11), so these tests build a
+small book of their own with the course's extension.
+"""
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "book" / "_ext"))
+from course_i18n import PARTICLES, SearchKorean, stem_korean, twin_page  # noqa: E402
+
+
+@pytest.mark.parametrize("word, stem", [
+    ("연쇄법칙을", "연쇄법칙"), ("연쇄법칙은", "연쇄법칙"), ("역전파에서", "역전파"), ("기울기를", "기울기"),
+    ("연쇄법칙", "연쇄법칙"), ("평가", "평가"),  # two syllables must stay: 평가 is not 평 + 가
+    ("affine", "affine"), ("x1", "x1"),
+])
+def test_a_trailing_particle_is_dropped(word, stem):
+    assert stem_korean(word) == stem
+
+
+def test_the_browser_drops_the_same_particles_as_the_index():
+    """The query is stemmed by JavaScript in the reader's browser, the index by Python at build time."""
+    node = shutil.which("node")
+    assert node, "Node.js is needed (the site's scripts come from npm): apt-get install nodejs npm"
+    words = ["연쇄법칙을", "역전파는", "계산그래프에서", "평가", "노드로", "Affine", "기울기"]
+    script = SearchKorean.js_stemmer_code + f"\nconst s = new Stemmer(); console.log(JSON.stringify({json.dumps(words)}.map(w => s.stemWord(w))));"
+    found = json.loads(subprocess.run([node, "-e", script], capture_output=True, text=True, check=True).stdout)
+    assert found == [stem_korean(w.lower()) for w in words]
+    assert len(set(PARTICLES)) == len(PARTICLES)
+
+
+@pytest.mark.parametrize("pagename, language, url", [
+    ("book/intro", "en", "../ko/book/intro.html"),
+    ("book/intro", "ko", "../../book/intro.html"),
+    ("index", "en", "ko/index.html"),
+    ("chapters/02_chain_rule", "ko", "../../chapters/02_chain_rule.html"),
+])
+def test_the_language_switch_leads_to_the_twin_page(pagename, language, url):
+    assert twin_page(pagename, language)[1] == url
+
+
+@pytest.fixture(scope="module")
+def korean_book(tmp_path_factory):
+    """A two-page book (a Markdown page and a notebook) built in Korean from a catalogue."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+    from jupyter_book.sphinx import build_sphinx
+
+    root = tmp_path_factory.mktemp("book")
+    (root / "_config.yml").write_text(textwrap.dedent(f"""\
+        title: A small book
+        execute: {{execute_notebooks: "off"}}
+        sphinx:
+          local_extensions: {{course_i18n: {REPO / 'book' / '_ext'}}}
+          config:
+            locale_dirs: ["locales"]
+            gettext_compact: false
+            templates_path: ["{REPO / 'book' / '_templates'}"]
+            html_theme_options:
+              article_header_end: ["article-header-buttons.html", "language-switch.html"]
+        """))
+    (root / "_toc.yml").write_text("format: jb-book\nroot: intro\nparts:\n  - caption: Chapters\n"
+                                   "    chapters:\n      - file: chain\n")
+    (root / "intro.md").write_text("# Introduction\n\nBackpropagation is the chain rule.\n")
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"},
+                                            "language_info": {"name": "python"}}, cells=[
+        nbformat.v4.new_markdown_cell("# The chain rule\n\nApply the chain rule one node at a time."),
+        nbformat.v4.new_code_cell("print(2 + 3)", outputs=[nbformat.v4.new_output("stream", text="5\n")])])
+    nbformat.write(nb, root / "chain.ipynb")
+    messages = {"chain": {"The chain rule": "연쇄법칙",
+                          "Apply the chain rule one node at a time.": "역전파는 연쇄법칙을 노드 하나씩 적용합니다."},
+                "intro": {"Introduction": "들어가며", "Chapters": "장"}}
+    for page, pairs in messages.items():
+        catalog = Catalog(locale="ko")
+        for english, korean in pairs.items():
+            catalog.add(english, korean)
+        po = root / "locales" / "ko" / "LC_MESSAGES" / f"{page}.po"
+        po.parent.mkdir(parents=True, exist_ok=True)
+        with po.open("wb") as f:
+            write_po(f, catalog)
+    out = root / "_build" / "html" / "ko"
+    status = build_sphinx(root, out, noconfig=True, path_config=str(root / "_config.yml"),
+                          confoverrides={"external_toc_path": str(root / "_toc.yml"), "language": "ko",
+                                         "latex_individualpages": False},
+                          builder="html", doctreedir=str(root / "_build" / ".doctrees"),
+                          warningiserror=True, quiet=True)
+    assert status == 0
+    return out
+
+
+def test_a_notebook_is_translated_and_its_code_and_outputs_are_not(korean_book):
+    html = (korean_book / "chain.html").read_text(encoding="utf-8")
+    assert "역전파는 연쇄법칙을 노드 하나씩 적용합니다." in html and "Apply the chain rule" not in html
+    assert "print" in html and "5" in html
+
+
+def test_each_korean_page_links_to_its_english_twin(korean_book):
+    html = (korean_book / "chain.html").read_text(encoding="utf-8")
+    assert 'class="btn btn-sm language-switch" href="../chain.html" hreflang="en"' in html
+
+
+def test_the_sidebar_captions_are_translated(korean_book):
+    html = (korean_book / "chain.html").read_text(encoding="utf-8")
+    assert '<p aria-level="2" class="caption" role="heading"><span class="caption-text">장</span>' in html
+
+
+def test_the_korean_search_index_holds_words_without_their_particles(korean_book):
+    text = (korean_book / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1: text.rindex(")")])
+    assert "역전파" in index["terms"] and "역전파는" not in index["terms"]
+    assert "연쇄법칙" in index["titleterms"] and "연쇄법칙을" not in index["terms"]  # a title's word is kept once
