@@ -175,7 +175,7 @@ def _multilayer_net(rng_for):
         _gradient_test(f"relu, {(depth := int(rng.integers(1, 5)))} hidden layer(s), random sizes", 3, sizes(depth),
                        "relu", rng, int(rng.integers(3, 8))),
         _gradient_test("no hidden layer: sizes (D, C)", 2, sizes(0), "sigmoid", rng, 4),
-        _gradient_test("batch of one", 1, sizes(2), "relu", rng, 1),
+        _gradient_test("batch of one", 1, sizes(2), "sigmoid", rng, 1, all_or_nothing=True),
         _loss_and_unchanged_test(rng_for("MultiLayerNet loss")),
         _training_test(rng_for("MultiLayerNet training")),
     ]

@@ -13,17 +13,21 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_lib.functions import softmax
-from .layer_tests import Case, layer_tests
+from .layer_tests import Case, _backward_test, layer_tests
 
 LARGE = (400, 400)  # finite differences over 160,000 entries take minutes; backprop milliseconds
 LARGE_LABEL = "large input: backprop, not finite differences"
 
 
 def standard_tests(cls, reference, cases, large, **options):
-    """layer_tests on `cases` and on `large`, the case only backprop finishes in time.
+    """layer_tests on `cases`, with the backward test of `large` (the case only backprop finishes in
+    time) right after the forward tests: finite differences are stopped there, before any backward credit.
     (Merge note: with the grader's `layer_tests(..., large=...)`, pass it there instead.)"""
     large.label, large.gradcheck = LARGE_LABEL, False
-    return layer_tests(cls, reference, [*cases, large], **options)
+    tests = layer_tests(cls, reference, cases, **options)
+    forward = [t for t in tests if t.name.startswith(f"{cls}.forward [")]
+    large_test = _backward_test(cls, reference, large, options.get("params", ()), 1)
+    return [*forward, large_test, *tests[len(forward):]]
 
 
 def _dims(rng, low=2, high=5):

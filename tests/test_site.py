@@ -24,7 +24,8 @@ ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-EXPECTED = {"chapters": 9, "exercises": 9}
+# Every solution notebook is released as an exercise and put on the site (at least 15: issue 9).
+EXPECTED = {"chapters": 9, "exercises": len(list((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")))}
 
 
 def unavailable(reason):
