@@ -93,7 +93,7 @@ MISTAKES = [  # (stem, check cell, wrong code, right code, what the learner must
     ("03_repeat_sum", "ex03-check-axis1", "(self.repeats, self.x_shape[axis])", "(self.x_shape[axis], self.repeats)",
      r"Repeat\(axis=1, repeats=3\)\.backward has shape \(1, 3\); expected \(1, 2\)\. Hint: a gradient has the shape"),
     ("04_matmul", "ex04-check-numbers", "dx = dout @ self.W\n", "dx = dout @ self.W.T\n",
-     r"MatMul raised ValueError: .*shapes must chain.*\.T missing"),
+     r"MatMul raised ValueError: .*shapes must chain.*transpose missing"),
     ("04_matmul", "ex04-check-numbers", "self.dW = dout.T @ self.x", "self.dW = self.x.T @ dout",
      r"dW has shape \(3, 2\); expected \(2, 3\)\. Hint: the shape is transposed"),
     ("05_activations", "ex05-check-relu", "dout[self.mask] = 0\n        return dout",
