@@ -258,9 +258,8 @@ def _shape_message(name, found_shape, expected_shape):
         hint = ("(N,) and (N, 1) are different shapes, and adding them broadcasts to (N, N): "
                 "a summed axis must be kept (size 1) or dropped consistently, so the shapes agree exactly.")
     else:
-        hint = ("every array has a fixed shape here: a gradient that of its variable, an output that of "
-                "the layer's output; look at reshapes, at which axis is summed, and at the order of matrix "
-                "products.")
+        hint = ("a gradient has the shape of the variable it belongs to (an output, that of the layer's "
+                "output); look at reshapes, at which axis is summed, and at the order of matrix products.")
     return f"{message} Hint: {hint}"
 
 
