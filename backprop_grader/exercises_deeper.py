@@ -52,15 +52,16 @@ def keys_of(sizes):
     return [f"{p}{i}" for i in range(1, len(sizes)) for p in "Wb"]
 
 
-def _net_inputs(rng, sizes, N, one_hot, activation):
-    """He- or Xavier-scaled weights, small biases, and a batch with no ReLU input near the kink."""
+def _net_inputs(rng, sizes, N, one_hot, activation, numerical=False):
+    """He-scaled weights, small biases and a batch; for a numerical gradient, no ReLU input near the kink
+    (a nudge of h across it would make the difference quotient meaningless)."""
     while True:
         params = {}
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), 1):
             params[f"W{i}"] = rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
             params[f"b{i}"] = 0.1 * rng.standard_normal(fan_out)
         x = rng.standard_normal((N, sizes[0]))
-        if activation != "relu" or _away_from_kink(x, params, len(sizes) - 1):
+        if not numerical or activation != "relu" or _away_from_kink(x, params, len(sizes) - 1):
             break
     t = rng.integers(0, sizes[-1], N)
     return params, x, np.eye(sizes[-1])[t] if one_hot else t
@@ -86,7 +87,7 @@ def _numerical(sizes, activation, params, x, t):
 def _gradient_test(label, points, sizes, activation, rng, N, one_hot=False, *, numerical=False,
                    all_or_nothing=False):
     keys = keys_of(sizes)
-    params, x, t = _net_inputs(rng, sizes, N, one_hot, activation)
+    params, x, t = _net_inputs(rng, sizes, N, one_hot, activation, numerical)
     steps = [make_dict("params", {k: k for k in keys}),
              new("net", "MultiLayerNet", lit(list(sizes)), lit(activation), lit(0), "params"),
              call("net", "loss", "x", "t", out=["loss"]),
