@@ -23,6 +23,13 @@ CONTRACT = {
     "07_softmax_with_loss": {"softmax", "cross_entropy_error", "SoftmaxWithLoss"},
     "08_two_layer_gradient": {"gradient"},
     "09_sgd_training": {"sgd_step", "train"},
+    "11_tanh": {"Tanh"},
+    "12_max_gate": {"MaxGate"},
+    "13_divide": {"DivideLayer"},
+    "14_softmax_jacobian": {"Softmax"},
+    "15_bug_affine": {"Affine", "check_affine"},  # the learner's own check is part of the task
+    "16_bug_network": {"Relu", "SoftmaxWithLoss", "Network", "check_network"},
+    "17_multilayer_net": {"MultiLayerNet"},
 }
 
 
