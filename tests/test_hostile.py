@@ -73,7 +73,7 @@ EXPECTED = {
     "13_finite_differences.py": (4, ["was running when the grader stopped your code"]),
     "14_finite_differences.py": (4, ["was running when the grader stopped your code"]),
     "15_finite_differences.py": (0, ["was running when the grader stopped your code"]),
-    "15_unfixed.py": (0, ["the shape is transposed", "take a mean (np.mean) where the gradient is a sum"]),
+    "15_unfixed.py": (0, ["the shape is transposed", "averaged where it should be summed over the batch"]),
     "16_finite_differences.py": (0, ["was running when the grader stopped your code"]),
     "17_finite_differences.py": (0, ["was running when the grader stopped your code"]),
     "17_hardcoded_outputs.py": (0, ["gradient W1 is wrong"]),
