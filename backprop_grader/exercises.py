@@ -14,6 +14,9 @@ import numpy as np
 from backprop_lib import checks, datasets, functions, gradcheck, layers, network, nodes
 from backprop_lib.network import TwoLayerNet
 from .exercise_autodiff import EXERCISE as AUTODIFF
+from .exercises_bugs import _bug_affine, _bug_network
+from .exercises_deeper import _multilayer_net
+from .exercises_derive import _divide, _max_gate, _softmax, _tanh
 from .layer_tests import LARGE_HINT, Case, layer_tests
 from .specs import Check, Exercise, attr, call, expect, get, lit, make_dict, make_test, Missing, net, save
 
@@ -428,4 +431,15 @@ EXERCISES = {ex.id: ex for ex in [
     Exercise("09", "09_sgd_training", "Training with minibatch SGD", ("sgd_step", "train"), _sgd_training,
              library_modules=FULL_LIBRARY, cpu_seconds=10.0, wall_seconds=20.0),
     AUTODIFF,
+    Exercise("11", "11_tanh", "Derive the tanh layer", ("Tanh",), _tanh),
+    Exercise("12", "12_max_gate", "Derive the max gate", ("MaxGate",), _max_gate),
+    Exercise("13", "13_divide", "Derive the division node", ("DivideLayer",), _divide),
+    Exercise("14", "14_softmax_jacobian", "Derive softmax through its Jacobian", ("Softmax",), _softmax,
+             library_modules=("functions", "gradcheck", "checks")),
+    Exercise("15", "15_bug_affine", "Find the bug: an affine layer", ("Affine",), _bug_affine),
+    Exercise("16", "16_bug_network", "Find the bug: a two-layer network", ("Relu", "SoftmaxWithLoss", "Network"),
+             _bug_network, library_modules=("functions", "gradcheck", "layers", "checks")),
+    Exercise("17", "17_multilayer_net", "A network of any depth", ("MultiLayerNet",), _multilayer_net,
+             library_modules=("functions", "gradcheck", "layers", "checks", "datasets"), cpu_seconds=10.0,
+             wall_seconds=20.0),
 ]}

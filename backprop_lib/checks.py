@@ -1,11 +1,17 @@
 """Visible checks for the exercises: say what is wrong, where, and what the usual cause is.
 
 `compare` returns a message (or None when all is well) so the grader can put it in a report;
-`check` raises it as an AssertionError inside a notebook. Values are compared with the
+`check` raises it as a CheckFailed (an AssertionError) inside a notebook, where IPython shows the
+message first and the line of the cell, not the library's frames. Values are compared with the
 course's relative error |a - b| / max(1e-8, |a| + |b|) (see gradcheck.rel_error).
+A message names the symptom and where to look (which array, which index, expected and found,
+the likely concept); it never gives code: the fix in words is the notebook's second hint.
 """
+import functools
+import linecache
 import warnings
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 
@@ -14,6 +20,49 @@ from .gradcheck import analytic_gradients, numerical_gradients
 # Below this absolute difference (times the size of the expected values) two numbers are equal:
 # roundoff in a correct sum can leave 1e-15 where the exact answer is 0.
 _ROUNDOFF = 1e-12
+_LIBRARY = Path(__file__).resolve().parent
+
+
+class CheckFailed(AssertionError):
+    """A visible check that failed. In IPython its message comes first, then the cell's line."""
+
+    def _render_traceback_(self):  # IPython's hook for an exception's own traceback
+        return [f"✗ {self}", *_cell_line(self.__traceback__)]
+
+
+def _cell_line(tb):
+    """['  (line n of this cell: code)'] for the last frame outside backprop_lib, or []."""
+    where = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if not Path(filename).resolve().is_relative_to(_LIBRARY):
+            where = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    if where is None:
+        return []
+    code = linecache.getline(*where).strip()
+    return [f"  (line {where[1]} of this cell: {code})" if code else f"  (line {where[1]} of this cell)"]
+
+
+def _learner_facing(function):
+    """Failures of a check function raise CheckFailed, so a notebook shows the message first."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except CheckFailed:
+            raise
+        except AssertionError as error:
+            if not _raised_here(error.__traceback__):
+                raise  # the learner's own assert: its traceback is what helps
+            raise CheckFailed(str(error)) from None
+    return wrapper
+
+
+def _raised_here(tb):
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return Path(tb.tb_frame.f_code.co_filename).resolve() == Path(__file__).resolve()
 
 
 def compare(name, found, expected, *, tol=1e-7):
@@ -38,10 +87,10 @@ def compare(name, found, expected, *, tol=1e-7):
 
 
 def check(name, found, expected, *, tol=1e-7):
-    """Raise AssertionError with compare's explanation, or print a one-line confirmation."""
+    """Raise CheckFailed with compare's explanation, or print a one-line confirmation."""
     message = compare(name, found, expected, tol=tol)
     if message:
-        raise AssertionError(message)
+        raise CheckFailed(message)
     print(f"✓ {name} matches")
 
 
@@ -57,18 +106,20 @@ def mutation_message(name, before, after):
     was, now = _fmt_pair(before[idx], after[idx])
     return (f"{name} was modified in place: at index {_fmt_index(idx)} it was {was}, "
             f"now it is {now} ({len(changed)} entries changed). "
-            f"Hint: a layer must not change the arrays it is given (the caller still needs them): "
-            f"compute a new array instead of assigning into this one.")
+            f"Hint: a layer must not change its arguments: the caller may still need them (a branch "
+            f"sends the same gradient on twice). Build a new array for the result (chapter 5, "
+            f"*Why an in-place backward is a bug*).")
 
 
 def check_not_mutated(name, before, after):
     """The "mutated dout" check: raise if `after` differs from the copy `before` taken earlier."""
     message = mutation_message(name, before, after)
     if message:
-        raise AssertionError(message)
+        raise CheckFailed(message)
     print(f"✓ {name} was not modified")
 
 
+@_learner_facing
 def check_gradients(layer, *inputs, constants=(), params=None, tol=1e-6, seed=0):
     """Compare layer.backward with numerical gradients of the layer's own forward.
 
@@ -104,9 +155,9 @@ def no_warnings(name, func, *args):
         try:
             return func(*args)
         except RuntimeWarning as warning:
-            raise AssertionError(
-                f"{name} warned: {warning}. Hint: np.exp overflows above about 709; subtract the row "
-                f"maximum first (softmax), use exp(-|x|) (sigmoid), and never take the log of 0.") from None
+            raise CheckFailed(
+                f"{name} warned: {warning}. Hint: the exponential overflows above about 709: subtract the "
+                f"row maximum first (softmax), exponentiate only -|x| (sigmoid), and never take the log of 0.") from None
 
 
 @contextmanager
@@ -115,10 +166,10 @@ def explain_shape_errors(what):
     try:
         yield
     except ValueError as error:
-        raise AssertionError(
+        raise CheckFailed(
             f"{what} raised ValueError: {error}. Hint: in a matrix product the shapes must chain, "
-            f"(N, M) @ (M, D) -> (N, D), and each gradient has the shape of its variable "
-            f"(dx like x, dW like W): is a .T missing, or an input not reshaped?") from error
+            f"(N, D) times (D, H) gives (N, H), and each gradient has the shape of its variable "
+            f"(dx like x, dW like W): is a transpose missing, or an input not flattened?") from error
 
 
 def _compare_dict(name, found, expected, tol):
@@ -161,21 +212,21 @@ def _shape_message(name, found_shape, expected_shape):
     message = f"{name} has shape {found_shape}; expected {expected_shape}."
     squeezed = tuple(d for d in found_shape if d != 1) == tuple(d for d in expected_shape if d != 1)
     if expected_shape == ():
-        hint = "a single number is expected: reduce the array (np.sum, np.mean) or take .item()."
+        hint = "a single number is expected: the loss is one number for the whole batch (a mean or a sum)."
     elif len(expected_shape) == 1 and found_shape == (1, expected_shape[0]):
-        hint = ("one row instead of a vector: the sum over the batch must have the shape (M,) of b, "
-                "one number per output, without a kept axis of size 1.")
+        hint = ("one row instead of a vector: a bias gradient has the shape of b, (H,); the batch axis "
+                "is summed away, not kept with size 1.")
     elif len(expected_shape) == 1 and len(found_shape) == 2 and found_shape[1] == expected_shape[0]:
-        hint = ("the bias gradient must be summed over the batch (axis 0): "
-                "one number per output, not one row per example.")
+        hint = ("the bias gradient must be summed over the batch (chapter 6: the bias is copied to every "
+                "row): one number per output, not one row per example.")
     elif len(found_shape) == 2 and found_shape == expected_shape[::-1]:
-        hint = "the shape is transposed: is a .T missing or in the wrong place?"
+        hint = "the shape is transposed: is a transpose missing, or a matrix product in the wrong order?"
     elif squeezed:
-        hint = ("(N,) and (N, 1) are different shapes, and adding them broadcasts to (N, N). "
-                "Make the shapes agree exactly: keep or drop the axis of size 1 on both sides.")
+        hint = ("(N,) and (N, 1) are different shapes, and adding them broadcasts to (N, N): "
+                "a summed axis must be kept (size 1) or dropped consistently, so the shapes agree exactly.")
     else:
-        hint = ("a gradient has the shape of the variable it belongs to; check reshapes, the axes of "
-                "sums and the order of matrix products.")
+        hint = ("a gradient has the shape of the variable it belongs to (an output, that of the layer's "
+                "output); look at reshapes, at which axis is summed, and at the order of matrix products.")
     return f"{message} Hint: {hint}"
 
 
@@ -212,7 +263,7 @@ def _value_hint(found, expected, tol):
     if close(found, -expected):
         return "every entry has the wrong sign: check the sign of the local gradient (y - t, not t - y)."
     if found.ndim == 2 and found.shape[0] == found.shape[1] > 1 and close(found, expected.T):
-        return "found is the transpose of expected: is a .T missing or in the wrong place?"
+        return "found is the transpose of expected: is a transpose missing, or a matrix product in the wrong order?"
     if not np.any(found):
         return "found is all zeros: is the gradient computed before it is returned, and is the mask the right way round?"
     ratio = _constant_ratio(found, expected)
@@ -222,8 +273,8 @@ def _value_hint(found, expected, tol):
             return f"found is {k} times expected: did you forget to divide by the batch size?"
         inverse = 1 / ratio
         if inverse > 1.5 and abs(inverse - round(inverse)) < 1e-6:
-            return (f"found is expected / {round(inverse)}: did you divide by the batch size twice, "
-                    f"or take a mean (np.mean) where the gradient is a sum (np.sum)?")
+            return (f"found is expected / {round(inverse)}: is the gradient averaged where it should be "
+                    f"summed over the batch, or divided by the batch size twice?")
         return f"found is {ratio:.4g} times expected everywhere: a constant factor is wrong."
     return None
 

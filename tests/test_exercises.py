@@ -32,6 +32,11 @@ def executed(request):
         yield lambda folder, stem: futures[ROOT / folder / f"{stem}.ipynb"].result()
 
 
+def is_bug_hunt(stem):
+    """Level 3 (NN_bug_*): the learner copy holds working-looking code with bugs, not stubs."""
+    return "_bug_" in stem
+
+
 def cells_with_role(nb, role):
     return [c for c in nb.cells if c.metadata["backprop"]["role"] == role]
 
@@ -56,7 +61,7 @@ def test_solution_passes_all_visible_checks(executed, folder, stem):
 
 
 @pytest.mark.parametrize("folder", ["exercises"])
-@pytest.mark.parametrize("stem", STEMS)
+@pytest.mark.parametrize("stem", [s for s in STEMS if not is_bug_hunt(s)])
 def test_exercise_checks_fail_with_the_name_of_the_task(executed, folder, stem):
     number = int(stem[:2])
     nb = executed(folder, stem)
@@ -68,13 +73,30 @@ def test_exercise_checks_fail_with_the_name_of_the_task(executed, folder, stem):
         assert re.fullmatch(rf"Exercise {number}, task \S+: replace this line with your code", error.evalue)
 
 
+@pytest.mark.parametrize("folder", ["exercises"])
+@pytest.mark.parametrize("stem", [s for s in STEMS if is_bug_hunt(s)])
+def test_handed_over_code_passes_its_demo_and_fails_a_real_check(executed, folder, stem):
+    """Level 3: the learner copy holds the bugs. The author's demo passes on it; the learner's own check is
+    still to write; the last check, on what the demo avoided, fails and names a wrong gradient."""
+    nb = executed(folder, stem)
+    for cell in cells_with_role(nb, "setup") + cells_with_role(nb, "solution"):
+        assert not errors(cell), f"{cell.id} must run in the learner copy"
+    demo, yours, last = cells_with_role(nb, "check")
+    assert not errors(demo) and "✓" in stdout(demo), f"{demo.id}: the demo must pass on the handed-over code"
+    [error] = errors(yours)
+    assert error.ename == "NotImplementedError" and "task check_" in error.evalue, error.evalue
+    [error] = errors(last)
+    assert error.ename == "CheckFailed" and re.search(r"is wrong|has shape|modified in place", error.evalue)
+    assert error.traceback[0].startswith("✗ "), error.traceback  # the message first, not the library's frames
+
+
 def run_with_mistake(stem, check_id, wrong, right):
     """Run a solution notebook's setup and solution cells in-process, with `right` replaced by `wrong`
     in the solution code, then the check cell `check_id`. Returns the AssertionError it raised."""
     nb = nbformat.read(ROOT / "solutions" / f"{stem}.ipynb", as_version=4)
     namespace = {}
     replaced = 0
-    for cell in cells_with_role(nb, "setup") + cells_with_role(nb, "solution"):
+    for cell in [c for c in nb.cells if c.metadata["backprop"]["role"] in ("setup", "solution")]:
         source = cell.source
         if cell.metadata["backprop"]["role"] == "solution":
             replaced += source.count(right)
@@ -93,7 +115,7 @@ MISTAKES = [  # (stem, check cell, wrong code, right code, what the learner must
     ("03_repeat_sum", "ex03-check-axis1", "(self.repeats, self.x_shape[axis])", "(self.x_shape[axis], self.repeats)",
      r"Repeat\(axis=1, repeats=3\)\.backward has shape \(1, 3\); expected \(1, 2\)\. Hint: a gradient has the shape"),
     ("04_matmul", "ex04-check-numbers", "dx = dout @ self.W\n", "dx = dout @ self.W.T\n",
-     r"MatMul raised ValueError: .*shapes must chain.*\.T missing"),
+     r"MatMul raised ValueError: .*shapes must chain.*transpose missing"),
     ("04_matmul", "ex04-check-numbers", "self.dW = dout.T @ self.x", "self.dW = self.x.T @ dout",
      r"dW has shape \(3, 2\); expected \(2, 3\)\. Hint: the shape is transposed"),
     ("05_activations", "ex05-check-relu", "dout[self.mask] = 0\n        return dout",
@@ -118,6 +140,23 @@ MISTAKES = [  # (stem, check cell, wrong code, right code, what the learner must
      "        params[key] -= learning_rate * grads[key]", r"update them in place"),
     ("09_sgd_training", "ex09-check-sgd-step", "        params[key] += learning_rate * grads[key]",
      "        params[key] -= learning_rate * grads[key]", r"W after one step is wrong at index"),
+    # level 2: a wrong derivation is caught by the learner's own gradient check, entry by entry
+    ("11_tanh", "ex11-check-gradients", "return dout * (1 - self.out)", "return dout * (1 - self.out ** 2)",
+     r"Tanh: dx is wrong at index .*numerical gradients of your forward"),
+    ("12_max_gate", "ex12-check-forward", "dy = np.where(self.x_wins, 0.0, dout) + dout",
+     "dy = np.where(self.x_wins, 0.0, dout)", r"dx \+ dy \(the gradient is routed, not copied\) is wrong"),
+    ("13_divide", "ex13-check-gradients", "dy = dout * self.x / self.y ** 2", "dy = -dout * self.x / self.y ** 2",
+     r"DivideLayer: dy is wrong.*wrong sign"),
+    ("14_softmax_jacobian", "ex14-check-values", "return y * dout", "return y * (dout - np.sum(dout * y, axis=-1, keepdims=True))",
+     r"dx for a constant dout is wrong"),
+    # level 3: the fixed code with one bug put back fails the check the demo did not run
+    ("15_bug_affine", "ex15-check-gradients", "self.db = np.mean(dout, axis=0)", "self.db = np.sum(dout, axis=0)",
+     r"db is wrong.*averaged where it should be summed"),
+    ("16_bug_network", "ex16-check-gradients", "return dx * dout", "return dx * dout / batch_size",
+     r"found is 5 times expected: did you forget to divide by the batch size"),
+    # level 4: a network of any depth
+    ("17_multilayer_net", "ex17-check-gradients", "enumerate(reversed(self.affines), start=1)",
+     "enumerate(self.affines, start=1)", r"\(4, 5, 3\), 'relu'\)\.gradient\['W1'\] has shape \(5, 3\); expected \(4, 5\)"),
 ]
 
 

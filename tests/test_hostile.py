@@ -96,6 +96,20 @@ EXPECTED = {
     # --- right answers in a tampered notebook: full credit, and the tampering is noted ---------------
     "04_locked_checks_deleted.ipynb": (FULL, ["was deleted"]),
     "04_check_cell_faked.ipynb": (FULL, ["was edited"]),
+    # --- exercises 11-17: finite differences where backprop is asked, hard-coded answers, bugs left in ---
+    # (the large backward test comes right after the forward tests: numerical_gradient is stopped there,
+    # by the CPU or the wall-clock limit, whichever comes first)
+    "11_finite_differences.py": (5, ["was running when the grader stopped your code"]),  # the five forward tests only
+    "11_vectorized_differences.py": (17, ["saturated inputs"]),  # fast, but loses the digits of tanh' ~ 1e-9
+    "12_finite_differences.py": (4, ["was running when the grader stopped your code"]),
+    "12_hardcoded_outputs.py": (0, ["MaxGate.forward output has shape (3,)"]),
+    "13_finite_differences.py": (4, ["was running when the grader stopped your code"]),
+    "14_finite_differences.py": (4, ["was running when the grader stopped your code"]),
+    "15_finite_differences.py": (0, ["was running when the grader stopped your code"]),
+    "15_unfixed.py": (0, ["the shape is transposed", "averaged where it should be summed over the batch"]),
+    "16_finite_differences.py": (0, ["was running when the grader stopped your code"]),
+    "17_finite_differences.py": (0, ["was running when the grader stopped your code"]),
+    "17_hardcoded_outputs.py": (0, ["gradient W1 is wrong"]),
 }
 COULD_NOT_GRADE = {"04_not_json.ipynb", "04_empty.ipynb", "04_not_utf8.ipynb",
                    "04_json_but_not_a_notebook.ipynb", "04_very_large.ipynb"}

@@ -1,0 +1,188 @@
+"""Level 3, find the bug: the hidden tests of exercises 15 and 16, graded on the fixed code.
+
+The notebooks hand over code whose own demo passes: a square W and a batch of one (15), a
+batch of one (16). These tests use exactly what the demo avoided (D != H, N > 1, a caller that
+reads dout again), so the code as handed over scores 0 and each bug fixed earns its share.
+What the bug did not break (dx in 15, the forward passes) counts only once the bugs are fixed.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from backprop_lib import layers
+from backprop_lib.network import TwoLayerNet
+from .specs import Check, attr, call, expect, expect_unchanged, lit, make_test, new, save
+
+LARGE_LABEL = "large input: backprop, not finite differences"
+KEYS = ("W1", "b1", "W2", "b2")
+
+
+def _dims(rng, low=2, high=5):
+    return int(rng.integers(low, high + 1))
+
+
+def _all_right(label, checks):
+    """One check for several values: passed only if every one of them is right."""
+    failed = next((c for c in checks if c.message), None)
+    return Check(label, failed.message if failed else None, missing=bool(failed and failed.missing))
+
+
+def _counts_once(checks, label, what):
+    """None, or a failed check: this test's point needs `what` right first."""
+    failed = next((c for c in checks if c.message), None)
+    if failed is None:
+        return None
+    return Check(label, f"this counts once {what}: {failed.message}", missing=failed.missing)
+
+
+# --- 15: the affine layer with two bugs -----------------------------------------------------
+
+def _affine_case(rng, N, D, H):
+    return {"W": rng.standard_normal((D, H)), "b": rng.standard_normal(H), "x": rng.standard_normal((N, D)),
+            "dout": rng.standard_normal((N, H))}
+
+
+def _affine_expected(inputs):
+    layer = layers.Affine(inputs["W"].copy(), inputs["b"].copy())
+    y = layer.forward(inputs["x"].copy())
+    dx = layer.backward(inputs["dout"].copy())
+    return {"y": y, "dx": dx, "dW": layer.dW, "db": layer.db}
+
+
+AFFINE_STEPS = [new("layer", "Affine", "W", "b"), call("layer", "forward", "x", out=["y"]),
+                save("x", "x_after_forward"), call("layer", "backward", "dout", out=["dx"]),
+                save("dout", "dout_after_backward"), attr("layer", "dW", "dW"), attr("layer", "db", "db")]
+
+
+def _affine_test(name, points, inputs, judge_with):
+    expected = _affine_expected(inputs)
+
+    def judge(outputs):
+        return judge_with(outputs, expected)
+    return make_test(name, points, AFFINE_STEPS, inputs, judge, ["Affine"])
+
+
+def _grad(name):
+    def judge(outputs, expected):
+        return [expect(outputs, name, expected[name], label=f"Affine.backward {name}")]
+    return judge
+
+
+def _dx_once_fixed(outputs, expected):
+    checks = [expect(outputs, k, expected[k], label=f"Affine.backward {k}") for k in ("dW", "db")]
+    gate = _counts_once(checks, "Affine.backward dx", "dW and db are right")
+    return [gate] if gate else [expect(outputs, "dx", expected["dx"], label="Affine.backward dx"),
+                                expect(outputs, "y", expected["y"], label="Affine.forward output")]
+
+
+def _all_affine(outputs, expected):
+    return [_all_right("Affine.backward dx, dW and db",
+                       [expect(outputs, k, expected[k], label=f"Affine.backward {k}") for k in ("dx", "dW", "db")])]
+
+
+def _affine_unchanged(inputs):
+    def judge(outputs, expected):
+        checks = [expect(outputs, k, expected[k], label=f"Affine.backward {k}") for k in ("dx", "dW", "db")]
+        gate = _counts_once(checks, "inputs unchanged", "forward and backward are right")
+        return [gate] if gate else [
+            expect_unchanged(outputs, "x_after_forward", inputs["x"], label="x (after forward)"),
+            expect_unchanged(outputs, "dout_after_backward", inputs["dout"], label="dout (after backward)")]
+    return judge
+
+
+def _bug_affine(rng_for):
+    rng = rng_for("Affine")
+    N, D = _dims(rng, 3, 6), _dims(rng, 2, 4)
+    H = D + _dims(rng, 1, 3)  # D != H: a transposed dW has the wrong shape
+    wide = _affine_case(rng, N, D, H)
+    one = _affine_case(rng, 1, H, D)
+    square = _affine_case(rng, N + 1, D, D)  # same shape, transposed values
+    large = _affine_case(rng_for("Affine large"), 200, 300, 200)
+    wide_label, one_label, square_label = (f"D={D}, H={H}, batch of {N}", f"D={H}, H={D}, batch of one",
+                                           f"square W, D=H={D}, batch of {N + 1}")
+    return [_affine_test(f"Affine.backward [{LARGE_LABEL}]", 1, large, _all_affine),
+            _affine_test(f"Affine.backward dW [{wide_label}]", 2, wide, _grad("dW")),
+            _affine_test(f"Affine.backward dW [{one_label}]", 2, one, _grad("dW")),
+            _affine_test(f"Affine.backward dW [{square_label}]", 2, square, _grad("dW")),
+            _affine_test(f"Affine.backward db [{wide_label}]", 2, wide, _grad("db")),
+            _affine_test(f"Affine.backward db [{square_label}]", 2, square, _grad("db")),
+            _affine_test(f"Affine.backward dx and forward, still right [{wide_label}]", 1, wide, _dx_once_fixed),
+            _affine_test("Affine leaves its inputs unchanged", 1, wide, _affine_unchanged(wide))]
+
+
+# --- 16: the network with an in-place ReLU and a loss gradient not divided by N -------------
+
+def _net_inputs(rng, sizes, N, one_hot):
+    """Parameters and a batch for which no hidden pre-activation sits near ReLU's kink."""
+    D, H, C = sizes
+    while True:
+        params = {"W1": rng.standard_normal((D, H)) * 0.5, "b1": rng.standard_normal(H) * 0.1,
+                  "W2": rng.standard_normal((H, C)) * 0.5, "b2": rng.standard_normal(C) * 0.1}
+        x = rng.standard_normal((N, D))
+        if np.min(np.abs(x @ params["W1"] + params["b1"])) > 1e-3:
+            break
+    t = rng.integers(0, C, N)
+    return {**params, "x": x, "t": np.eye(C)[t] if one_hot else t}
+
+
+def _reference_gradient(inputs, sizes):
+    network = TwoLayerNet(*sizes)
+    for key in KEYS:
+        network.params[key][...] = inputs[key]  # in place: the layers hold these very arrays
+    return network.gradient(inputs["x"], inputs["t"])
+
+
+def _network_test(label, points, inputs, sizes, *, all_or_nothing=False):
+    steps = [new("net", "Network", *KEYS), call("net", "gradient", "x", "t", out_dict=("grads", KEYS))]
+
+    def judge(outputs):
+        expected = _reference_gradient(inputs, sizes)
+        checks = [expect(outputs, f"grads.{k}", expected[k], label=f"gradient {k}") for k in KEYS]
+        return [_all_right("every gradient", checks)] if all_or_nothing else checks
+    return make_test(f"Network.gradient [{label}]", points, steps, inputs, judge, ["Network"])
+
+
+def _loss_test(label, points, x, t):
+    steps = [new("layer", "SoftmaxWithLoss"), call("layer", "forward", "x", "t", out=["loss"]),
+             call("layer", "backward", lit(1), out=["dx"])]
+
+    def judge(outputs):
+        reference = layers.SoftmaxWithLoss()
+        reference.forward(x.copy(), t.copy())
+        return [expect(outputs, "dx", reference.backward(1), label="SoftmaxWithLoss.backward dx")]
+    return make_test(f"SoftmaxWithLoss.backward [{label}]", points, steps, {"x": x, "t": t}, judge,
+                     ["SoftmaxWithLoss"])
+
+
+def _relu_test(rng):
+    x = rng.standard_normal((_dims(rng, 3, 6), _dims(rng, 3, 6)))
+    x = np.where(np.abs(x) < 1e-2, 0.5, x)
+    dout = rng.standard_normal(x.shape)
+    steps = [new("layer", "Relu"), call("layer", "forward", "x", out=["y"]), save("x", "x_after_forward"),
+             call("layer", "backward", "dout", out=["dx"]), save("dout", "dout_after_backward")]
+
+    def judge(outputs):
+        values = [expect(outputs, "y", np.maximum(x, 0), label="Relu.forward output"),
+                  expect(outputs, "dx", np.where(x > 0, dout, 0.0), label="Relu.backward dx")]
+        gate = _counts_once(values, "inputs unchanged", "forward and backward give the right values")
+        return [gate] if gate else [_all_right("x and dout unchanged", [
+            expect_unchanged(outputs, "x_after_forward", x, label="x (after forward)"),
+            expect_unchanged(outputs, "dout_after_backward", dout, label="dout (after backward)")])]
+    return make_test("Relu leaves x and dout unchanged", 3, steps, {"x": x, "dout": dout}, judge, ["Relu"])
+
+
+def _bug_network(rng_for):
+    rng = rng_for("Network")
+    large_sizes = (784, 50, 10)
+    large = _net_inputs(rng_for("Network large"), large_sizes, 100, False)
+    tests = [_network_test(LARGE_LABEL, 1, large, large_sizes, all_or_nothing=True)]
+    for label, one_hot in (("integer labels", False), ("one-hot labels", True)):
+        sizes, N = (_dims(rng, 3, 5), _dims(rng, 4, 6), _dims(rng, 2, 4)), _dims(rng, 4, 8)
+        tests.append(_network_test(f"{label}, batch of {N}, sizes {sizes}", 3, _net_inputs(rng, sizes, N, one_hot),
+                                   sizes))
+    rng = rng_for("SoftmaxWithLoss")
+    N, C = _dims(rng, 3, 6), _dims(rng, 3, 5)
+    labels = rng.integers(0, C, N)
+    tests += [_loss_test(f"integer labels, batch of {N}", 2, rng.standard_normal((N, C)), labels),
+              _loss_test(f"one-hot labels, batch of {N}", 2, rng.standard_normal((N, C)), np.eye(C)[labels])]
+    return tests + [_relu_test(rng_for("Relu"))]
