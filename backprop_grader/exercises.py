@@ -18,7 +18,8 @@ from .exercises_bugs import _bug_affine, _bug_network
 from .exercises_deeper import _multilayer_net
 from .exercises_derive import _divide, _max_gate, _softmax, _tanh
 from .layer_tests import LARGE_HINT, Case, layer_tests
-from .specs import Check, Exercise, attr, call, expect, get, lit, make_dict, make_test, Missing, net, save
+from .specs import (Check, Exercise, accuracy_checks, attr, call, expect, lit, make_dict,
+                    make_test, net, save, two_layer_inputs)
 
 # The library as exercises 08 and 09 ship it (their setup cells import from it), without training.
 FULL_LIBRARY = (checks, datasets, functions, gradcheck, layers, network, nodes)
@@ -259,19 +260,6 @@ def _large_loss_message(label, found, expected):
 
 # --- 08: gradient(net, x, t) by walking the layers backwards -------------------------------
 
-def _net_inputs(rng, sizes, N, one_hot):
-    """Parameters and a batch for which no hidden pre-activation sits near ReLU's kink."""
-    D, H, C = sizes
-    while True:
-        params = {"W1": rng.standard_normal((D, H)) * 0.5, "b1": rng.standard_normal(H) * 0.1,
-                  "W2": rng.standard_normal((H, C)) * 0.5, "b2": rng.standard_normal(C) * 0.1}
-        x = rng.standard_normal((N, D))
-        if np.min(np.abs(x @ params["W1"] + params["b1"])) > 1e-3:
-            break
-    t = rng.integers(0, C, N)
-    return params, x, _one_hot(t, C) if one_hot else t
-
-
 def _reference_net(sizes, params):
     network = TwoLayerNet(*sizes)
     for key, value in params.items():
@@ -292,7 +280,7 @@ def _two_layer_gradient(rng_for):
             *sizes, N = LARGE_NET
         else:
             sizes = (_dims(rng, 3, 5), _dims(rng, 4, 6), _dims(rng, 2, 4))
-        params, x, t = _net_inputs(rng, sizes, N, one_hot)
+        params, x, t = two_layer_inputs(rng, sizes, N, one_hot)
         steps = [net("net", sizes, {k: k for k in keys}),
                  call(None, "gradient", "net", "x", "t", out_dict=("grads", keys))]
 
@@ -394,18 +382,8 @@ def _train_test(rng_for, requires):
              call("net", "predict", "x_test", out=["scores"])]
 
     def judge(outputs):
-        try:
-            scores = np.asarray(get(outputs, "scores"), dtype=np.float64)
-        except Missing:
-            return [Check("test accuracy", "the network's predictions were not computed.", missing=True)]
-        if scores.shape != (len(t_test), 3):
-            return [Check("test accuracy", f"net.predict(x_test) has shape {scores.shape}; expected "
-                                           f"{(len(t_test), 3)}, one row of 3 class scores per point.")]
-        accuracy = float(np.mean(np.argmax(scores, axis=1) == t_test))
-        message = None if accuracy >= TARGET_ACCURACY else (
-            f"test accuracy {accuracy:.3f}; at least {TARGET_ACCURACY} is needed (train called with "
-            f"iters_num={s['iters_num']}, batch_size={s['batch_size']}, learning_rate={s['learning_rate']}).")
-        return [Check(f"test accuracy {accuracy:.3f}", message)]
+        return accuracy_checks(outputs, t_test, 3, TARGET_ACCURACY, f"train called with iters_num={s['iters_num']}, "
+                               f"batch_size={s['batch_size']}, learning_rate={s['learning_rate']}")
     inputs = {"x_train": x_train, "t_train": t_train, "x_test": x_test}
     return make_test(f"train reaches test accuracy >= {TARGET_ACCURACY} on the spiral", 6, steps, inputs,
                      judge, ["train"], requires=requires)

@@ -14,7 +14,8 @@ import numpy as np
 from backprop_lib import layers
 from backprop_lib.datasets import make_spiral
 from backprop_lib.gradcheck import numerical_gradient
-from .specs import Check, Missing, call, expect, expect_unchanged, get, lit, make_dict, make_test, new, save
+from .specs import (Check, accuracy_checks, call, expect, expect_unchanged, lit, make_dict,
+                    make_test, new, save)
 
 LARGE_LABEL = "large input: backprop, not finite differences"
 TRAIN = {"sizes": (2, 50, 50, 3), "iters_num": 1500, "batch_size": 100, "learning_rate": 0.5}
@@ -145,19 +146,9 @@ def _training_test(rng):
              call("net", "predict", "x_test", out=["scores"])]
 
     def judge(outputs):
-        try:
-            scores = np.asarray(get(outputs, "scores"), dtype=np.float64)
-        except Missing:
-            return [Check("test accuracy", "the trained network's predictions were not computed.", missing=True)]
-        if scores.shape != (len(t_test), 3):
-            return [Check("test accuracy", f"net.predict(x_test) has shape {scores.shape}; expected "
-                                           f"{(len(t_test), 3)}, one row of 3 class scores per point.")]
-        accuracy = float(np.mean(np.argmax(scores, axis=1) == t_test))
-        message = None if accuracy >= TARGET_ACCURACY else (
-            f"test accuracy {accuracy:.3f}; at least {TARGET_ACCURACY} is needed (sizes {list(s['sizes'])}, relu, "
-            f"sgd with iters_num={s['iters_num']}, batch_size={s['batch_size']}, "
-            f"learning_rate={s['learning_rate']}). Check the initial weights (He: sqrt(2 / fan_in)).")
-        return [Check(f"test accuracy {accuracy:.3f}", message)]
+        return accuracy_checks(outputs, t_test, 3, TARGET_ACCURACY, f"sizes {list(s['sizes'])}, relu, sgd with "
+                               f"iters_num={s['iters_num']}, batch_size={s['batch_size']}, learning_rate="
+                               f"{s['learning_rate']}; check the initial weights (He: sqrt(2 / fan_in))")
     name = f"sgd trains MultiLayerNet({list(s['sizes'])}) to test accuracy >= {TARGET_ACCURACY} on the spiral"
     return make_test(name, 4, steps, {"x_train": x_train, "t_train": t_train, "x_test": x_test}, judge,
                      ["MultiLayerNet"])

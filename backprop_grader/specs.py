@@ -201,3 +201,35 @@ def expect_gradcheck(outputs, analytic_name, numeric, *, label, tol=1e-6):
     if message:
         message = f"your backward disagrees with the numerical gradient of the forward. {message}"
     return Check(label, message)
+
+
+# --- inputs and judges shared by several exercises -------------------------------------------
+
+def two_layer_inputs(rng, sizes, N, one_hot):
+    """Parameters of a (D, H, C) network and a batch with no hidden pre-activation near ReLU's kink
+    (a nudge of h across it would make a numerical gradient meaningless); labels one-hot or integer."""
+    D, H, C = sizes
+    while True:
+        params = {"W1": rng.standard_normal((D, H)) * 0.5, "b1": rng.standard_normal(H) * 0.1,
+                  "W2": rng.standard_normal((H, C)) * 0.5, "b2": rng.standard_normal(C) * 0.1}
+        x = rng.standard_normal((N, D))
+        if np.min(np.abs(x @ params["W1"] + params["b1"])) > 1e-3:
+            break
+    t = rng.integers(0, C, N)
+    return params, x, np.eye(C)[t] if one_hot else t
+
+
+def accuracy_checks(outputs, t_test, n_classes, target, settings):
+    """The test accuracy of the returned `scores`, judged here against `target`; `settings` says how
+    the network was trained, for the message."""
+    try:
+        scores = np.asarray(get(outputs, "scores"), dtype=np.float64)
+    except Missing:
+        return [Check("test accuracy", "the trained network's predictions were not computed.", missing=True)]
+    if scores.shape != (len(t_test), n_classes):
+        return [Check("test accuracy", f"net.predict(x_test) has shape {scores.shape}; expected "
+                                       f"{(len(t_test), n_classes)}, one row of {n_classes} class scores per point.")]
+    accuracy = float(np.mean(np.argmax(scores, axis=1) == t_test))
+    message = None if accuracy >= target else (
+        f"test accuracy {accuracy:.3f}; at least {target} is needed ({settings}).")
+    return [Check(f"test accuracy {accuracy:.3f}", message)]
