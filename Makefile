@@ -31,8 +31,8 @@ _build/.library-stamp: $(shell find backprop_lib -name '*.py')
 # Chapters execute during the build (cached in _build/.jupyter_cache); warnings are errors.
 book: setup assets _build/.library-stamp
 	$(BIN)/python scripts/performance.py
-	rm -f $(addprefix _build/html/_static/,$(notdir $(wildcard book/_static/*.*)))  # Sphinx keeps an earlier copy
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	cp book/_static/*.* _build/html/_static/  # Sphinx never overwrites its earlier copy of a changed course.css
 
 test: book
 	$(BIN)/python -m pytest

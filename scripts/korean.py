@@ -8,6 +8,7 @@ Translators edit the .po files (msgstr); `update` keeps them in step with the En
 (sphinx-intl marks changed messages fuzzy), and `check` fails while any message is missing.
 """
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -32,9 +33,9 @@ def sphinx_build(builder, outdir, doctrees, **overrides):
 
 
 def build():
-    for own in (ROOT / "book" / "_static").glob("*.*"):  # Sphinx does not overwrite an earlier copy
-        (BUILD / "html" / LANGUAGE / "_static" / own.name).unlink(missing_ok=True)
     sphinx_build("html", BUILD / "html" / LANGUAGE, BUILD / f".doctrees-{LANGUAGE}", language=LANGUAGE)
+    for own in (ROOT / "book" / "_static").glob("*.*"):  # Sphinx never overwrites its earlier copy
+        shutil.copy2(own, BUILD / "html" / LANGUAGE / "_static" / own.name)
 
 
 def extract(outdir=BUILD / "gettext"):
