@@ -85,14 +85,19 @@ def _numerical(sizes, activation, params, x, t):
     return grads
 
 
+def _loss_and_gradient_steps(sizes, activation, keys):
+    """Build the learner's net from the given parameters, then its loss, gradient and parameters after."""
+    return [make_dict("params", {k: k for k in keys}),
+            new("net", "MultiLayerNet", lit(list(sizes)), lit(activation), lit(0), "params"),
+            call("net", "loss", "x", "t", out=["loss"]),
+            call("net", "gradient", "x", "t", out_dict=("grads", keys)), save("params", "params_after", keys)]
+
+
 def _gradient_test(label, points, sizes, activation, rng, N, one_hot=False, *, numerical=False,
                    all_or_nothing=False):
     keys = keys_of(sizes)
     params, x, t = _net_inputs(rng, sizes, N, one_hot, activation, numerical)
-    steps = [make_dict("params", {k: k for k in keys}),
-             new("net", "MultiLayerNet", lit(list(sizes)), lit(activation), lit(0), "params"),
-             call("net", "loss", "x", "t", out=["loss"]),
-             call("net", "gradient", "x", "t", out_dict=("grads", keys)), save("params", "params_after", keys)]
+    steps = _loss_and_gradient_steps(sizes, activation, keys)
 
     def judge(outputs):
         reference = MultiLayerNetReference(sizes, activation, {k: v.copy() for k, v in params.items()})
@@ -114,10 +119,7 @@ def _loss_and_unchanged_test(rng):
     sizes, activation = (3, 5, 4, 3), "sigmoid"
     keys = keys_of(sizes)
     params, x, t = _net_inputs(rng, sizes, 6, False, activation)
-    steps = [make_dict("params", {k: k for k in keys}),
-             new("net", "MultiLayerNet", lit(list(sizes)), lit(activation), lit(0), "params"),
-             call("net", "loss", "x", "t", out=["loss"]),
-             call("net", "gradient", "x", "t", out_dict=("grads", keys)), save("params", "params_after", keys)]
+    steps = _loss_and_gradient_steps(sizes, activation, keys)
 
     def judge(outputs):
         reference = MultiLayerNetReference(sizes, activation, {k: v.copy() for k, v in params.items()})
