@@ -3,11 +3,13 @@
     python scripts/korean.py build    # _build/html/ko, reusing the English build's execution cache
     python scripts/korean.py update   # extract the English messages, update locales/ko/LC_MESSAGES/*.po
     python scripts/korean.py check    # exit 1 listing every untranslated, fuzzy or stale message
+    python scripts/korean.py lint     # the same for the catalogues as they are (fast: no extraction)
 
 Translators edit the .po files (msgstr); `update` keeps them in step with the English text
 (sphinx-intl marks changed messages fuzzy), and `check` fails while any message is missing.
 """
 import argparse
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -49,6 +51,76 @@ def update():
 
     pot_dir = extract()
     sphinx_intl(["update", "-p", str(pot_dir), "-l", LANGUAGE, "-d", str(LOCALES)], standalone_mode=False)
+    copy_display_math()
+
+
+def is_display_math(text):
+    """A $$...$$ or amsmath block's message: MyST gives it with a newline at each end."""
+    return text.startswith("\n") and text.endswith("\n")
+
+
+def copy_display_math():
+    """Display math is the same in both languages: its message is its own translation."""
+    import babel.messages.pofile as pofile
+
+    for po in sorted((LOCALES / LANGUAGE / "LC_MESSAGES").rglob("*.po")):
+        with po.open("rb") as f:
+            catalogue = pofile.read_po(f)
+        changed = False
+        for message in catalogue:
+            if message.id and is_display_math(message.id) and (message.string != message.id or message.fuzzy):
+                message.string, message.flags = message.id, message.flags - {"fuzzy"}
+                changed = True
+        if changed:
+            with po.open("wb") as f:
+                pofile.write_po(f, catalogue, width=76)
+
+
+# What a translation must keep exactly as the English has it (MyST Markdown).
+_MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.S)
+_ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
+_CODE = re.compile(r"(?<![}`])`([^`]+)`")
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")
+_TEXT_ROLES = {"term", "ref", "doc", "numref", "download"}  # their text is translated, their target kept
+
+
+def role_key(name, content):
+    """A role as a translation must keep it: {term}`연쇄법칙 <chain rule>` keeps `chain rule`."""
+    if name in _TEXT_ROLES:
+        target = re.search(r"<([^<>]+)>\s*$", content)
+        return name, (target.group(1) if target else content).strip()
+    return name, content
+
+
+def kept(text):
+    """The parts of a message that are not prose: math, code, roles' targets, links, tags, numbers."""
+    roles = sorted(role_key(*m) for m in _ROLE.findall(text))
+    rest = _ROLE.sub(" ", text)
+    math = sorted(_MATH.findall(rest))
+    rest = _MATH.sub(" ", rest)
+    code = sorted(_CODE.findall(rest))
+    rest = _CODE.sub(" ", rest)
+    return {"math": math, "roles": roles, "code": code, "links": sorted(_LINK.findall(rest)),
+            "HTML tags": sorted(t.split()[0].rstrip(">") for t in _TAG.findall(rest)),
+            "numbers": sorted(set(_NUMBER.findall(_LINK.sub(" ", rest))))}
+
+
+def lint(msgid, msgstr):
+    """Sentences naming what a translation changed that it must keep."""
+    if is_display_math(msgid):
+        return [] if msgstr == msgid else ["display math must be copied unchanged"]
+    english, korean = kept(msgid), kept(msgstr)
+    found = []
+    for kind, parts in english.items():
+        if kind == "numbers":
+            lost = [n for n in parts if n not in korean[kind]]
+            if lost:
+                found.append(f"numbers missing: {', '.join(lost)}")
+        elif parts != korean[kind]:
+            found.append(f"{kind} differ: English {parts}, Korean {korean[kind]}")
+    return found
 
 
 def problems(pot_dir=None):
@@ -68,6 +140,8 @@ def problems(pot_dir=None):
                 found.append(f"{where} is fuzzy (the English changed): check the translation, drop the flag")
             elif not message.string:
                 found.append(f"{where} is not translated")
+            else:
+                found.extend(f"{where}: {problem}" for problem in lint(str(message.id), str(message.string)))
     if pot_dir is not None:  # every English message has a Korean one
         for pot in sorted(Path(pot_dir).rglob("*.pot")):
             po = LOCALES / LANGUAGE / "LC_MESSAGES" / pot.relative_to(pot_dir).with_suffix(".po")
@@ -83,14 +157,14 @@ def problems(pot_dir=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["build", "update", "check"])
+    parser.add_argument("command", choices=["build", "update", "check", "lint"])
     args = parser.parse_args(argv)
     if args.command == "build":
         build()
     elif args.command == "update":
         update()
-    else:
-        found = problems(extract())
+    else:  # lint: the catalogues as they are, without extracting the English again
+        found = problems(extract() if args.command == "check" else None)
         print("\n".join(found) or "the Korean catalogues are complete")
         return 1 if found else 0
     return 0
