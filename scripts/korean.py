@@ -4,11 +4,13 @@
     python scripts/korean.py update   # extract the English messages, update locales/ko/LC_MESSAGES/*.po
     python scripts/korean.py check    # exit 1 listing every untranslated, fuzzy or stale message
     python scripts/korean.py lint     # the same for the catalogues as they are (fast: no extraction)
+    python scripts/korean.py messages # the library's and grader's messages: update backprop.po, compile .mo
 
 Translators edit the .po files (msgstr); `update` keeps them in step with the English text
 (sphinx-intl marks changed messages fuzzy), and `check` fails while any message is missing.
 """
 import argparse
+import os
 import re
 import shutil
 import sys
@@ -123,6 +125,101 @@ def lint(msgid, msgstr):
     return found
 
 
+LIBRARY_PO = ROOT / "backprop_lib" / "locale" / LANGUAGE / "LC_MESSAGES" / "backprop.po"
+
+
+def library_messages():
+    """The learner-facing messages of backprop_lib and backprop_grader: every `_("...")` and `N_("...")`."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_dir
+
+    catalogue = Catalog(project="backprop", fuzzy=False)
+    for package in ("backprop_lib", "backprop_grader"):
+        for filename, lineno, message, comments, context in extract_from_dir(
+                ROOT / package, method_map=[("**.py", "python")], keywords={"_": None, "N_": None}):
+            catalogue.add(message, locations=[(f"{package}/{filename}", lineno)], auto_comments=comments)
+    return catalogue
+
+
+def update_library():
+    """backprop.po in step with the code (new messages empty, changed ones fuzzy), and backprop.mo."""
+    import babel.messages.pofile as pofile
+
+    korean = read_catalogue(LIBRARY_PO) if LIBRARY_PO.exists() else None
+    if korean is None:
+        from babel.messages.catalog import Catalog
+        korean = Catalog(locale=LANGUAGE, project="backprop")
+    korean.update(library_messages())
+    LIBRARY_PO.parent.mkdir(parents=True, exist_ok=True)
+    with LIBRARY_PO.open("wb") as f:
+        pofile.write_po(f, korean, width=96, omit_header=False, ignore_obsolete=True)
+    compile_library()
+
+
+def compile_library():
+    """backprop.mo from backprop.po: the file Python's gettext reads at run time."""
+    from babel.messages.mofile import write_mo
+
+    with LIBRARY_PO.with_suffix(".mo").open("wb") as f:
+        write_mo(f, read_catalogue(LIBRARY_PO))
+
+
+def read_catalogue(po):
+    import babel.messages.pofile as pofile
+
+    with po.open("rb") as f:
+        return pofile.read_po(f, abort_invalid=True)
+
+
+def message_problems(po, catalogue, check=None):
+    """Each message of a catalogue that is untranslated, fuzzy, or fails `check`."""
+    found = []
+    for message in catalogue:
+        if not message.id:
+            continue
+        where = f"{po.relative_to(ROOT)}: {str(message.id)[:60]!r}"
+        if message.fuzzy:
+            found.append(f"{where} is fuzzy (the English changed): check the translation, drop the flag")
+        elif not message.string:
+            found.append(f"{where} is not translated")
+        elif check:
+            found.extend(f"{where}: {problem}" for problem in check(str(message.id), str(message.string)))
+    return found
+
+
+_FIELD = re.compile(r"\{[^{}]*\}|%[sdr]")
+
+
+def lint_code_message(msgid, msgstr):
+    """A message of the code keeps its format fields ({name}, {value:.3g}) and its numbers."""
+    if sorted(_FIELD.findall(msgid)) != sorted(_FIELD.findall(msgstr)):
+        return [f"format fields differ: English {sorted(_FIELD.findall(msgid))}, "
+                f"Korean {sorted(_FIELD.findall(msgstr))}"]
+    return [f"number {n} missing" for n in set(_NUMBER.findall(_FIELD.sub(" ", msgid)))
+            if n not in _NUMBER.findall(_FIELD.sub(" ", msgstr))]
+
+
+def library_problems():
+    """The code's catalogue: complete, in step with the code, and compiled."""
+    from babel.messages.mofile import read_mo
+
+    if not LIBRARY_PO.exists():
+        return [f"{LIBRARY_PO.relative_to(ROOT)} is missing: run `python scripts/korean.py messages`"]
+    korean = read_catalogue(LIBRARY_PO)
+    found = message_problems(LIBRARY_PO, korean, lint_code_message)
+    missing = [m.id for m in library_messages() if m.id and m.id not in korean]
+    if missing:
+        found.append(f"{LIBRARY_PO.relative_to(ROOT)}: {len(missing)} message(s) of the code have no entry, "
+                     f"e.g. {str(missing[0])[:60]!r}: run `python scripts/korean.py messages`")
+    mo = LIBRARY_PO.with_suffix(".mo")
+    with mo.open("rb") if mo.exists() else open(os.devnull, "rb") as f:
+        compiled = {m.id: m.string for m in read_mo(f) if m.id} if mo.exists() else {}
+    if compiled != {m.id: m.string for m in korean if m.id and not m.fuzzy and m.string}:
+        found.append(f"{mo.relative_to(ROOT)} is not compiled from {LIBRARY_PO.name}: "
+                     "run `python scripts/korean.py messages`")
+    return found
+
+
 def problems(pot_dir=None):
     """Sentences naming each message that the Korean edition lacks."""
     import babel.messages.pofile as pofile
@@ -130,18 +227,8 @@ def problems(pot_dir=None):
     found = []
     catalogues = {}
     for po in sorted((LOCALES / LANGUAGE / "LC_MESSAGES").rglob("*.po")):
-        with po.open("rb") as f:
-            catalogues[po] = pofile.read_po(f)
-        for message in catalogues[po]:
-            if not message.id:
-                continue
-            where = f"{po.relative_to(ROOT)}: {str(message.id)[:60]!r}"
-            if message.fuzzy:
-                found.append(f"{where} is fuzzy (the English changed): check the translation, drop the flag")
-            elif not message.string:
-                found.append(f"{where} is not translated")
-            else:
-                found.extend(f"{where}: {problem}" for problem in lint(str(message.id), str(message.string)))
+        catalogues[po] = read_catalogue(po)
+        found.extend(message_problems(po, catalogues[po], lint))
     if pot_dir is not None:  # every English message has a Korean one
         for pot in sorted(Path(pot_dir).rglob("*.pot")):
             po = LOCALES / LANGUAGE / "LC_MESSAGES" / pot.relative_to(pot_dir).with_suffix(".po")
@@ -152,17 +239,19 @@ def problems(pot_dir=None):
             if missing:
                 found.append(f"{po.relative_to(ROOT)}: {len(missing)} English message(s) have no entry, "
                              f"e.g. {str(missing[0])[:60]!r}: run `python scripts/korean.py update`")
-    return found
+    return found + library_problems()
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["build", "update", "check", "lint"])
+    parser.add_argument("command", choices=["build", "update", "check", "lint", "messages"])
     args = parser.parse_args(argv)
     if args.command == "build":
         build()
     elif args.command == "update":
         update()
+    elif args.command == "messages":
+        update_library()
     else:  # lint: the catalogues as they are, without extracting the English again
         found = problems(extract() if args.command == "check" else None)
         print("\n".join(found) or "the Korean catalogues are complete")
