@@ -28,11 +28,13 @@ _build/.library-stamp: $(shell find backprop_lib -name '*.py')
 	rm -rf _build/.jupyter_cache
 	mkdir -p _build && touch $@
 
-# Chapters execute during the build (cached in _build/.jupyter_cache); warnings are errors.
+# Both editions: English in _build/html, Korean in _build/html/ko (locales/ko). Chapters execute once,
+# during the English build (cached in _build/.jupyter_cache); warnings are errors.
 book: setup assets _build/.library-stamp
 	$(BIN)/python scripts/performance.py
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	cp book/_static/*.* _build/html/_static/  # Sphinx never overwrites its earlier copy of a changed course.css
+	$(BIN)/python scripts/korean.py build  # the Korean edition, _build/html/ko, from the same execution cache
 
 test: book
 	$(BIN)/python -m pytest

@@ -37,14 +37,66 @@ def sphinx_build(builder, outdir, doctrees, **overrides):
 
 
 def build():
-    sphinx_build("html", BUILD / "html" / LANGUAGE, BUILD / f".doctrees-{LANGUAGE}", language=LANGUAGE)
+    site = BUILD / "html" / LANGUAGE
+    sphinx_build("html", site, BUILD / f".doctrees-{LANGUAGE}", language=LANGUAGE)
     for own in (ROOT / "book" / "_static").glob("*.*"):  # Sphinx never overwrites its earlier copy
-        shutil.copy2(own, BUILD / "html" / LANGUAGE / "_static" / own.name)
+        shutil.copy2(own, site / "_static" / own.name)
+    for notebook in sorted((site / "_sources").rglob("*.ipynb")):  # what the download button gives
+        translate_notebook(notebook, notebook)
+
+
+# A message stands on its own line(s) of Markdown, after a heading, list, quote or table-cell marker.
+_BEFORE = r"(?:^[ \t]*(?:#+|[-*+>]|\d+[.)]|[`:]{3,}\{[\w-]+\})?[ \t]*|(?<=\|)[ \t]*)"
+_AFTER = r"(?=[ \t]*(?:\||$))"
+_SPACE = r"(?:[ \t]+|[ \t]*\n[ \t]*(?:>[ \t]*)?)"  # a quote's lines start with >
+
+
+def translate_markdown(source, catalogue):
+    """(Korean source, messages not found): each message replaced where it stands in the Markdown."""
+    missing = []
+    for english in sorted((m.id for m in catalogue if m.id and m.string), key=len, reverse=True):
+        words = _SPACE.join(re.escape(word) for word in english.split())  # the source may wrap lines
+        pattern = re.compile("(" + _BEFORE + ")" + words + _AFTER, re.M)
+        korean = catalogue[english].string
+        source, found = pattern.subn(lambda match: match.group(1) + korean, source)
+        if not found:
+            missing.append(english)
+    return source, missing
+
+
+def translate_notebook(source, target):
+    """The notebook with its Markdown cells in Korean and metadata.backprop.language = "ko"; code,
+    outputs and every other cell unchanged. Returns the messages of the page it could not place."""
+    import nbformat
+
+    notebook = nbformat.read(source, as_version=4)
+    page = source.relative_to(source.parents[1]).with_suffix("") if source.parent.name in (
+        "chapters", "exercises") else None
+    po = LOCALES / LANGUAGE / "LC_MESSAGES" / f"{page}.po" if page else None
+    if po is None or not po.exists():
+        return []
+    catalogue = read_catalogue(po)
+    placed = set()
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            cell.source, missing = translate_markdown(cell.source, catalogue)
+            placed |= {m.id for m in catalogue if m.id and m.string} - set(missing)
+    notebook.metadata.setdefault("backprop", {})["language"] = LANGUAGE
+    atomic_write(target, nbformat.writes(notebook) + "\n")
+    return sorted({m.id for m in catalogue if m.id and m.string and not is_display_math(m.id)} - placed)
+
+
+def atomic_write(path, text):
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
 
 
 def extract(outdir=BUILD / "gettext"):
     """The English messages as .pot files (one per page)."""
-    sphinx_build("gettext", outdir, BUILD / ".doctrees-gettext")
+    # a code cell's output is not prose: without this, gettext takes a listing's text/latex as a message
+    sphinx_build("gettext", outdir, BUILD / ".doctrees-gettext",
+                 nb_mime_priority_overrides=[("gettext", "text/latex", None)])
     return outdir
 
 
