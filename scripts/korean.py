@@ -132,7 +132,7 @@ def copy_display_math():
 
 # What a translation must keep exactly as the English has it (MyST Markdown).
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.S)
-_ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
+_ROLE = re.compile(r"(?<![\w`])\{([\w:-]+)\}`([^`]*)`")
 _CODE = re.compile(r"(?<![}`])`([^`]+)`")
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
