@@ -83,7 +83,7 @@ def translate_notebook(source, target):
             placed |= {m.id for m in catalogue if m.id and m.string} - set(missing)
     notebook.metadata.setdefault("backprop", {})["language"] = LANGUAGE
     atomic_write(target, nbformat.writes(notebook) + "\n")
-    return sorted({m.id for m in catalogue if m.id and m.string and not is_display_math(m.id)} - placed)
+    return sorted({m.id for m in catalogue if m.id and m.string and not is_untranslatable(m.id)} - placed)
 
 
 def atomic_write(path, text):
@@ -105,7 +105,7 @@ def update():
 
     pot_dir = extract()
     sphinx_intl(["update", "-p", str(pot_dir), "-l", LANGUAGE, "-d", str(LOCALES)], standalone_mode=False)
-    copy_display_math()
+    copy_untranslatable()
 
 
 def is_display_math(text):
@@ -113,8 +113,13 @@ def is_display_math(text):
     return text.startswith("\n") and text.endswith("\n")
 
 
-def copy_display_math():
-    """Display math is the same in both languages: its message is its own translation."""
+def is_untranslatable(text):
+    """Display math, or HTML with no words a reader sees (`</details>`, a comment)."""
+    return is_display_math(text) or not re.search(r"[^\W\d_]", _TAG.sub(" ", _COMMENT.sub(" ", text)))
+
+
+def copy_untranslatable():
+    """Display math and bare markup are the same in both languages: each is its own translation."""
     import babel.messages.pofile as pofile
 
     for po in sorted((LOCALES / LANGUAGE / "LC_MESSAGES").rglob("*.po")):
@@ -122,7 +127,7 @@ def copy_display_math():
             catalogue = pofile.read_po(f)
         changed = False
         for message in catalogue:
-            if message.id and is_display_math(message.id) and (message.string != message.id or message.fuzzy):
+            if message.id and is_untranslatable(message.id) and (message.string != message.id or message.fuzzy):
                 message.string, message.flags = message.id, message.flags - {"fuzzy"}
                 changed = True
         if changed:
@@ -136,6 +141,7 @@ _ROLE = re.compile(r"(?<![\w`])\{([\w:-]+)\}`([^`]*)`")
 _CODE = re.compile(r"(?<![}`])`([^`]+)`")
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")
 _TEXT_ROLES = {"term", "ref", "doc", "numref", "download"}  # their text is translated, their target kept
 
@@ -163,8 +169,8 @@ def kept(text):
 
 def lint(msgid, msgstr):
     """Sentences naming what a translation changed that it must keep."""
-    if is_display_math(msgid):
-        return [] if msgstr == msgid else ["display math must be copied unchanged"]
+    if is_untranslatable(msgid):
+        return [] if msgstr == msgid else ["display math or bare markup must be copied unchanged"]
     english, korean = kept(msgid), kept(msgstr)
     found = []
     for kind, parts in english.items():
