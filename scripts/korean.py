@@ -22,7 +22,7 @@ LOCALES = ROOT / "locales"
 LANGUAGE = "ko"
 
 
-def sphinx_build(builder, outdir, doctrees, **overrides):
+def sphinx_build(builder, outdir, doctrees, freshenv=False, **overrides):
     """jupyter-book's own build, with Sphinx settings it has no command-line option for."""
     from jupyter_book.sphinx import build_sphinx
 
@@ -31,14 +31,20 @@ def sphinx_build(builder, outdir, doctrees, **overrides):
                  "nb_execution_cache_path": str(BUILD / ".jupyter_cache"), **overrides}
     result = build_sphinx(ROOT, outdir, noconfig=True, path_config=str(ROOT / "_config.yml"),
                           confoverrides=overrides, builder=builder, doctreedir=str(doctrees),
-                          warningiserror=True, keep_going=True, quiet=True)
+                          warningiserror=True, keep_going=True, quiet=True, freshenv=freshenv)
     if result:
         sys.exit(f"the {builder} build of the Korean edition failed (status {result})")
 
 
 def build():
     site = BUILD / "html" / LANGUAGE
-    sphinx_build("html", site, BUILD / f".doctrees-{LANGUAGE}", language=LANGUAGE)
+    # A changed catalogue can change any page's title, and every page's sidebar shows them all, but
+    # Sphinx rewrites only the pages it re-reads: read them all again (10-20 s) when a catalogue changed.
+    stamp = BUILD / f".{LANGUAGE}-catalogues"
+    newest = max(po.stat().st_mtime for po in (LOCALES / LANGUAGE).rglob("*.po"))
+    fresh = not stamp.exists() or stamp.stat().st_mtime < newest
+    sphinx_build("html", site, BUILD / f".doctrees-{LANGUAGE}", freshenv=fresh, language=LANGUAGE)
+    stamp.touch()
     for own in (ROOT / "book" / "_static").glob("*.*"):  # Sphinx never overwrites its earlier copy
         shutil.copy2(own, site / "_static" / own.name)
     for notebook in sorted((site / "_sources").rglob("*.ipynb")):  # what the download button gives

@@ -1,8 +1,7 @@
-"""The Korean edition's machinery (book/_ext/course_i18n.py, scripts/korean.py): a notebook's
-text translated from a message catalogue, the link to the twin page, and Korean search.
-
-The catalogues of the course itself are not complete yet (issue 11), so these tests build a
-small book of their own with the course's extension.
+"""The Korean edition (book/_ext/course_i18n.py, scripts/korean.py, locales/ko): every message of
+the course translated, translations that keep the English's math, code and numbers, notebooks in
+Korean for download, the link to the twin page, and Korean search. The machinery is also tested
+on a small book of its own; the built site is tested in a browser by tests/test_site.py.
 """
 import json
 import shutil
@@ -16,7 +15,63 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "book" / "_ext"))
+sys.path.insert(0, str(REPO / "scripts"))
 from course_i18n import PARTICLES, SearchKorean, stem_korean, twin_page  # noqa: E402
+import korean  # noqa: E402  (scripts/korean.py)
+
+NOTEBOOKS = sorted((REPO / "chapters").glob("[0-9][0-9]_*.ipynb")) + sorted((REPO / "exercises").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_every_message_of_the_course_is_translated(tmp_path):
+    """Every page's English messages (extracted again now) and every message of the code (checks,
+    grader reports, figures) have a Korean translation that is not fuzzy and keeps what it must."""
+    found = korean.problems(korean.extract(tmp_path / "gettext"))
+    assert not found, f"{len(found)} problem(s), e.g.:\n" + "\n".join(found[:20])
+
+
+@pytest.mark.parametrize("msgid, msgstr, problem", [
+    ("Apply the {term}`chain rule`.", "{term}`연쇄법칙 <chain rule>`을 적용합니다.", None),
+    ("Apply the {term}`chain rule`.", "{term}`연쇄법칙`을 적용합니다.", "roles differ"),
+    ("Here $y = xW$ and `dout`.", "여기서 $y = Wx$이고 `dout`입니다.", "math differ"),
+    ("Here $y = xW$ and `dout`.", "여기서 $y = xW$이고 `dx`입니다.", "code differ"),
+    ("A batch of 100 images.", "이미지 10개의 배치.", "numbers missing: 100"),
+    ("See [exercise 4](../exercises/04_matmul.ipynb).", "[연습문제 4](04_matmul.ipynb)를 보세요.", "links differ"),
+    ("<details>\n<summary>Answer</summary>\n", "<details>\n<summary>답</summary>\n", None),
+    ("\nz = x + y\n", "\nz = y + x\n", "copied unchanged"),
+    ("Keep `W{i}` and `b{i}`.", "`W{i}`와 `b{i}`를 유지합니다.", None),
+])
+def test_a_translation_keeps_math_code_targets_and_numbers(msgid, msgstr, problem):
+    found = korean.lint(msgid, msgstr)
+    assert (problem is None and not found) or (problem and any(problem in f for f in found)), found
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_a_korean_notebook_has_every_message_and_the_same_code(notebook, tmp_path):
+    """The notebook the Korean site offers for download: its text cells from the catalogue, every
+    message placed, code cells and outputs untouched, and metadata.backprop.language = "ko"
+    (the visible checks and the grader then speak Korean)."""
+    target = tmp_path / notebook.name
+    missing = korean.translate_notebook(notebook, target)
+    assert not missing, f"messages not found in the notebook's Markdown: {[m[:60] for m in missing]}"
+    english, translated = nbformat.read(notebook, as_version=4), nbformat.read(target, as_version=4)
+    assert translated.metadata["backprop"]["language"] == "ko"
+    assert len(english.cells) == len(translated.cells)
+    for before, after in zip(english.cells, translated.cells):
+        assert before.cell_type == after.cell_type and before.get("metadata") == after.get("metadata")
+        if before.cell_type == "code":
+            assert (before.source, before.outputs) == (after.source, after.outputs)
+    hangul = [c for c in translated.cells if c.cell_type == "markdown" and any("\uac00" <= ch <= "\ud7a3" for ch in c.source)]
+    assert len(hangul) == len([c for c in english.cells if c.cell_type == "markdown" and c.source.strip()])
+
+
+def test_the_korean_site_offers_the_korean_notebooks():
+    site = REPO / "_build" / "html" / "ko" / "_sources"
+    if not site.exists():
+        pytest.fail("the Korean edition is not built: run `make book`")
+    for notebook in NOTEBOOKS:
+        built = nbformat.read(site / notebook.parent.name / notebook.name, as_version=4)
+        assert built.metadata.get("backprop", {}).get("language") == "ko", notebook.name
+        assert built.cells[0].source != nbformat.read(notebook, as_version=4).cells[0].source
 
 
 @pytest.mark.parametrize("word, stem", [
