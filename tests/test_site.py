@@ -37,10 +37,10 @@ def unavailable(reason):
 
 
 def site_pages():
-    """Every HTML page of the built site, as paths relative to its root."""
-    skip = ("_static", "_sources", "_images")
+    """Every HTML page of both editions (English at the root, Korean in ko/), relative to the root."""
+    skip = {"_static", "_sources", "_images"}
     return sorted(str(path.relative_to(SITE)) for path in SITE.rglob("*.html")
-                  if not path.relative_to(SITE).parts[0] in skip)
+                  if not skip & set(path.relative_to(SITE).parts))
 
 
 def source_notebooks(folder):
@@ -180,12 +180,15 @@ def pages():
 
 
 def test_site_has_every_page(pages):
-    for folder, count in EXPECTED.items():
-        built = [p for p in pages if p.startswith(folder + "/")]
-        assert len(built) == count, f"expected {count} pages in {folder}/, found {built}"
-    for name in ("book/intro.html", "book/how_to_use.html", "book/notation.html", "book/glossary.html",
-                 "book/references.html", "book/performance.html", "search.html"):
-        assert name in pages, f"{name} is missing from the site"
+    for edition in ("", "ko/"):
+        for folder, count in EXPECTED.items():
+            built = [p for p in pages if p.startswith(edition + folder + "/")]
+            assert len(built) == count, f"expected {count} pages in {edition}{folder}/, found {built}"
+        for name in ("book/intro.html", "book/how_to_use.html", "book/notation.html", "book/glossary.html",
+                     "book/references.html", "book/performance.html", "book/summary.html", "search.html"):
+            assert edition + name in pages, f"{edition}{name} is missing from the site"
+    english = {p for p in pages if not p.startswith("ko/")}
+    assert {p.removeprefix("ko/") for p in pages if p.startswith("ko/")} == english, "the editions differ in pages"
     assert not [p for p in pages if p.startswith(("solutions/", "tests/", "bench/", "node_modules"))], \
         "solutions, tests, bench or node_modules ended up on the site"
     assert not (SITE / "_sources" / "solutions").exists(), "the solutions' sources are on the site"
@@ -353,3 +356,57 @@ def test_every_notebook_page_offers_the_course_wheel(visit):
     assert page.locator(f"article a.course-wheel[href$='{wheel.name}']").count() == 1
     assert f'"./{wheel.name}[lab]"' in page.locator("article").text_content()  # the command names this wheel
     assert tab.errors == [] and tab.failed == [] and tab.outside == []
+
+
+# ---------------------------------------------------------------------- the Korean edition
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def test_the_language_switch_reaches_the_twin_page_and_back(visit):
+    tab = visit()
+    for path in ("book/intro.html", f"chapters/{source_notebooks('chapters')[1]}.html",
+                 f"exercises/{source_notebooks('exercises')[3]}.html", "book/glossary.html"):
+        page = tab.open(path)
+        assert page.evaluate("document.documentElement.lang") == "en"
+        page.click("a.language-switch")
+        page.wait_for_load_state("networkidle")
+        assert page.url == f"{tab.server}/ko/{path}", page.url
+        assert page.evaluate("document.documentElement.lang") == "ko"
+        title = page.locator("article h1").first.text_content()
+        assert HANGUL.search(title), f"ko/{path}: the title is not Korean: {title!r}"
+        page.click("a.language-switch")
+        page.wait_for_load_state("networkidle")
+        assert page.url == f"{tab.server}/{path}", page.url
+    assert not tab.errors and not tab.failed and not tab.outside, (tab.errors, tab.failed, tab.outside)
+
+
+@pytest.mark.parametrize("word, chapter", [("연쇄법칙", "02_chain_rule"), ("역전파", "01_computational_graphs")])
+def test_korean_search_finds_the_chapters(visit, word, chapter):
+    tab = visit()
+    page = tab.open(f"ko/search.html?q={word}")
+    results = page.locator("#search-results ul.search li")
+    results.first.wait_for(timeout=20000)
+    hrefs = page.evaluate("[...document.querySelectorAll('#search-results ul.search li a')].map(a => a.href)")
+    chapters = {h.split("/ko/")[1].split(".html")[0] for h in hrefs if "/ko/chapters/" in h}
+    assert f"chapters/{chapter}" in chapters, f"{word}: {sorted(chapters)}"
+    if word == "역전파":
+        assert len(chapters) >= 8, f"역전파 is in nearly every chapter; found {sorted(chapters)}"
+    assert not tab.errors and not tab.failed and not tab.outside, (tab.errors, tab.failed, tab.outside)
+
+
+def test_the_korean_sidebar_and_pages_are_korean_in_the_sites_own_font(visit):
+    tab = visit()
+    page = tab.open("ko/book/intro.html")
+    links = page.evaluate("""() => [...document.querySelectorAll('nav.bd-docs-nav a.reference.internal')]
+                                   .map(a => a.textContent.trim())""")
+    for folder in EXPECTED:
+        for name in source_notebooks(folder):
+            label = f"{int(name[:2])}." if folder == "chapters" else f"연습문제 {int(name[:2])}:"
+            found = [text for text in links if text.startswith(label + " ") or text.startswith(label)]
+            assert found and HANGUL.search(found[0]), f"{folder}/{name}: no Korean sidebar entry {label!r}: {links}"
+    # Korean is drawn by the site's Nanum Gothic, whatever fonts the machine has
+    loaded = page.evaluate("[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
+    assert any("Nanum Gothic" in family for family in loaded), loaded
+    family = page.evaluate("getComputedStyle(document.querySelector('nav.bd-docs-nav a')).fontFamily")
+    assert family.strip().startswith('"Nanum Gothic"'), family
