@@ -56,15 +56,22 @@ def wheel_url(app, docname):
     return posixpath.relpath(f"{WHEELS}/{app.course_wheel_name}", posixpath.dirname(docname) or ".")
 
 
+# The menu entry in each edition's language (How to use names it: keep them the same).
+MENU_TEXT = {"en": ("course package (.whl)",
+                    "The course's Python package: pip install it to run the notebooks (see How to use)"),
+             "ko": ("강좌 패키지 (.whl)", "강좌의 파이썬 패키지: pip로 설치하면 노트북을 실행할 수 있습니다(사용법 참고)")}
+
+
 def add_download_link(app, pagename, templatename, context, doctree):
     """Add the wheel to the page's download menu (built by sphinx-book-theme at priority 501)."""
+    text, tooltip = MENU_TEXT.get(app.config.language or "en", MENU_TEXT["en"])
     for button in context.get("header_buttons", []):
         if button.get("label") == "download-buttons":
             button["buttons"].append({
                 "type": "link",
                 "url": wheel_url(app, pagename),
-                "text": "course package (.whl)",
-                "tooltip": "The course's Python package: pip install it to run the notebooks (see How to use)",
+                "text": text,
+                "tooltip": tooltip,
                 "icon": "fas fa-box",
                 "label": "download-wheel-button",
             })
