@@ -341,9 +341,10 @@ def measured_at(results):
 
 
 HEADER = """\
-# The Korean messages of book/performance.md, written with the page by
-# scripts/performance.py from bench/results/. Do not edit: the numbers change
-# with every `make bench`; change the Korean templates of the script instead."""
+# The Korean messages of book/performance.md, written with the page
+# by scripts/performance.py from bench/results/. Do not edit: the
+# numbers change with every `make bench`; change the script's Korean
+# templates instead."""
 
 
 def catalogue_text(page, date):
