@@ -201,7 +201,7 @@ KINDS = {"broken": "깨진 파일", "correct": "올바른 풀이", "slow": "느�
          "wrong": "틀린 풀이"}
 # Why nbgrader was not compared (bench/bench_grader.py), in Korean.
 SKIPPED = {"nbgrader not found (set NBGRADER=/path/to/bin/nbgrader)":
-           "nbgrader를 찾지 못했습니다(NBGRADER=/path/to/bin/nbgrader 로 지정하세요)"}
+           "nbgrader를 찾지 못했습니다(환경 변수 NBGRADER=/path/to/bin/nbgrader를 설정하세요)"}
 
 
 def grader_summary(page, data):
@@ -224,7 +224,7 @@ def grader_summary(page, data):
     page.table([say("kind", "종류"), say("n", "개수"), say("median", "중앙값"), say("max", "최댓값")],
                [[say(kind, KINDS.get(kind, kind)), same(s["n"]), same(f"{s['median']:.2f}"), same(f"{s['max']:.2f}")]
                 for kind, s in sorted(data["seconds_per_submission_by_kind"].items())])
-    page.paragraph(say("nbgrader, side by side", "nbgrader와 나란히"), "### ")
+    page.paragraph(say("nbgrader, side by side", "nbgrader와 나란히 비교"), "### ")
     nbgrader = data["nbgrader"]
     if "skipped" in nbgrader:
         reason = nbgrader["skipped"]
@@ -266,7 +266,7 @@ BENCHMARKS = {
     "train": (say("Training", "학습"), say(
         "The notes' experiment, trained by minibatch SGD and run by `backprop_lib` and by PyTorch side by "
         "side on the same batches.",
-        "노트의 실험입니다. 미니배치 SGD로 학습시키며, `backprop_lib`과 PyTorch가 같은 배치로 나란히 실행합니다."),
+        "강의 노트의 실험입니다. 미니배치 SGD로 학습시키며, `backprop_lib`과 PyTorch가 같은 배치로 나란히 실행합니다."),
         train_summary),
     "gradcheck": (say("Gradient check", "기울기 확인"), say(
         "Backpropagation against numerical differentiation on the same network: how close the gradients "
