@@ -14,7 +14,6 @@ import argparse
 import io
 import json
 import os
-import re
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -50,6 +49,8 @@ class Page:
 
     def message(self, message):
         """The English text to write, after noting its Korean (one msgid has one msgstr)."""
+        if not message.english:  # an empty table cell: no message
+            return ""
         known = self.korean.setdefault(message.english, message.korean)
         self.line_of.setdefault(message.english, len(self.lines) + 1)
         if known != message.korean:
@@ -66,6 +67,8 @@ class Page:
 
     def table(self, header, rows):
         """A list-table: Sphinx extracts its cells even inside a dropdown, a Markdown table's it does not."""
+        if not rows:
+            return
         self.lines += ["```{list-table}", ":header-rows: 1", ":widths: auto", ""]
         for row in [header, *rows]:
             cells = [self.message(Message(cell_text(c.english), cell_text(c.korean))) for c in row]
@@ -132,7 +135,7 @@ def every_value(page, name, data):
             columns = list(dict.fromkeys(column for row in rows for column in row))
             page.paragraph(same(f"`{key}`"))
             page.table([same(f"`{column}`") if column else say("name", "이름") for column in columns],
-                       [[same(raw(row.get(column, ""))) if column else same(f"`{row['']}`")
+                       [[same(raw(row[column]) if column in row else "") if column else same(f"`{row['']}`")
                          for column in columns] for row in rows])
     page.markup(":::", "")
 
