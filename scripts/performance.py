@@ -76,6 +76,7 @@ class Page:
         self.lines += ["```", ""]
 
     def extend(self, other):
+        """Another Page's lines and messages, after this one's."""
         for english in other.korean:
             self.line_of.setdefault(english, len(self.lines) + other.line_of[english])
             self.message(Message(english, other.korean[english]))
