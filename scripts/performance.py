@@ -1,63 +1,118 @@
-"""Write book/performance.md from the benchmark results in bench/results/.
+"""Write the performance page and its Korean catalogue from the benchmark results in bench/results/.
 
-    python scripts/performance.py            # run by `make book` before the build
+    python scripts/performance.py            # run by `make book` and `make bench`
 
-Each benchmark in bench/ writes NAME.json (every measured value, and the machine it ran
-on) and NAME.md (its report: the key numbers next to their peer and target). The page
-shows the report, then a table of every value of the JSON. A missing result gives a
-sentence saying the benchmark has not been run yet, never a failed build.
+Each benchmark in bench/ writes NAME.json: every measured value, and the machine it ran on.
+The page (book/performance.md) shows, for each benchmark, what was run, the key numbers next to
+their peer, and every value of the JSON in a dropdown. Its numbers change with every `make bench`,
+so its Korean catalogue (locales/ko/LC_MESSAGES/book/performance.po) is written here too, not by
+hand: every sentence, heading and table cell is a pair of templates, English and Korean, filled
+with the same values, and the catalogue holds exactly the messages Sphinx extracts from the page.
+A missing result gives a sentence saying the benchmark has not been run yet, never a failed build.
 """
+import argparse
+import io
 import json
-import re
+import os
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PAGE = ROOT / "book" / "performance.md"
+CATALOGUE = ROOT / "locales" / "ko" / "LC_MESSAGES" / "book" / "performance.po"
+SOURCE = "../../book/performance.md"  # the page as Sphinx's gettext builder names it
 
-# name -> (section title, what it measures)
-BENCHMARKS = {
-    "train": ("Training",
-              "The notes' experiment, TwoLayerNet(784, 50, 10) trained by minibatch SGD "
-              "(batch 100, learning rate 0.1), run by `backprop_lib` and by PyTorch side by side."),
-    "gradcheck": ("Gradient check",
-                  "Backpropagation against numerical differentiation on the same network: "
-                  "how close the gradients are, and how much faster backpropagation is."),
-    "grader": ("The autograder",
-               "How long grading takes: one submission from the command line, and a whole "
-               "class of correct, wrong, slow and broken submissions in one batch."),
-}
+
+class Message(NamedTuple):
+    english: str
+    korean: str
+
+
+def say(english, korean, **values):
+    """One message in both languages, filled with the same values."""
+    return Message(english.format(**values), korean.format(**values))
+
+
+def same(text):
+    """A number, a name or raw JSON: its own translation."""
+    return Message(str(text), str(text))
+
+
+class Page:
+    """The page's Markdown (English) and the Korean of each message on it, in order."""
+
+    def __init__(self):
+        self.lines, self.korean, self.line_of = [], {}, {}
+
+    def message(self, message):
+        """The English text to write, after noting its Korean (one msgid has one msgstr)."""
+        if not message.english:  # an empty table cell: no message
+            return ""
+        known = self.korean.setdefault(message.english, message.korean)
+        self.line_of.setdefault(message.english, len(self.lines) + 1)
+        if known != message.korean:
+            raise ValueError(f"{message.english!r} has two translations: {known!r} and {message.korean!r}")
+        return message.english
+
+    def paragraph(self, message, markup=""):
+        """A paragraph, or a heading with markup="## "."""
+        self.lines += [markup + self.message(message), ""]
+
+    def markup(self, *lines):
+        """Lines that hold no message (directives, comments)."""
+        self.lines += lines
+
+    def table(self, header, rows):
+        """A list-table: Sphinx extracts its cells even inside a dropdown, a Markdown table's it does not."""
+        if not rows:
+            return
+        self.lines += ["```{list-table}", ":header-rows: 1", ":widths: auto", ""]
+        for row in [header, *rows]:
+            cells = [self.message(Message(cell_text(c.english), cell_text(c.korean))) for c in row]
+            self.lines += [f"* - {cells[0]}".rstrip()] + [f"  - {cell}".rstrip() for cell in cells[1:]]
+        self.lines += ["```", ""]
+
+    def extend(self, other):
+        """Another Page's lines and messages, after this one's."""
+        for english in other.korean:
+            self.line_of.setdefault(english, len(self.lines) + other.line_of[english])
+            self.message(Message(english, other.korean[english]))
+        self.lines += other.lines
+
+
+def cell_text(text):
+    """A table cell on one line, a leading list or heading marker escaped."""
+    text = " ".join(str(text).split())
+    return "\\" + text if text[:1] in "-+*#>" and text else text
 
 
 def fmt(value):
-    """A table cell: numbers with a sensible precision, everything else as text."""
-    if isinstance(value, bool) or value is None:
-        return str(value)
+    """A number with a sensible precision."""
     if isinstance(value, int):
         return f"{value:,}"
-    if isinstance(value, float):
-        if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e6):
-            return f"{value:.3e}"
-        return f"{value:.4g}"
-    if isinstance(value, (list, dict)):
-        return ", ".join(fmt(v) for v in value) if isinstance(value, list) else json.dumps(value)
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e6):
+        return f"{value:.3e}"
+    return f"{value:.4g}"
 
 
-def table(header, rows):
-    """A Markdown table from a header and rows of cells."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(fmt(cell) for cell in row) + " |" for row in rows]
-    return lines + [""]
+def raw(value):
+    """A JSON value as the dropdown shows it: numbers as numbers, anything else as code."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return fmt(value)
+    if isinstance(value, list):
+        return ", ".join(raw(item) for item in value)
+    return "`" + json.dumps(value, ensure_ascii=False).strip('"').replace("`", "'") + "`"
 
 
 def scalars(data, prefix=""):
-    """(name, value) for every value of nested dicts that is not itself a record table."""
+    """(key path, value) for every value of nested dicts that is not itself a record table."""
     for key, value in data.items():
         name = f"{prefix}{key}"
-        if isinstance(value, dict) and not is_records(value):
-            yield from scalars(value, prefix=f"{name}: ")
+        if isinstance(value, dict) and value and not is_records(value):
+            yield from scalars(value, prefix=f"{name}.")
         elif not is_records(value):
             yield name, value
 
@@ -68,81 +123,271 @@ def is_records(value):
     return bool(items) and all(isinstance(item, dict) for item in items)
 
 
-def records_table(value):
-    rows = [{"name": key, **item} for key, item in value.items()] if isinstance(value, dict) else value
-    columns = []
-    for row in rows:
-        columns += [key for key in row if key not in columns]
-    return table(columns, [[row.get(column, "") for column in columns] for row in rows])
+def every_value(page, name, data):
+    """The dropdown with every value of the JSON (but the machine, said in a sentence)."""
+    values = {key: value for key, value in data.items() if key not in ("machine", "benchmark")}
+    page.markup(":::{dropdown} " + page.message(say("Every value of `bench/results/{name}.json`",
+                                                    "`bench/results/{name}.json`의 모든 값", name=name)), "")
+    page.table([say("key", "키"), say("value", "값")],
+               [[same(f"`{key}`"), same(raw(value))] for key, value in scalars(values)])
+    for key, value in values.items():
+        if is_records(value):
+            rows = [{"": key, **item} for key, item in value.items()] if isinstance(value, dict) else value
+            columns = list(dict.fromkeys(column for row in rows for column in row))
+            page.paragraph(same(f"`{key}`"))
+            page.table([same(f"`{column}`") if column else say("name", "이름") for column in columns],
+                       [[same(raw(row[column]) if column in row else "") if column else same(f"`{row['']}`")
+                         for column in columns] for row in rows])
+    page.markup(":::", "")
 
 
 def machine_sentence(machine):
-    parts = [f"{machine.get('cpu') or 'an unknown CPU'}, {machine.get('cores', '?')} cores",
-             f"Python {machine.get('python', '?')}", f"NumPy {machine.get('numpy', '?')}"]
-    if "torch" in machine:
-        parts.append(f"PyTorch {machine['torch']}")
+    """Where and when the numbers were measured, and how busy the machine was."""
+    torch = f", PyTorch {machine['torch']}" if "torch" in machine else ""
+    values = {"cpu": machine.get("cpu") or "?", "cores": machine.get("cores", "?"), "torch": torch,
+              "python": machine.get("python", "?"), "numpy": machine.get("numpy", "?"),
+              "date": str(machine.get("date", "?")).replace("T", " ").replace("+00:00", " UTC")}
+    sentence = say("Measured on {cpu}, {cores} cores, Python {python}, NumPy {numpy}{torch}, on {date}",
+                   "{date}에 {cpu}, 코어 {cores}개, Python {python}, NumPy {numpy}{torch} 환경에서 측정했습니다",
+                   **values)
     load = machine.get("load_average_at_start")
-    busy = f"; load average {load[0]:.1f} at the start (a shared machine)" if load else ""
-    date = str(machine.get("date", "an unknown date")).replace("T", " ").replace("+00:00", " UTC")
-    return f"Measured on {', '.join(parts)}, on {date}{busy}."
+    busy = say("; load average {load:.1f} at the start (a shared machine).",
+               ". 여럿이 함께 쓰는 기계이며, 시작할 때의 부하 평균은 {load:.1f}입니다.", load=load[0]) if load else same(".")
+    return Message(sentence.english + busy.english, sentence.korean + busy.korean)
 
 
-def report(name):
-    """The benchmark's own Markdown report, its headings moved under this page's section."""
-    path = RESULTS / f"{name}.md"
+def train_summary(page, data):
+    """bench_train.py: the same training run by backprop_lib and by PyTorch."""
+    config, summary = data["config"], data["summary"]
+    dataset = {"fashion-mnist": "Fashion-MNIST", "mnist": "MNIST"}.get(config["dataset"], config["dataset"])
+    page.paragraph(say(
+        "TwoLayerNet(784, {hidden}, 10) on {dataset}: {iters} iterations, batch {batch}, learning rate "
+        "{lr}, {dtype}, {threads} BLAS thread(s) on each side, median of {rounds} alternating rounds.",
+        "{dataset}에서 TwoLayerNet(784, {hidden}, 10)을 학습시켰습니다. 반복 {iters}회, 배치 크기 {batch}, "
+        "학습률 {lr}, {dtype}, 양쪽 모두 BLAS 스레드 {threads}개이며, 번갈아 실행한 {rounds}회의 중앙값입니다.",
+        dataset=dataset, hidden=config["hidden_size"], iters=fmt(config["iters"]), batch=config["batch_size"],
+        lr=config["learning_rate"], dtype=config["dtype"], threads=config["threads"], rounds=config["rounds"]))
+    page.table([say("implementation", "구현"), say("seconds (median)", "시간(초, 중앙값)"),
+                say("seconds (min)", "시간(초, 최솟값)"), say("final test accuracy", "최종 테스트 정확도")],
+               [[same(name), same(f"{run['median_seconds']:.2f}"), same(f"{run['min_seconds']:.2f}"),
+                 same(f"{run['final_test_acc']:.4f}")] for name, run in summary.items() if isinstance(run, dict)])
+    page.paragraph(say("Speed ratio, PyTorch's time / ours: **{ratio:.2f}** (above 1, ours is faster).",
+                       "속도 비율(PyTorch의 시간 / 우리 구현의 시간): **{ratio:.2f}** (1보다 크면 우리 구현이 더 빠릅니다).",
+                       ratio=summary["ratio_torch_over_ours"]))
+
+
+def gradcheck_summary(page, data):
+    """bench_gradcheck.py: one gradient by backpropagation and by numerical differentiation."""
+    config, summary = data["config"], data["summary"]
+    page.paragraph(say(
+        "One gradient of {network} ({parameters} parameters) on a batch of {batch} Fashion-MNIST images, "
+        "{dtype}, {threads} BLAS thread(s), median of {rounds} rounds.",
+        "{network}(매개변수 {parameters}개)의 기울기를 Fashion-MNIST 이미지 {batch}장의 배치에서 한 번 "
+        "계산했습니다. {dtype}, BLAS 스레드 {threads}개, {rounds}회의 중앙값입니다.",
+        network=config["network"], parameters=fmt(config["parameters"]), batch=config["batch_size"],
+        dtype=config["dtype"], threads=config["threads"], rounds=config["rounds"]))
+    page.table([say("method", "방법"), say("time per gradient", "기울기 한 번의 계산 시간")], [
+        [say("numerical differentiation (central differences)", "수치 미분(중앙 차분)"),
+         say("{t:.3f} s", "{t:.3f}초", t=summary["numerical_seconds"])],
+        [say("backpropagation", "역전파"), say("{t:.4f} ms", "{t:.4f}밀리초", t=summary["backprop_seconds"] * 1e3)]])
+    page.paragraph(say(
+        "Backpropagation is **{ratio:,.0f}x** faster; the two gradients agree to a relative error of "
+        "{error:.1e} (the largest over all entries of max |a-b| / max(1e-8, |a|+|b|)).",
+        "역전파가 **{ratio:,.0f}배** 빠릅니다. 두 기울기의 상대 오차는 {error:.1e}입니다(모든 원소에서 "
+        "max |a-b| / max(1e-8, |a|+|b|)의 최댓값).",
+        ratio=summary["ratio_numerical_over_backprop"], error=summary["max_rel_error"]))
+
+
+# The grader's speed targets (bench/bench_grader.py reports them too), in seconds.
+TARGETS = {"single_cli_seconds": 2, "batch_seconds": 180}
+# The kinds of submission in the benchmark's class.
+KINDS = {"broken": "깨진 파일", "correct": "올바른 풀이", "slow": "느린 풀이", "stub": "채우지 않은 연습문제",
+         "wrong": "틀린 풀이"}
+# Why nbgrader was not compared (bench/bench_grader.py), in Korean.
+SKIPPED = {"nbgrader not found (set NBGRADER=/path/to/bin/nbgrader)":
+           "nbgrader를 찾지 못했습니다(환경 변수 NBGRADER=/path/to/bin/nbgrader를 설정하세요)"}
+
+
+def grader_summary(page, data):
+    """bench_grader.py: one submission from the command line, and a class of 200 in one batch."""
+    n, all_ = data["n"], say("all", "전부")
+    page.table([say("measure", "측정 항목"), say("value", "값"), say("target", "목표")], [
+        [say("one submission, `backprop-grade solutions/04_matmul.ipynb` (command line, median of 3)",
+             "제출물 하나, `backprop-grade solutions/04_matmul.ipynb` (명령줄, 3회의 중앙값)"),
+         say("{t:.2f} s", "{t:.2f}초", t=data["single_cli_seconds"]),
+         say("<= {t} s", "{t}초 이하", t=TARGETS["single_cli_seconds"])],
+        [say("a class of {n} mixed submissions, -j {jobs}", "여러 종류가 섞인 한 반의 제출물 {n}개, -j {jobs}",
+             n=n, jobs=data["jobs"]),
+         say("{t:.1f} s", "{t:.1f}초", t=data["batch_seconds"]),
+         say("<= {t} s", "{t}초 이하", t=TARGETS["batch_seconds"])],
+        [say("rows written", "기록된 행"), say("{k} of {n}", "{n}개 중 {k}개", k=data["rows"], n=n), all_],
+        [say("correct submissions at 100%", "100%를 받은 올바른 풀이"),
+         say("{k} of {n}", "{n}개 중 {k}개", k=data["correct_at_100_percent"], n=data["mix"]["correct"]), all_]])
+    page.paragraph(say("Seconds per submission inside the batch (grading only, the worker already started):",
+                       "일괄 채점 안에서 제출물 하나에 걸린 시간(초, 작업 프로세스가 이미 시작된 뒤 채점에 걸린 시간만):"))
+    page.table([say("kind", "종류"), say("n", "개수"), say("median", "중앙값"), say("max", "최댓값")],
+               [[say(kind, KINDS.get(kind, kind)), same(s["n"]), same(f"{s['median']:.2f}"), same(f"{s['max']:.2f}")]
+                for kind, s in sorted(data["seconds_per_submission_by_kind"].items())])
+    page.paragraph(say("nbgrader, side by side", "nbgrader와 나란히 비교"), "### ")
+    nbgrader = data["nbgrader"]
+    if "skipped" in nbgrader:
+        reason = nbgrader["skipped"]
+        page.paragraph(Message(f"Not compared: {reason}.", f"비교하지 않았습니다: {SKIPPED.get(reason, reason)}."))
+    else:
+        nbgrader_comparison(page, nbgrader)
+
+
+def nbgrader_comparison(page, nb):
+    """nbgrader's autograde of the same exercise, when bench_grader.py found it (NBGRADER=...)."""
+    ratio = nb["per_submission"] / nb["ours_per_submission_04_matmul"]
+    page.paragraph(say(
+        "`nbgrader autograde` of {submissions} MatMul submissions and the tamperer below (an equivalent notebook: "
+        "the same solution, hidden asserts on forward, dx, dW): {seconds:.1f} s, {per:.2f} s per submission "
+        "({autograded} of them at full marks, exit {returncode}); ours: {ours:.2f} s per 04_matmul submission "
+        "in the batch. Ratio nbgrader / ours: {ratio:.1f}.",
+        "`nbgrader autograde`로 MatMul 제출물 {submissions}개와 아래의 조작된 제출물을 채점했습니다(같은 풀이에 "
+        "forward, dx, dW를 확인하는 숨은 assert를 넣은 동등한 노트북): {seconds:.1f}초, 제출물 하나당 {per:.2f}초"
+        "(만점 {autograded}개, 종료 코드 {returncode}). 우리 채점기는 일괄 채점에서 04_matmul 제출물 하나당 "
+        "{ours:.2f}초입니다. 비율 nbgrader / 우리 채점기: {ratio:.1f}.",
+        submissions=nb["submissions"], seconds=nb["seconds"], per=nb["per_submission"], ratio=ratio,
+        autograded=nb["autograded"], returncode=nb["returncode"], ours=nb["ours_per_submission_04_matmul"]))
+    page.paragraph(say(
+        "nbgrader runs one notebook at a time in a fresh kernel, with no sandbox and no per-test time limit; "
+        "ours runs a sandboxed python -I -S child per submission.",
+        "nbgrader는 노트북을 하나씩 새 커널에서 실행하며, 샌드박스도 테스트별 시간 제한도 없습니다. 우리 "
+        "채점기는 제출물마다 샌드박스 안에서 python -I -S 자식 프로세스를 실행합니다."))
+    page.paragraph(say(
+        "Tamper resistance: a wrong MatMul whose cell also sets `np.allclose = lambda *a, **k: True` scores "
+        "{theirs} under nbgrader (its hidden asserts run in the learner's kernel) and {ours} here (the "
+        "comparison runs in the grader's process).",
+        "조작에 대한 내성: 셀에서 `np.allclose = lambda *a, **k: True`까지 설정하는 틀린 MatMul은 nbgrader에서 "
+        "{theirs}점(숨은 assert가 학습자의 커널에서 실행됨), 여기서는 {ours}점을 받습니다(비교가 채점기의 "
+        "프로세스에서 실행됨).", theirs=nb["tamperer_score"], ours=nb["tamperer_score_ours"]))
+
+
+# name -> (section title, what it measures, the sentences and tables of its key numbers)
+BENCHMARKS = {
+    "train": (say("Training", "학습"), say(
+        "The notes' experiment, trained by minibatch SGD and run by `backprop_lib` and by PyTorch side by "
+        "side on the same batches.",
+        "강의 노트의 실험입니다. 미니배치 SGD로 학습시키며, `backprop_lib`과 PyTorch가 같은 배치로 나란히 실행합니다."),
+        train_summary),
+    "gradcheck": (say("Gradient check", "기울기 확인"), say(
+        "Backpropagation against numerical differentiation on the same network: how close the gradients "
+        "are, and how much faster backpropagation is.",
+        "같은 신경망에서 역전파와 수치 미분을 비교합니다. 두 기울기가 얼마나 가까운지, 역전파가 얼마나 더 "
+        "빠른지 봅니다."), gradcheck_summary),
+    "grader": (say("The autograder", "자동 채점기"), say(
+        "How long grading takes: one submission from the command line, and a whole class of correct, "
+        "wrong, slow and broken submissions in one batch.",
+        "채점에 걸리는 시간입니다. 명령줄에서 제출물 하나를 채점할 때와, 올바른 풀이, 틀린 풀이, 느린 풀이, "
+        "깨진 파일이 섞인 한 반 전체를 한 번에 일괄 채점할 때를 잽니다."), grader_summary),
+}
+
+
+def section(page, results, name):
+    """One benchmark's section: what it measures, on what machine, its key numbers, every value."""
+    title, about, summary = BENCHMARKS[name]
+    page.paragraph(title, "## ")
+    page.paragraph(about)
+    path = results / f"{name}.json"
     if not path.exists():
-        return []
-    lines = path.read_text().splitlines()
-    if lines and lines[0].startswith("# "):
-        lines = lines[1:]  # its title: the section has one already
-    out = []
-    for line in lines:
-        heading = re.match(r"(#+)\s", line)
-        if heading:  # one level down: "## x" becomes "### x"
-            line = "#" + line
-        # a relative image or link in the report points into bench/results/
-        line = re.sub(r"\]\((?!https?:|#|/)([^)]+)\)", r"](../bench/results/\1)", line)
-        out.append(line)
-    return out + [""]
-
-
-def section(name, title, about):
-    """The Markdown of one benchmark's section."""
-    out = [f"## {title}", "", about, ""]
-    path = RESULTS / f"{name}.json"
-    if not path.exists():
-        return out + [f"This benchmark has not been run yet (`bench/results/{name}.json` is missing): "
-                      f"`make bench` runs it.", ""]
+        return page.paragraph(say(
+            "This benchmark has not been run yet (`bench/results/{name}.json` is missing): `make bench` runs it.",
+            "이 벤치마크는 아직 실행되지 않았습니다(`bench/results/{name}.json`이 없습니다). `make bench`로 "
+            "실행하세요.", name=name))
     try:
         data = json.loads(path.read_text())
     except ValueError as error:
-        return out + [f"`bench/results/{name}.json` could not be read ({error}): `make bench` writes it "
-                      "again.", ""]
-    details = report(name)
-    if isinstance(data.get("machine"), dict) and not any(l.startswith("Machine") for l in details):
-        out += [machine_sentence(data["machine"]), ""]
-    out += details
-    values = {key: value for key, value in data.items() if key not in ("machine", "benchmark")}
-    out += [f":::{{dropdown}} Every value of `bench/results/{name}.json`", ""]
-    out += table(["measure", "value"], list(scalars(values)))
-    for key, value in values.items():
-        if is_records(value):
-            out += [f"**{key}**", ""] + records_table(value)
-    out += [":::", ""]
-    return out
+        return page.paragraph(Message(
+            f"`bench/results/{name}.json` could not be read ({error}): `make bench` writes it again.",
+            f"`bench/results/{name}.json`을 읽을 수 없습니다({error}). `make bench`가 다시 씁니다."))
+    if isinstance(data.get("machine"), dict):
+        page.paragraph(machine_sentence(data["machine"]))
+    numbers = Page()  # apart, so that a result without the expected fields adds none of its messages
+    try:
+        summary(numbers, data)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError) as error:
+        page.paragraph(say(
+            "`bench/results/{name}.json` lacks what this page shows ({error}): `make bench` writes it again.",
+            "`bench/results/{name}.json`에 이 페이지가 보여 줄 값이 없습니다({error}). `make bench`가 다시 씁니다.",
+            name=name, error=f"{type(error).__name__}: {error}"))
+    else:
+        page.extend(numbers)
+    every_value(page, name, data)
 
 
-def main():
-    lines = ["# Performance", "",
-             "<!-- Generated by scripts/performance.py from bench/results/: do not edit. -->", "",
-             "Measured by the benchmarks in `bench/` (`make bench`), each time next to a peer run "
-             "on the same machine in the same run: absolute times depend on the machine, ratios much "
-             "less.", ""]
-    for name, (title, about) in BENCHMARKS.items():
-        lines += section(name, title, about)
-    text = "\n".join(lines).rstrip() + "\n"
-    if not PAGE.exists() or PAGE.read_text() != text:  # leave the file alone when nothing changed
-        PAGE.write_text(text)
+def write_page(results):
+    """The page (a Page: its Markdown and its messages) from the results in `results`."""
+    page = Page()
+    page.paragraph(say("Performance", "성능"), "# ")
+    page.markup("<!-- Generated by scripts/performance.py from bench/results/, with its Korean catalogue "
+                "locales/ko/LC_MESSAGES/book/performance.po: do not edit. -->", "")
+    page.paragraph(say(
+        "Measured by the benchmarks in `bench/` (`make bench`), each time next to a peer run on the same "
+        "machine in the same run: absolute times depend on the machine, ratios much less.",
+        "`bench/`의 벤치마크(`make bench`)로 측정했으며, 매번 같은 기계에서 같은 실행 중에 비교 대상도 함께 "
+        "돌렸습니다. 절대 시간은 기계에 따라 달라지지만, 비율은 훨씬 덜 달라집니다."))
+    for name in BENCHMARKS:
+        section(page, results, name)
+    return page
+
+
+def measured_at(results):
+    """The date of the newest result (the catalogue's date: the same results give the same file)."""
+    dates = []
+    for path in sorted(results.glob("*.json")):
+        try:
+            dates.append(datetime.fromisoformat(json.loads(path.read_text())["machine"]["date"]))
+        except (ValueError, KeyError, TypeError):
+            pass
+    return max(dates, default=datetime(2026, 1, 1, tzinfo=timezone.utc))
+
+
+HEADER = """\
+# The Korean messages of book/performance.md, written with the page
+# by scripts/performance.py from bench/results/. Do not edit: the
+# numbers change with every `make bench`; change the script's Korean
+# templates instead."""
+
+
+def catalogue_text(page, date):
+    """The Korean catalogue of the page, as sphinx-intl writes one (babel, lines of 76 characters)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    catalogue = Catalog(locale="ko", project="backprop course", version="1", fuzzy=False,
+                        header_comment=HEADER, copyright_holder="The backprop course authors",
+                        creation_date=date, revision_date=date, last_translator="scripts/performance.py",
+                        language_team="ko")
+    for english, korean in page.korean.items():
+        catalogue.add(english, korean, locations=[(SOURCE, page.line_of[english])])
+    out = io.BytesIO()
+    write_po(out, catalogue, width=76)
+    return out.getvalue().decode("utf-8")
+
+
+def write_atomic(path, text):
+    """Write text through a temporary file; leave the file alone when nothing changed (Sphinx rebuilds
+    a page whose source is newer)."""
+    path = Path(path)
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", type=Path, default=RESULTS, help="the benchmarks' NAME.json files")
+    parser.add_argument("--page", type=Path, default=PAGE, help="the English page to write")
+    parser.add_argument("--catalogue", type=Path, default=CATALOGUE, help="its Korean catalogue to write")
+    args = parser.parse_args(argv)
+    page = write_page(args.results)
+    write_atomic(args.page, "\n".join(page.lines).rstrip() + "\n")
+    write_atomic(args.catalogue, catalogue_text(page, measured_at(args.results)))
     return 0
 
 
