@@ -46,9 +46,8 @@ def grade(path, exercise_id=None, secret=None) -> Report:
     except CannotGrade as error:
         return Report.could_not_grade(str(path), str(error), time.monotonic() - start, exercise_id)
     exercise = EXERCISES[submission.exercise_id]
-    secret = secret or grader_secret()
-    tests = exercise.build(lambda name: rng_for(secret, exercise.id, name))
-    files = child_files(exercise, submission.chunks, tests)
+    tests, inputs = hidden_tests(secret or grader_secret(), exercise.id)
+    files = child_files(exercise, submission.chunks, tests, inputs)
     # RLIMIT_AS is per process: few processes keep a fork-and-allocate bomb within the machine's memory.
     limits = Limits(cpu_seconds=exercise.cpu_seconds, wall_seconds=exercise.wall_seconds,
                     max_processes=MAX_PROCESSES)
@@ -61,17 +60,33 @@ def grade(path, exercise_id=None, secret=None) -> Report:
                   sha256=submission.sha256, output_tail=outcome.stdout_tail[-2000:])
 
 
-def child_files(exercise, chunks, tests) -> dict:
-    """Everything the child needs, as plain files: its program, the plan, the inputs, the allowed library."""
+@functools.lru_cache(maxsize=2)
+def hidden_tests(secret, exercise_id) -> tuple:
+    """(tests, their inputs as an .npz archive): the same for every submission of an exercise, so a
+    batch builds them, and the reference's expected values (layer_tests.Case.expected), once."""
+    tests = EXERCISES[exercise_id].build(lambda name: rng_for(secret, exercise_id, name))
     inputs = {f"t{i}__{name}": np.asarray(value) for i, test in enumerate(tests) for name, value in test.inputs.items()}
     buffer = io.BytesIO()
     np.savez(buffer, **inputs)
+    return tests, buffer.getvalue()
+
+
+def child_files(exercise, chunks, tests, inputs) -> dict:
+    """Everything the child needs, as plain files: its program, the plan, the inputs, the allowed library."""
     modules = library_closure(exercise.library_modules)
     plan = {"numpy_dir": str(Path(np.__file__).resolve().parents[1]), "names": list(exercise.names),
             "library_modules": modules, "chunks": chunks,
             "tests": [{"name": t.name, "steps": t.steps} for t in tests]}
-    files = {"child.py": (Path(__file__).resolve().parent / "child.py").read_bytes(), "plan.json": json.dumps(plan).encode(),
-             "inputs.npz": buffer.getvalue(), "lib___init__.py": library_init(modules).encode()}
+    return {"plan.json": json.dumps(plan).encode(), "inputs.npz": inputs, **library_files(exercise.id)}
+
+
+@functools.lru_cache(maxsize=None)
+def library_files(exercise_id) -> dict:
+    """The child's program and the exercise's allowed library modules (with the methods it asks for disabled)."""
+    exercise = EXERCISES[exercise_id]
+    modules = library_closure(exercise.library_modules)
+    files = {"child.py": (Path(__file__).resolve().parent / "child.py").read_bytes(),
+             "lib___init__.py": library_init(modules).encode()}
     for module in modules:
         source = (PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
         disabled = [f.__qualname__.split(".") for f in exercise.disabled if f.__module__ == f"backprop_lib.{module}"]
