@@ -2,7 +2,8 @@
 
 The sandbox (sandbox.py) runs this file as a launcher in front of the learner's program:
 ``python -I -S -c <this file> <policy as JSON> -- argv...``. It restricts itself, then
-execs argv, which inherits the restrictions and can never lift them:
+runs argv (a Python script in the same interpreter, anything else by exec), which inherits
+the restrictions and can never lift them:
 
 * **Landlock** (Linux >= 5.13; ``landlock_create_ruleset`` = syscall 444): the file system
   becomes read-only and executable below the Python installation, read-write below the run's
@@ -165,21 +166,33 @@ def deny_sockets(libseccomp) -> None:
         libseccomp.seccomp_release(context)
 
 
-def launch(spec: dict, argv: list) -> None:
-    """Apply `spec` ({"rules": read_rules + write_rules, "landlock": bool, "seccomp": bool}) to
-    this process, then exec `argv`."""
+def confine_self(spec: dict) -> None:
+    """Apply `spec` ({"rules": read_rules + write_rules, "landlock": bool, "seccomp": bool}) to this
+    process and to everything it will run."""
     if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:  # what lets an unprivileged process restrict itself
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
     if spec["seccomp"]:
         deny_sockets(ctypes.CDLL("libseccomp.so.2"))
     if spec["landlock"]:
         restrict_landlock(spec["rules"], landlock_abi())
-    os.execv(argv[0], argv)
 
 
-if __name__ == "__main__":
+def launch(spec: dict, argv: list) -> None:
+    """Confine this process, then run `argv`: in this same interpreter when argv is this interpreter
+    with this launcher's flags and a script (one interpreter start fewer per run), else by exec."""
     try:
-        launch(json.loads(sys.argv[1]), sys.argv[3:])  # argv: <spec> -- <program> <args...>
+        confine_self(spec)
     except OSError as error:
         sys.stderr.write(f"backprop confine: cannot confine the run: {error}\n")
         os._exit(121)
+    if len(argv) == 4 and argv[:3] == [sys.executable, "-I", "-S"] and argv[3].endswith(".py"):
+        import runpy
+
+        sys.argv = argv[3:]
+        runpy.run_path(argv[3], run_name="__main__")
+    else:
+        os.execv(argv[0], argv)
+
+
+if __name__ == "__main__":
+    launch(json.loads(sys.argv[1]), sys.argv[3:])  # argv: <spec> -- <program> <args...>
