@@ -9,9 +9,10 @@ W2[j, k] (t_k - y_k), and the wishes of all C outputs add up (unit j is a branch
 For all units at once that is -(y - t) W2^T, the matrix product of chapter 4.
 """
 import numpy as np
-from matplotlib.figure import Figure
 
 from .draw import GRAD_COLOR
+from .figures import CourseFigure, in_language
+from .language import _
 
 UP_COLOR = "#2e86c1"  # a wish to go up; a wish to go down is GRAD_COLOR
 
@@ -26,30 +27,38 @@ def hidden_unit_wishes(W2, y, t, j):
     return {"output_nudges": t - y, "weights": W2[j], "shares": shares, "total": float(shares.sum())}
 
 
-def hidden_wishes_figure(W2, y, t, j, class_names=None):
-    """Left: unit j and the C outputs, each edge labelled with its share; right: the shares as bars."""
+@in_language
+def hidden_wishes_figure(W2, y, t, j, class_names=None, lang=None):
+    """Left: unit j and the C outputs, each edge labelled with its share; right: the shares as bars.
+
+    class_names: the outputs' names (English words are drawn in `lang` when the catalogue has them).
+    """
     w = hidden_unit_wishes(W2, y, t, j)
     C = len(w["shares"])
-    names = class_names or [f"output {k + 1}" for k in range(C)]
-    figure = Figure(figsize=(9, 0.45 * C + 1.5), layout="constrained")
+    names = ([_(name, lang) for name in class_names] if class_names else
+             [_("output {number}", lang).format(number=k + 1) for k in range(C)])
+    figure = CourseFigure(figsize=(9, 0.45 * C + 1.5), layout="constrained")
     graph, bars = figure.subplots(1, 2, width_ratios=[1.25, 1])
     rows = np.linspace(C - 1, 0, C) - (C - 1) / 2
     limit = np.abs(w["weights"]).max()
     for k, row in enumerate(rows):
         color = UP_COLOR if w["shares"][k] > 0 else GRAD_COLOR
         graph.plot([0, 1], [0, row], color=color, lw=0.5 + 3 * abs(w["weights"][k]) / limit, alpha=0.8)
-        graph.text(1.04, row, f"{names[k]}: wants {w['output_nudges'][k]:+.3f}", va="center", fontsize=10)
+        graph.text(1.04, row, _("{name}: wants {nudge:+.3f}", lang).format(name=names[k], nudge=w["output_nudges"][k]),
+                   va="center", fontsize=10)
         graph.text(0.62, 0.62 * row, f"{w['shares'][k]:+.4f}", fontsize=9, color=color, ha="center",
                    va="center", bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
     graph.plot([0], [0], "o", ms=16, color="white", mec="black")
     graph.text(-0.06, 0, f"$h_{{{j}}}$", ha="right", va="center", fontsize=12)
     graph.set_xlim(-0.3, 2.0)
     graph.set_axis_off()
-    graph.set_title(f"unit {j} hears each output through $W_{{2,{j}k}}$ (line width)", fontsize=10)
+    graph.set_title(_("unit {j} hears each output through $W_{{2,{j}k}}$ (line width)", lang).format(j=j),
+                    fontsize=10)
     bars.barh(rows, w["shares"], height=0.7, color=[UP_COLOR if s > 0 else GRAD_COLOR for s in w["shares"]])
     bars.barh([rows[-1] - 1.3], [w["total"]], height=0.9, color="black")
-    bars.set_yticks(list(rows) + [rows[-1] - 1.3], list(names) + ["sum"], fontsize=9)
+    bars.set_yticks(list(rows) + [rows[-1] - 1.3], list(names) + [_("sum", lang)], fontsize=9)
     bars.axvline(0, color="black", lw=0.8)
-    bars.set_xlabel(r"share $W_{2,jk}\,(t_k - y_k)$; the sum is $-\partial L/\partial h_j$")
-    bars.set_title(f"they add up: $-\\partial L/\\partial h_{{{j}}}$ = {w['total']:+.4f}", fontsize=10)
+    bars.set_xlabel(_(r"share $W_{2,jk}\,(t_k - y_k)$; the sum is $-\partial L/\partial h_j$", lang))
+    bars.set_title(_("they add up: $-\\partial L/\\partial h_{{{j}}}$ = {total:+.4f}", lang).format(
+        j=j, total=w["total"]), fontsize=10)
     return figure

@@ -9,6 +9,9 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
+from .figures import CourseFigure, in_language
+from .language import _
+
 
 def accuracy(network, x, t, chunk_size=10000):
     """Fraction of rows of x whose highest score is the label t, computed chunk by chunk.
@@ -79,17 +82,20 @@ def _check_arguments(x_train, t_train, x_test, t_test, iters_num, batch_size):
                          f"{batch_size}, iters_num={iters_num}, {len(x_train)} training samples")
 
 
-def plot_history(history):
-    """Learning curves of a history: the loss of every iteration, and accuracy at every evaluation."""
-    from matplotlib.figure import Figure  # no pyplot: works without a display, in a script or a notebook
+@in_language
+def plot_history(history, lang=None):
+    """Learning curves of a history: the loss of every iteration, and accuracy at every evaluation.
 
-    fig = Figure(figsize=(10, 4), layout="constrained")
+    No pyplot: works without a display, in a script or a notebook. Words in `lang` (default: the learner's).
+    """
+    fig = CourseFigure(figsize=(10, 4), layout="constrained")
     ax_loss, ax_acc = fig.subplots(1, 2)
     ax_loss.plot(history["loss"], linewidth=0.5)
-    ax_loss.set(xlabel="iteration", ylabel="loss (batch)", title="training loss")
-    ax_acc.plot(history["iteration_of_eval"], history["train_acc"], marker="o", label="train")
-    ax_acc.plot(history["iteration_of_eval"], history["test_acc"], marker="s", linestyle="--", label="test")
-    ax_acc.set(xlabel="iteration", ylabel="accuracy", title="accuracy", ylim=(0, 1))
+    ax_loss.set(xlabel=_("iteration", lang), ylabel=_("loss (batch)", lang), title=_("training loss", lang))
+    ax_acc.plot(history["iteration_of_eval"], history["train_acc"], marker="o", label=_("train", lang))
+    ax_acc.plot(history["iteration_of_eval"], history["test_acc"], marker="s", linestyle="--",
+                label=_("test", lang))
+    ax_acc.set(xlabel=_("iteration", lang), ylabel=_("accuracy", lang), title=_("accuracy", lang), ylim=(0, 1))
     ax_acc.legend(loc="lower right")
     return fig
 
