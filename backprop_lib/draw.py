@@ -165,7 +165,7 @@ def _words(text, lang):
 def _draw_node(ax, node, lang):
     """Draw one node; return its half size (w, h) or its radius, for clipping edges."""
     x, y = node.xy
-    label = _words(node.label, lang)
+    label = node.label if node.kind == "op" else _words(node.label, lang)  # ×, exp, sum: operations' names
     if node.kind == "point":
         ax.add_patch(Circle(node.xy, 0.04, color="black", zorder=3, clip_on=False))
         return ("circle", 0.04)

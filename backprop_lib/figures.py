@@ -12,6 +12,7 @@ scripts/system-deps.sh), registered with matplotlib only when a Korean figure is
 used only for the characters that DejaVu Sans, matplotlib's own font, does not have.
 """
 import base64
+import dataclasses
 import functools
 import os
 import warnings
@@ -25,18 +26,25 @@ from matplotlib.text import Text
 from .language import language
 
 HANGUL_FONT = "NanumGothic"
-HANGUL_FONT_FILE = "NanumGothic.ttf"
+HANGUL_FONT_FILES = ("NanumGothic.ttf", "NanumGothicBold.ttf")  # regular, and bold for the boxes' labels
 
 
 @functools.cache
 def hangul_font():
     """The name of a font with Hangul that matplotlib can use, or None (registered once)."""
-    if any(font.name == HANGUL_FONT for font in font_manager.fontManager.ttflist):
-        return HANGUL_FONT
+    fonts = font_manager.fontManager
+    known = {os.path.basename(font.fname) for font in fonts.ttflist}
     for path in font_manager.findSystemFonts(fontext="ttf"):
-        if os.path.basename(path) == HANGUL_FONT_FILE:
-            font_manager.fontManager.addfont(path)
-            return HANGUL_FONT
+        if os.path.basename(path) in set(HANGUL_FONT_FILES) - known:
+            fonts.addfont(path)
+            known.add(os.path.basename(path))
+    # NanumGothicBold.ttf is the family's bold, though its tables say weight 600: say 700, as DejaVu
+    # Sans Bold does, so that matplotlib finds both for a bold label without a warning
+    fonts.ttflist = [dataclasses.replace(font, weight=700) if os.path.basename(font.fname) == HANGUL_FONT_FILES[1]
+                     else font for font in fonts.ttflist]
+    fonts._findfont_cached.cache_clear()
+    if HANGUL_FONT_FILES[0] in known:
+        return HANGUL_FONT
     warnings.warn("no Korean font for matplotlib: figures stay in English "
                   "(install Nanum Gothic: apt-get install fonts-nanum)", stacklevel=3)
     return None
@@ -52,8 +60,8 @@ def fonts_for(lang):
     """A context in which text falls back to the Hangul font for the characters DejaVu Sans lacks."""
     if lang != "ko":
         return nullcontext()
-    sans = [name for name in matplotlib.rcParams["font.sans-serif"] if name != HANGUL_FONT]
-    return matplotlib.rc_context({"font.sans-serif": ["DejaVu Sans", HANGUL_FONT, *sans]})
+    # a list of families, not the generic "sans-serif" (which matplotlib resolves to one font only)
+    return matplotlib.rc_context({"font.family": ["DejaVu Sans", HANGUL_FONT]})
 
 
 class CourseFigure(Figure):
