@@ -70,6 +70,9 @@ class CourseFigure(Figure):
     lang = "en"
     remake = None  # set by @in_language
 
+    def __repr__(self):  # "<Figure size ...>", as matplotlib's own; GraphFigure keeps its name
+        return super().__repr__().replace("<CourseFigure ", "<Figure ", 1)
+
     def draw(self, renderer):
         with fonts_for(self.lang):  # tick labels and the like are made while drawing
             return super().draw(renderer)
