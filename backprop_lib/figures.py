@@ -73,6 +73,13 @@ class CourseFigure(Figure):
     def __repr__(self):  # "<Figure size ...>", as matplotlib's own; GraphFigure keeps its name
         return super().__repr__().replace("<CourseFigure ", "<Figure ", 1)
 
+    def _repr_png_(self):
+        """The PNG that a notebook's inline backend makes of a Figure (tight, at the figure's dpi),
+        also where pyplot was never imported."""
+        from IPython.core.pylabtools import print_figure
+
+        return print_figure(self, "png", bbox_inches="tight")
+
     def draw(self, renderer):
         with fonts_for(self.lang):  # tick labels and the like are made while drawing
             return super().draw(renderer)
