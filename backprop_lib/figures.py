@@ -58,7 +58,7 @@ def figure_language(lang=None):
 
 def fonts_for(lang):
     """A context in which text falls back to the Hangul font for the characters DejaVu Sans lacks."""
-    if lang != "ko":
+    if lang != "ko" or not hangul_font():
         return nullcontext()
     # a list of families, not the generic "sans-serif" (which matplotlib resolves to one font only)
     return matplotlib.rc_context({"font.family": ["DejaVu Sans", HANGUL_FONT]})
