@@ -435,9 +435,9 @@ def sigmoid_graph(x=None, dout=1.0, **draw_kwargs):
         s = add_one.forward(e, 1)
         y = 1 / s
         ds = dout * (-1 / s**2)  # d(1/s)/ds = -1/s**2 = -y**2
-        de, _ = add_one.backward(ds)
+        de, _d_one = add_one.backward(ds)  # (not `_`: that is the translation function here)
         da = de * e  # d exp(a)/da = exp(a)
-        dx, _ = negate.backward(da)
+        dx, _d_minus_one = negate.backward(da)
         layer = Sigmoid()
         layer.forward(np.array(x, dtype=float))
         if not np.isclose(dx, layer.backward(np.array(dout, dtype=float))):

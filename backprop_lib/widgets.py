@@ -318,7 +318,7 @@ def training_playground(static=None, learning_rate=1.0, batch_size=30, hidden_si
     if use_static(static):
         runs, networks = {}, {}
         for lr in sorted({0.1, learning_rate, 10.0}):
-            *_, (networks[lr], runs[lr]) = playground_run(lr, batch_size, hidden_size, iters_num)
+            *_parts, (networks[lr], runs[lr]) = playground_run(lr, batch_size, hidden_size, iters_num)
         figure = playground_figure(runs, networks[learning_rate], iters_num, learning_rate)
         return StaticFigure("training_playground", figure)
 
