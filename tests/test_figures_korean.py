@@ -236,3 +236,36 @@ def test_the_korean_site_shows_the_korean_picture(tmp_path):
         images[language] = [(out / src).read_bytes() for src in re.findall(r'<img [^>]*src="([^"]+)"', html)]
     assert images["en"] == [english, plain]
     assert images["ko"] == [korean, plain]
+
+
+SITE = REPO / "_build" / "html"
+# The chapters' figures without words: the Korean pages show the English picture.
+NO_WORDS = ("add_node_graph(", "mul_node_graph(", "repeat_graph(", "sum_graph(", "chain_rule_graph(",
+            "matmul_graph(", 'title="Softmax: y_k = exp(a_k) / S"')
+
+
+def _page_images(page):
+    html = page.read_text(encoding="utf-8")
+    return [(page.parent / src).read_bytes() for src in re.findall(r'<img [^>]*src="([^"]+)"', html)
+            if "_images/" in src]
+
+
+def _expected_same(notebook):
+    """For each image output of a chapter, in order: True when its figure has no words."""
+    nb = nbformat.read(notebook, as_version=4)
+    return [any(call in cell.source for call in NO_WORDS) for cell in nb.cells if cell.cell_type == "code"
+            for output in cell.get("outputs", []) if "image/png" in output.get("data", {})]
+
+
+def test_the_korean_chapters_show_korean_figures():
+    """The built editions (`make book`, then `python scripts/korean.py build`): each chapter page of the
+    Korean site shows the English page's figures in the same places, in Korean where they have words."""
+    if not (SITE / "ko" / "chapters").is_dir():
+        pytest.skip("build both editions first: make book && .venv/bin/python scripts/korean.py build")
+    for notebook in sorted((REPO / "chapters").glob("[0-9][0-9]_*.ipynb")):
+        page = Path("chapters") / f"{notebook.stem}.html"
+        english, korean = _page_images(SITE / page), _page_images(SITE / "ko" / page)
+        expected = _expected_same(notebook)
+        assert len(english) == len(korean) == len(expected), f"{page}: {len(english)}, {len(korean)} images"
+        same = [en == ko for en, ko in zip(english, korean)]
+        assert same == expected, f"{page}: the same picture in both editions {same}, expected {expected}"
