@@ -43,17 +43,23 @@ def hangul_font():
     fonts.ttflist = [dataclasses.replace(font, weight=700) if os.path.basename(font.fname) == HANGUL_FONT_FILES[1]
                      else font for font in fonts.ttflist]
     fonts._findfont_cached.cache_clear()
-    if HANGUL_FONT_FILES[0] in known:
-        return HANGUL_FONT
+    return HANGUL_FONT if HANGUL_FONT_FILES[0] in known else None
+
+
+@functools.cache
+def _warn_no_hangul_font():
     warnings.warn("no Korean font for matplotlib: figures stay in English "
-                  "(install Nanum Gothic: apt-get install fonts-nanum)", stacklevel=3)
-    return None
+                  "(install Nanum Gothic: apt-get install fonts-nanum)", stacklevel=4)
 
 
 def figure_language(lang=None):
-    """The language a figure is drawn in: `lang` or the learner's, English without a Hangul font."""
+    """The language a figure is drawn in: `lang` or the learner's; English (with a warning, once)
+    where no font has Hangul, so that a figure never shows empty boxes."""
     lang = lang or language()
-    return "ko" if lang == "ko" and hangul_font() else "en"
+    if lang == "ko" and not hangul_font():
+        _warn_no_hangul_font()
+        return "en"
+    return lang if lang == "ko" else "en"
 
 
 def fonts_for(lang):

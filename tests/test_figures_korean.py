@@ -269,3 +269,15 @@ def test_the_korean_chapters_show_korean_figures():
         assert len(english) == len(korean) == len(expected), f"{page}: {len(english)}, {len(korean)} images"
         same = [en == ko for en, ko in zip(english, korean)]
         assert same == expected, f"{page}: the same picture in both editions {same}, expected {expected}"
+
+
+def test_without_a_hangul_font_figures_stay_english(monkeypatch):
+    """Never empty boxes: with no font for Hangul, a Korean figure is drawn in English, with a warning."""
+    from backprop_lib import figures
+
+    monkeypatch.setattr(figures, "hangul_font", lambda: None)
+    figures._warn_no_hangul_font.cache_clear()
+    with pytest.warns(UserWarning, match="fonts-nanum"):
+        figure = draw.apple_graph(lang="ko")
+    assert "apple" in texts(figure) and figure.lang == "en"
+    figures._warn_no_hangul_font.cache_clear()
