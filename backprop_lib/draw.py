@@ -334,8 +334,10 @@ def apple_orange_graph(apple=100, apple_num=2, orange=150, orange_num=3, tax=1.1
     """Apples and oranges: (apple*apple_num + orange*orange_num) * tax (chapters 1 and 3)."""
     g = apple_orange(apple, apple_num, orange, orange_num, tax, dprice)
     v, d = g["values"], g["grads"]
-    nodes = {"apple": Node(N_("apple"), (0, 1.3), "input"), "apple_num": Node(N_("apple num"), (0.9, 0.0), "input"),
-             "orange": Node(N_("orange"), (0, -0.6), "input"), "orange_num": Node(N_("orange num"), (0.9, -2.0), "input"),
+    nodes = {"apple": Node(N_("apple"), (0, 1.3), "input"),
+             "apple_num": Node(N_("apple num"), (0.9, 0.0), "input"),
+             "orange": Node(N_("orange"), (0, -0.6), "input"),
+             "orange_num": Node(N_("orange num"), (0.9, -2.0), "input"),
              "mul_apple": Node("×", (2, 1.3)), "mul_orange": Node("×", (2, -0.6)), "add": Node("+", (3.8, 0.3)),
              "tax": Node(N_("tax"), (5.1, -1.3), "input"), "mul_tax": Node("×", (5.8, 0.3)),
              "price": Node(N_("price"), (7.5, 0.3), "output")}
@@ -412,7 +414,8 @@ def branch_graph(x=2.0, douts=(1.3, 0.5), lang=None, **draw_kwargs):
     edges = [Edge("x", "fork", x, dx)]
     for i, (y, dy) in enumerate(zip(ys, douts)):
         name = f"y{i + 1}"
-        nodes[name] = Node(_("to node {number}", lang).format(number=i + 1), (3.6, (n - 1) / 2 * 1.8 - 1.8 * i), "output")
+        label = _("to node {number}", lang).format(number=i + 1)
+        nodes[name] = Node(label, (3.6, (n - 1) / 2 * 1.8 - 1.8 * i), "output")
         edges.append(Edge("fork", name, y, dy, at=0.6))
     return draw_graph(nodes, edges, lang=lang, **draw_kwargs)
 

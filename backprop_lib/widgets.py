@@ -18,6 +18,7 @@ import os
 
 import ipywidgets as widgets
 import numpy as np
+
 from . import draw
 from .draw import GRAD_COLOR  # one red for gradients, in the graphs and in the explorers
 from .datasets import make_spiral
@@ -161,8 +162,8 @@ def sigmoid_figure(marked=(1.0,), lang=None):
         span = np.linspace(x - 1.6, x + 1.6, 2)
         top.plot(span, p["y"] + p["slope"] * (span - x), color=GRAD_COLOR, lw=1.2)
         top.plot([x], [p["y"]], "o", color="black")
-        top.annotate(_("slope {slope:.3f}", lang).format(slope=p["slope"]), (x, p["y"]), textcoords="offset points", xytext=(8, -14),
-                     fontsize=9, color=GRAD_COLOR)
+        top.annotate(_("slope {slope:.3f}", lang).format(slope=p["slope"]), (x, p["y"]), textcoords="offset points",
+                     xytext=(8, -14), fontsize=9, color=GRAD_COLOR)
         bottom.plot([x], [p["slope"]], "o", color=GRAD_COLOR)
     top.set_ylim(-0.1, 1.1)
     bottom.set_ylim(0, 0.3)
