@@ -19,16 +19,20 @@ of figure per unit, so a graph 6 units wide fits the width of the book.
 The ready-made graphs of the course (`apple_graph`, `mul_node_graph`, `sigmoid_graph`,
 ...) COMPUTE every value and gradient by running backprop_lib's own layers, so a
 figure can never disagree with the library.
+
+Words (labels, titles) are drawn in the learner's language, or in `lang="ko"`/`"en"`: draw_graph
+looks every label up in the catalogue (backprop_lib/language.py), numbers and math stay as they are.
 """
 import io
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
+from .figures import CourseFigure, in_language
 from .functions import softmax
+from .language import N_, _
 from .layers import Affine, MatMul, Sigmoid, SoftmaxWithLoss
 from .nodes import AddLayer, Branch, MulLayer, Repeat, Sum
 
@@ -71,7 +75,7 @@ class Edge:
     port: tuple = (0, 0)
 
 
-class GraphFigure(Figure):
+class GraphFigure(CourseFigure):
     """A Figure that shows itself as a PNG in a notebook and in the book, without pyplot."""
 
     def _repr_png_(self):
@@ -153,21 +157,27 @@ def _text_half_size(ax, text):
     return box.width / 2, box.height / 2
 
 
-def _draw_node(ax, node):
+def _words(text, lang):
+    """A label or title in `lang`: the catalogue's translation, or the text itself (math, numbers)."""
+    return _(text, lang) if isinstance(text, str) and text else text
+
+
+def _draw_node(ax, node, lang):
     """Draw one node; return its half size (w, h) or its radius, for clipping edges."""
     x, y = node.xy
+    label = node.label if node.kind == "op" else _words(node.label, lang)  # ×, exp, sum: operations' names
     if node.kind == "point":
         ax.add_patch(Circle(node.xy, 0.04, color="black", zorder=3, clip_on=False))
         return ("circle", 0.04)
     if node.kind == "op":
-        size = 15 if len(node.label) <= 2 else 12 if len(node.label) <= 4 else 11
-        text = ax.text(x, y, node.label, ha="center", va="center", fontsize=size, zorder=4)
+        size = 15 if len(label) <= 2 else 12 if len(label) <= 4 else 11
+        text = ax.text(x, y, label, ha="center", va="center", fontsize=size, zorder=4)
         radius = max(_RADIUS, _text_half_size(ax, text)[0] + 0.08)  # long labels get a bigger circle
         ax.add_patch(Circle(node.xy, radius, facecolor="white", edgecolor="black", lw=1.5,
                             zorder=3, clip_on=False))
         return ("circle", radius)
     weight = "bold" if node.kind == "box" else "normal"
-    text = ax.text(x, y, node.label, ha="center", va="center", fontsize=12, zorder=4, fontweight=weight)
+    text = ax.text(x, y, label, ha="center", va="center", fontsize=12, zorder=4, fontweight=weight)
     w, h = _text_half_size(ax, text)
     if node.kind == "box":
         w, h = (w + 0.15, h + 0.15) if node.size is None else (node.size[0] / 2, node.size[1] / 2)
@@ -194,7 +204,7 @@ def _label_alignment(n):
     return {"ha": ha, "va": va}
 
 
-def _draw_edge(ax, edge, p0, p1, show_grads):
+def _draw_edge(ax, edge, p0, p1, show_grads, lang):
     u = (p1 - p0) / np.linalg.norm(p1 - p0)
     n = np.array([-u[1], u[0]])  # normal on the left of the direction of travel
     if n[1] < -1e-9 or (abs(n[1]) <= 1e-9 and n[0] > 0):
@@ -203,25 +213,27 @@ def _draw_edge(ax, edge, p0, p1, show_grads):
                                  shrinkA=0, shrinkB=0, zorder=2, clip_on=False))
     mid = p0 + edge.at * (p1 - p0)
     if edge.value is not None:
-        ax.text(*(mid + _LABEL_OFFSET * n), format_value(edge.value), color=VALUE_COLOR, fontsize=11,
+        ax.text(*(mid + _LABEL_OFFSET * n), _words(format_value(edge.value), lang), color=VALUE_COLOR, fontsize=11,
                 zorder=5, gid="value", **_label_alignment(n))
     if show_grads and edge.grad is not None:
         trim = min(0.12, 0.15 * np.linalg.norm(p1 - p0))
         back0, back1 = p1 - trim * u - _GRAD_OFFSET * n, p0 + trim * u - _GRAD_OFFSET * n
         ax.add_patch(FancyArrowPatch(back0, back1, arrowstyle="-|>", mutation_scale=13, lw=1.3,
                                      color=GRAD_COLOR, shrinkA=0, shrinkB=0, zorder=2, clip_on=False))
-        ax.text(*(mid - (_GRAD_OFFSET + _LABEL_OFFSET) * n), format_value(edge.grad), color=GRAD_COLOR,
+        ax.text(*(mid - (_GRAD_OFFSET + _LABEL_OFFSET) * n), _words(format_value(edge.grad), lang), color=GRAD_COLOR,
                 fontsize=11, zorder=5, gid="grad", **_label_alignment(-n))
 
 
-def draw_graph(nodes, edges, *, title=None, ax=None, show_grads=True):
+@in_language
+def draw_graph(nodes, edges, *, title=None, ax=None, show_grads=True, lang=None):
     """Draw a computational graph; return the matplotlib Figure.
 
     nodes: dict name -> Node; edges: list of Edge (value above, gradient below in red).
     ax: draw into an existing Axes (e.g. one panel of a figure); by default a new Figure
     sized to the graph is made (it is not registered with pyplot: show it by making it
     the last expression of a notebook cell, or save it with fig.savefig).
-    show_grads=False draws the forward pass only.
+    show_grads=False draws the forward pass only. lang: "en" or "ko" (default: the learner's
+    language); labels and the title that the catalogue knows are drawn in that language.
     Raises ValueError for an edge to an unknown node, an unknown kind or a bad position.
     """
     _check_graph(nodes, edges)
@@ -236,18 +248,18 @@ def draw_graph(nodes, edges, *, title=None, ax=None, show_grads=True):
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_axis_off()
     ax.apply_aspect()
-    outlines = {name: _draw_node(ax, node) for name, node in nodes.items()}
+    outlines = {name: _draw_node(ax, node, lang) for name, node in nodes.items()}
     for edge in edges:
         c0, c1 = (np.asarray(nodes[end].xy, dtype=float) + (edge.port if nodes[end].kind == "box" else 0)
                   for end in (edge.src, edge.dst))
         u = (c1 - c0) / np.linalg.norm(c1 - c0)
         p0 = c0 + _distance_to_border(outlines[edge.src], u) * u
         p1 = c1 - _distance_to_border(outlines[edge.dst], -u) * u
-        _draw_edge(ax, edge, p0, p1, show_grads)
+        _draw_edge(ax, edge, p0, p1, show_grads, lang)
     if new_figure:
         _crop_to_drawing(fig, ax, inch, title)
     if title:
-        ax.set_title(title, fontsize=12)
+        ax.set_title(_words(title, lang), fontsize=12)
     return fig
 
 
@@ -286,9 +298,9 @@ def apple_graph(apple=100, apple_num=2, tax=1.1, dprice=1, **draw_kwargs):
     price = mul_tax.forward(apple_price, tax)
     dapple_price, dtax = mul_tax.backward(dprice)
     dapple, dapple_num = mul_apple.backward(dapple_price)
-    nodes = {"apple": Node("apple", (0, 0), "input"), "apple_num": Node("apple num", (0.9, -1.5), "input"),
-             "mul_apple": Node("×", (2, 0)), "tax": Node("tax", (3.3, -1.5), "input"),
-             "mul_tax": Node("×", (4.2, 0)), "price": Node("price", (6, 0), "output")}
+    nodes = {"apple": Node(N_("apple"), (0, 0), "input"), "apple_num": Node(N_("apple num"), (0.9, -1.5), "input"),
+             "mul_apple": Node("×", (2, 0)), "tax": Node(N_("tax"), (3.3, -1.5), "input"),
+             "mul_tax": Node("×", (4.2, 0)), "price": Node(N_("price"), (6, 0), "output")}
     edges = [Edge("apple", "mul_apple", apple, dapple), Edge("apple_num", "mul_apple", apple_num, dapple_num),
              Edge("mul_apple", "mul_tax", apple_price, dapple_price), Edge("tax", "mul_tax", tax, dtax),
              Edge("mul_tax", "price", price, dprice)]
@@ -322,11 +334,13 @@ def apple_orange_graph(apple=100, apple_num=2, orange=150, orange_num=3, tax=1.1
     """Apples and oranges: (apple*apple_num + orange*orange_num) * tax (chapters 1 and 3)."""
     g = apple_orange(apple, apple_num, orange, orange_num, tax, dprice)
     v, d = g["values"], g["grads"]
-    nodes = {"apple": Node("apple", (0, 1.3), "input"), "apple_num": Node("apple num", (0.9, 0.0), "input"),
-             "orange": Node("orange", (0, -0.6), "input"), "orange_num": Node("orange num", (0.9, -2.0), "input"),
+    nodes = {"apple": Node(N_("apple"), (0, 1.3), "input"),
+             "apple_num": Node(N_("apple num"), (0.9, 0.0), "input"),
+             "orange": Node(N_("orange"), (0, -0.6), "input"),
+             "orange_num": Node(N_("orange num"), (0.9, -2.0), "input"),
              "mul_apple": Node("×", (2, 1.3)), "mul_orange": Node("×", (2, -0.6)), "add": Node("+", (3.8, 0.3)),
-             "tax": Node("tax", (5.1, -1.3), "input"), "mul_tax": Node("×", (5.8, 0.3)),
-             "price": Node("price", (7.5, 0.3), "output")}
+             "tax": Node(N_("tax"), (5.1, -1.3), "input"), "mul_tax": Node("×", (5.8, 0.3)),
+             "price": Node(N_("price"), (7.5, 0.3), "output")}
     edge = {"mul_apple": "apple_price", "mul_orange": "orange_price", "add": "total", "mul_tax": "price"}
     pairs = [("apple", "mul_apple"), ("apple_num", "mul_apple"), ("orange", "mul_orange"),
              ("orange_num", "mul_orange"), ("mul_apple", "add"), ("mul_orange", "add"), ("add", "mul_tax"),
@@ -389,7 +403,8 @@ def sum_graph(xs=(1.0, 2.0, 3.0), dout=1.3, **draw_kwargs):
     return draw_graph(nodes, edges, **draw_kwargs)
 
 
-def branch_graph(x=2.0, douts=(1.3, 0.5), **draw_kwargs):
+@in_language
+def branch_graph(x=2.0, douts=(1.3, 0.5), lang=None, **draw_kwargs):
     """A branch: one value used by several later nodes; backward ADDS the gradients that come back."""
     layer = Branch(len(douts))
     ys = layer.forward(x)
@@ -399,9 +414,10 @@ def branch_graph(x=2.0, douts=(1.3, 0.5), **draw_kwargs):
     edges = [Edge("x", "fork", x, dx)]
     for i, (y, dy) in enumerate(zip(ys, douts)):
         name = f"y{i + 1}"
-        nodes[name] = Node(f"to node {i + 1}", (3.6, (n - 1) / 2 * 1.8 - 1.8 * i), "output")
+        label = _("to node {number}", lang).format(number=i + 1)
+        nodes[name] = Node(label, (3.6, (n - 1) / 2 * 1.8 - 1.8 * i), "output")
         edges.append(Edge("fork", name, y, dy, at=0.6))
-    return draw_graph(nodes, edges, **draw_kwargs)
+    return draw_graph(nodes, edges, lang=lang, **draw_kwargs)
 
 
 def sigmoid_graph(x=None, dout=1.0, **draw_kwargs):
@@ -422,9 +438,9 @@ def sigmoid_graph(x=None, dout=1.0, **draw_kwargs):
         s = add_one.forward(e, 1)
         y = 1 / s
         ds = dout * (-1 / s**2)  # d(1/s)/ds = -1/s**2 = -y**2
-        de, _ = add_one.backward(ds)
+        de, _d_one = add_one.backward(ds)  # (not `_`: that is the translation function here)
         da = de * e  # d exp(a)/da = exp(a)
-        dx, _ = negate.backward(da)
+        dx, _d_minus_one = negate.backward(da)
         layer = Sigmoid()
         layer.forward(np.array(x, dtype=float))
         if not np.isclose(dx, layer.backward(np.array(dout, dtype=float))):
@@ -453,7 +469,7 @@ def softmax_with_loss_graph(a=(0.3, 2.9, 4.0), t=(0, 0, 1), **draw_kwargs):
     n, gap = len(a), 1.0
     rows = [(n - 1) / 2 * gap - gap * k for k in range(n)]
     nodes = {"softmax": Node("Softmax", (2, 0), "box", size=(1.1, n * gap)),
-             "cee": Node("Cross\nEntropy\nError", (5.2, 0), "box", size=(1.3, n * gap)),
+             "cee": Node(N_("Cross\nEntropy\nError"), (5.2, 0), "box", size=(1.3, n * gap)),
              "L": Node("L", (7, 0), "output")}
     edges = []
     for k, row in enumerate(rows):
@@ -507,3 +523,18 @@ def affine_graph(x, W, b, **draw_kwargs):
              Edge("B", "add", _shape("B", b), _grad_shape("B", layer.db)),
              Edge("add", "Y", _shape("Y", y), _grad_shape("Y", y))]
     return draw_graph(nodes, edges, **draw_kwargs)
+
+
+# Words that the chapters' own graphs give draw_graph (labels, values, titles), listed here so that
+# the catalogue has them: a learner working in Korean, and the Korean site, see them in Korean.
+CHAPTER_WORDS = (
+    N_("other items\n(a complicated graph)"), N_("total"),  # chapter 1
+    N_(r"local gradient LG = $\partial y / \partial x$"),  # chapter 2
+    N_("to $y_1$"), N_("to $y_2$"),  # chapter 4
+    N_("y = 1 / (1 + exp(-x)): the gradient flows right to left"),  # chapter 5
+    N_("x = 1: four local gradients multiplied, right to left"),
+    N_("Y = X·W + B for a batch of N = 2"),  # chapter 6
+    N_("Softmax-with-Loss as one layer"), N_("Cross-entropy error: L = -Σ t_k log y_k"),  # chapter 7
+    N_("scalar"), N_("TwoLayerNet: forward ↓, backward ↑"),  # chapter 8
+    N_("the graph the engine recorded, and the gradients of price.backward()"),  # chapter 10
+)

@@ -9,9 +9,10 @@ W2[j, k] (t_k - y_k), and the wishes of all C outputs add up (unit j is a branch
 For all units at once that is -(y - t) W2^T, the matrix product of chapter 4.
 """
 import numpy as np
-from matplotlib.figure import Figure
 
 from .draw import GRAD_COLOR
+from .figures import CourseFigure, in_language
+from .language import N_, _
 
 UP_COLOR = "#2e86c1"  # a wish to go up; a wish to go down is GRAD_COLOR
 
@@ -26,30 +27,105 @@ def hidden_unit_wishes(W2, y, t, j):
     return {"output_nudges": t - y, "weights": W2[j], "shares": shares, "total": float(shares.sum())}
 
 
-def hidden_wishes_figure(W2, y, t, j, class_names=None):
-    """Left: unit j and the C outputs, each edge labelled with its share; right: the shares as bars."""
+@in_language
+def hidden_wishes_figure(W2, y, t, j, class_names=None, lang=None):
+    """Left: unit j and the C outputs, each edge labelled with its share; right: the shares as bars.
+
+    class_names: the outputs' names (English words are drawn in `lang` when the catalogue has them).
+    """
     w = hidden_unit_wishes(W2, y, t, j)
     C = len(w["shares"])
-    names = class_names or [f"output {k + 1}" for k in range(C)]
-    figure = Figure(figsize=(9, 0.45 * C + 1.5), layout="constrained")
+    names = ([_(name, lang) for name in class_names] if class_names else
+             [_("output {number}", lang).format(number=k + 1) for k in range(C)])
+    figure = CourseFigure(figsize=(9, 0.45 * C + 1.5), layout="constrained")
     graph, bars = figure.subplots(1, 2, width_ratios=[1.25, 1])
     rows = np.linspace(C - 1, 0, C) - (C - 1) / 2
     limit = np.abs(w["weights"]).max()
     for k, row in enumerate(rows):
         color = UP_COLOR if w["shares"][k] > 0 else GRAD_COLOR
         graph.plot([0, 1], [0, row], color=color, lw=0.5 + 3 * abs(w["weights"][k]) / limit, alpha=0.8)
-        graph.text(1.04, row, f"{names[k]}: wants {w['output_nudges'][k]:+.3f}", va="center", fontsize=10)
+        graph.text(1.04, row, _("{name}: wants {nudge:+.3f}", lang).format(name=names[k], nudge=w["output_nudges"][k]),
+                   va="center", fontsize=10)
         graph.text(0.62, 0.62 * row, f"{w['shares'][k]:+.4f}", fontsize=9, color=color, ha="center",
                    va="center", bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
     graph.plot([0], [0], "o", ms=16, color="white", mec="black")
     graph.text(-0.06, 0, f"$h_{{{j}}}$", ha="right", va="center", fontsize=12)
     graph.set_xlim(-0.3, 2.0)
     graph.set_axis_off()
-    graph.set_title(f"unit {j} hears each output through $W_{{2,{j}k}}$ (line width)", fontsize=10)
+    graph.set_title(_("unit {j} hears each output through $W_{{2,{j}k}}$ (line width)", lang).format(j=j),
+                    fontsize=10)
     bars.barh(rows, w["shares"], height=0.7, color=[UP_COLOR if s > 0 else GRAD_COLOR for s in w["shares"]])
     bars.barh([rows[-1] - 1.3], [w["total"]], height=0.9, color="black")
-    bars.set_yticks(list(rows) + [rows[-1] - 1.3], list(names) + ["sum"], fontsize=9)
+    bars.set_yticks(list(rows) + [rows[-1] - 1.3], list(names) + [_("sum", lang)], fontsize=9)
     bars.axvline(0, color="black", lw=0.8)
-    bars.set_xlabel(r"share $W_{2,jk}\,(t_k - y_k)$; the sum is $-\partial L/\partial h_j$")
-    bars.set_title(f"they add up: $-\\partial L/\\partial h_{{{j}}}$ = {w['total']:+.4f}", fontsize=10)
+    bars.set_xlabel(_(r"share $W_{2,jk}\,(t_k - y_k)$; the sum is $-\partial L/\partial h_j$", lang))
+    bars.set_title(_("they add up: $-\\partial L/\\partial h_{{{j}}}$ = {total:+.4f}", lang).format(
+        j=j, total=w["total"]), fontsize=10)
+    return figure
+
+
+# The classes of Fashion-MNIST, as chapter 9 names them: listed so that the catalogue has them,
+# and the figures below draw them in the learner's language.
+FASHION_MNIST_CLASSES = (N_("T-shirt/top"), N_("Trouser"), N_("Pullover"), N_("Dress"), N_("Coat"),
+                         N_("Sandal"), N_("Shirt"), N_("Sneaker"), N_("Bag"), N_("Ankle boot"))
+
+
+@in_language
+def example_nudges_figure(image, grads, h, true_class, class_names, lang=None):
+    """One example (left), the nudges t - y it asks of the scores (middle), and the nudges to the
+    weights into two outputs against the hidden activations h (right): proportional to h."""
+    names = [_(name, lang) for name in class_names]
+    figure = CourseFigure(figsize=(12, 3.4), layout="constrained")
+    ax_img, ax_scores, ax_w2 = figure.subplots(1, 3, width_ratios=[0.8, 1.3, 1.3])
+    ax_img.imshow(np.reshape(image, (28, 28)), cmap="gray_r")
+    ax_img.set_title(_("one example: {name}", lang).format(name=names[true_class]))
+    ax_img.axis("off")
+    nudge = -grads["b2"]
+    ax_scores.bar(range(len(nudge)), nudge, color=[UP_COLOR if n > 0 else GRAD_COLOR for n in nudge])
+    ax_scores.axhline(0, color="black", lw=0.8)
+    ax_scores.set_xticks(range(len(nudge)), names, rotation=60, ha="right", fontsize=8)
+    ax_scores.set_title(_("what it wants for each score: t - y", lang))
+    other = (true_class + 1) % len(nudge)
+    for k, color in ((true_class, UP_COLOR), (other, GRAD_COLOR)):
+        ax_w2.scatter(h, -grads["W2"][:, k], s=14, color=color,
+                      label=_("weights into '{name}'", lang).format(name=names[k]))
+    ax_w2.axhline(0, color="black", lw=0.8)
+    ax_w2.set_xlabel(_("activation $h_j$ of hidden unit $j$", lang))
+    ax_w2.set_ylabel(_(r"nudge $-\partial L/\partial W_{2,jk}$", lang))
+    ax_w2.set_title(_("nudges are proportional to activations", lang))
+    ax_w2.legend(fontsize=8)
+    return figure
+
+
+@in_language
+def first_layer_nudges_figure(dW1, delta, units, lang=None):
+    """The nudges -dW1[:, j] of the hidden units j in `units`, as 28 x 28 images (blue: up, red: down).
+
+    Each is the input image times -delta[j], the gradient that reached unit j's pre-activation.
+    """
+    figure = CourseFigure(figsize=(10, 2.8), layout="constrained")
+    for ax, j in zip(figure.subplots(1, len(units)), units):
+        nudge_w1 = -dW1[:, j].reshape(28, 28)
+        limit = np.abs(nudge_w1).max()
+        ax.imshow(nudge_w1, cmap="RdBu", vmin=-limit, vmax=limit)
+        ax.set_title(_("unit {j}: image × {factor:+.4f}", lang).format(j=j, factor=-delta[j]), fontsize=9)
+        ax.axis("off")
+    figure.suptitle(_("nudges to the first-layer weights of four hidden units (blue: up, red: down)", lang)
+                    if len(units) == 4 else
+                    _("nudges to the first-layer weights of hidden units (blue: up, red: down)", lang))
+    return figure
+
+
+@in_language
+def batch_nudges_figure(each, batch, labels, class_names, lang=None):
+    """The nudges t - y of each example (one row each) above their average, the batch's nudge."""
+    names = [_(name, lang) for name in class_names]
+    figure = CourseFigure(figsize=(8, 3.6), layout="constrained")
+    ax = figure.subplots()
+    ax.imshow(np.vstack([each, batch]), cmap="RdBu", vmin=-1, vmax=1)
+    ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=8)
+    rows = [_("example {n} ({name})", lang).format(n=n, name=names[t]) for n, t in enumerate(labels)]
+    ax.set_yticks(range(len(each) + 1), rows + [_("average", lang)], fontsize=8)
+    ax.axhline(len(each) - 0.5, color="black", lw=2)
+    ax.set_title(_("nudges t - y to the ten scores (blue: up, red: down)", lang))
     return figure

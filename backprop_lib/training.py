@@ -9,6 +9,9 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
+from .figures import CourseFigure, in_language
+from .language import _
+
 
 def accuracy(network, x, t, chunk_size=10000):
     """Fraction of rows of x whose highest score is the label t, computed chunk by chunk.
@@ -79,19 +82,69 @@ def _check_arguments(x_train, t_train, x_test, t_test, iters_num, batch_size):
                          f"{batch_size}, iters_num={iters_num}, {len(x_train)} training samples")
 
 
-def plot_history(history):
-    """Learning curves of a history: the loss of every iteration, and accuracy at every evaluation."""
-    from matplotlib.figure import Figure  # no pyplot: works without a display, in a script or a notebook
+@in_language
+def plot_history(history, lang=None):
+    """Learning curves of a history: the loss of every iteration, and accuracy at every evaluation.
 
-    fig = Figure(figsize=(10, 4), layout="constrained")
+    No pyplot: works without a display, in a script or a notebook. Words in `lang` (default: the learner's).
+    """
+    fig = CourseFigure(figsize=(10, 4), layout="constrained")
     ax_loss, ax_acc = fig.subplots(1, 2)
     ax_loss.plot(history["loss"], linewidth=0.5)
-    ax_loss.set(xlabel="iteration", ylabel="loss (batch)", title="training loss")
-    ax_acc.plot(history["iteration_of_eval"], history["train_acc"], marker="o", label="train")
-    ax_acc.plot(history["iteration_of_eval"], history["test_acc"], marker="s", linestyle="--", label="test")
-    ax_acc.set(xlabel="iteration", ylabel="accuracy", title="accuracy", ylim=(0, 1))
+    ax_loss.set(xlabel=_("iteration", lang), ylabel=_("loss (batch)", lang), title=_("training loss", lang))
+    ax_acc.plot(history["iteration_of_eval"], history["train_acc"], marker="o", label=_("train", lang))
+    ax_acc.plot(history["iteration_of_eval"], history["test_acc"], marker="s", linestyle="--",
+                label=_("test", lang))
+    ax_acc.set(xlabel=_("iteration", lang), ylabel=_("accuracy", lang), title=_("accuracy", lang), ylim=(0, 1))
     ax_acc.legend(loc="lower right")
     return fig
+
+
+@in_language
+def descent_figure(w_grid, b_grid, surface, full, minibatch, full_progress, minibatch_progress, batch_sizes,
+                   lang=None):
+    """Chapter 9's two walkers: their steps on the loss surface of (w, b), and the loss against
+    the examples looked at. full, minibatch: the (w, b) after each step; *_progress: (examples, loss);
+    batch_sizes: (the full batch, the minibatch)."""
+    n_full, n_mini = batch_sizes
+    figure = CourseFigure(figsize=(11, 4.2), layout="constrained")
+    ax_path, ax_cost = figure.subplots(1, 2)
+    ax_path.contour(w_grid, b_grid, surface, levels=np.geomspace(0.05, 8, 14), cmap="Greys", linewidths=0.8)
+    ax_path.plot(*full.T, "o-", color="#1f618d", ms=3,
+                 label=_("full batch ({count} examples per step)", lang).format(count=n_full))
+    ax_path.plot(*minibatch.T, "o-", color="#c0392b", ms=3, alpha=0.8,
+                 label=_("minibatch ({count} examples per step)", lang).format(count=n_mini))
+    ax_path.set(xlabel="w", ylabel="b", title=_("{steps} steps on the loss surface", lang).format(steps=len(full) - 1))
+    ax_path.legend(fontsize=8, loc="lower right")
+    ax_cost.plot(*full_progress, color="#1f618d", label=_("full batch", lang))
+    ax_cost.plot(*minibatch_progress, color="#c0392b", label=_("minibatch of {count}", lang).format(count=n_mini))
+    ax_cost.set(xscale="log", yscale="log", xlabel=_("examples looked at (the cost of computing)", lang),
+                ylabel=_("loss on all {count} points", lang).format(count=n_full),
+                title=_("progress per unit of work", lang))
+    ax_cost.legend(fontsize=8)
+    return figure
+
+
+@in_language
+def answers_figure(x, t, predicted, class_names, per_class=3, lang=None):
+    """For each true class (a row): `per_class` images the network got right, then `per_class` it got
+    wrong, each wrong one titled with the class it predicted."""
+    names = [_(name, lang) for name in class_names]
+    figure = CourseFigure(figsize=(7.2, 13), layout="constrained")
+    axes = figure.subplots(len(names), 2 * per_class)
+    for k in range(len(names)):
+        right = np.flatnonzero((t == k) & (predicted == k))[:per_class]
+        wrong = np.flatnonzero((t == k) & (predicted != k))[:per_class]
+        for ax, index, is_right in zip(axes[k], list(right) + list(wrong), [True] * per_class + [False] * per_class):
+            ax.imshow(x[index].reshape(28, 28), cmap="gray_r")
+            ax.set_title("✓" if is_right else f"✗ {names[predicted[index]]}",
+                         fontsize=8, color="#1e8449" if is_right else "#c0392b")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[k, 0].set_ylabel(names[k], fontsize=9)
+    figure.suptitle(_("right (left three) and wrong (right three) answers, per true class", lang)
+                    if per_class == 3 else _("right (left) and wrong (right) answers, per true class", lang))
+    return figure
 
 
 def _parse_args(argv):

@@ -8,17 +8,22 @@ Every explorer is split in two:
 `explorer(static=None)` decides which one to show (see `use_static`): a live widget when a
 Jupyter server runs the kernel (JupyterLab, Notebook), a static figure when nobody can move a
 slider (the book build, nbval, nbconvert). Pass static=True or static=False to choose.
+
+Words (controls, captions, figure titles and labels) are in the learner's language
+(backprop_lib.language); a static figure also carries its Korean picture for the website
+(backprop_lib.figures).
 """
 import io
 import os
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.figure import Figure
 
 from . import draw
 from .draw import GRAD_COLOR  # one red for gradients, in the graphs and in the explorers
 from .datasets import make_spiral
+from .figures import CourseFigure, in_language, korean_metadata
+from .language import N_, _
 from .layers import Sigmoid, SoftmaxWithLoss
 from .network import TwoLayerNet
 from .training import train
@@ -51,12 +56,21 @@ class StaticFigure:
 
     def __init__(self, name, figure):
         self.name, self.figure = name, figure
+        self.lang = getattr(figure, "lang", "en")
+
+    def remake(self, lang):
+        """The same static figure drawn in `lang` (for the Korean site)."""
+        return StaticFigure(self.name, self.figure.remake(lang=lang))
 
     def _repr_png_(self):
         return png_bytes(self.figure)
 
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {}, korean_metadata(self)
+
     def __repr__(self):
-        return f"{self.name}: a static figure (run the notebook in JupyterLab to move the sliders)"
+        return _("{name}: a static figure (run the notebook in JupyterLab to move the sliders)",
+                 self.lang).format(name=self.name)
 
 
 class Explorer(widgets.VBox):
@@ -85,11 +99,11 @@ class Explorer(widgets.VBox):
             self.caption.value = caption
 
     def __repr__(self):
-        return f"{self.name}: an interactive widget (needs a live Jupyter kernel)"
+        return _("{name}: an interactive widget (needs a live Jupyter kernel)").format(name=self.name)
 
 
 def _slider(description, value, low, high, step, **kwargs):
-    return widgets.FloatSlider(value=value, min=low, max=high, step=step, description=description,
+    return widgets.FloatSlider(value=value, min=low, max=high, step=step, description=_(description),
                                continuous_update=False, style={"description_width": "initial"}, **kwargs)
 
 
@@ -98,25 +112,27 @@ def _slider(description, value, low, high, step, **kwargs):
 def graph_explorer(static=None):
     """Change the prices, the counts, the tax and the upstream gradient of the apple-orange graph."""
     if use_static(static):
-        return StaticFigure("graph_explorer", draw.apple_orange_graph(title="price = (apple × apple num "
-                                                                            "+ orange × orange num) × tax"))
+        title = N_("price = (apple × apple num + orange × orange num) × tax")
+        return StaticFigure("graph_explorer", draw.apple_orange_graph(title=title))
 
     def draw_graph(apple, apple_num, orange, orange_num, tax, dprice):
         g = draw.apple_orange(apple, apple_num, orange, orange_num, tax, dprice)
         v, d = g["values"], g["grads"]
         figure = draw.apple_orange_graph(apple, apple_num, orange, orange_num, tax, dprice)
-        caption = (f"price = {v['price']:.4g}. Backward from &part;L/&part;price = {dprice:.4g}: "
-                   f"&part;L/&part;apple = apple num &times; tax &times; {dprice:.4g} = <b>{d['apple']:.4g}</b>, "
-                   f"&part;L/&part;tax = (apple price + orange price) &times; {dprice:.4g} = <b>{d['tax']:.4g}</b>")
+        caption = _("price = {price:.4g}. Backward from &part;L/&part;price = {dprice:.4g}: "
+                    "&part;L/&part;apple = apple num &times; tax &times; {dprice:.4g} = <b>{dapple:.4g}</b>, "
+                    "&part;L/&part;tax = (apple price + orange price) &times; {dprice:.4g} = <b>{dtax:.4g}</b>"
+                    ).format(price=v["price"], dprice=dprice, dapple=d["apple"], dtax=d["tax"])
         return figure, caption
 
     controls = {
-        "apple": _slider("apple", 100.0, 0.0, 300.0, 10.0),
-        "apple_num": widgets.IntSlider(value=2, min=0, max=10, description="apple num", continuous_update=False),
-        "orange": _slider("orange", 150.0, 0.0, 300.0, 10.0),
-        "orange_num": widgets.IntSlider(value=3, min=0, max=10, description="orange num", continuous_update=False),
-        "tax": _slider("tax", 1.1, 1.0, 1.5, 0.05),
-        "dprice": _slider("upstream gradient ∂L/∂price", 1.0, -2.0, 2.0, 0.1),
+        "apple": _slider(N_("apple"), 100.0, 0.0, 300.0, 10.0),
+        "apple_num": widgets.IntSlider(value=2, min=0, max=10, description=_("apple num"), continuous_update=False),
+        "orange": _slider(N_("orange"), 150.0, 0.0, 300.0, 10.0),
+        "orange_num": widgets.IntSlider(value=3, min=0, max=10, description=_("orange num"),
+                                        continuous_update=False),
+        "tax": _slider(N_("tax"), 1.1, 1.0, 1.5, 0.05),
+        "dprice": _slider(N_("upstream gradient ∂L/∂price"), 1.0, -2.0, 2.0, 0.1),
     }
     return Explorer("graph_explorer", controls, draw_graph)
 
@@ -131,11 +147,12 @@ def sigmoid_point(x):
     return {"x": float(x), "y": float(y), "slope": float(slope)}
 
 
-def sigmoid_figure(marked=(1.0,)):
+@in_language
+def sigmoid_figure(marked=(1.0,), lang=None):
     """The sigmoid curve with tangent lines at the marked x, and the slope curve y (1 - y) below."""
     u = np.linspace(-8, 8, 321)
     curve = [sigmoid_point(value) for value in u]
-    figure = Figure(figsize=(7.5, 4.6), layout="constrained")
+    figure = CourseFigure(figsize=(7.5, 4.6), layout="constrained")
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[3, 2])
     top.plot(u, [p["y"] for p in curve], color="black", lw=1.5, label=r"$y = \sigma(x)$")
     bottom.plot(u, [p["slope"] for p in curve], color=GRAD_COLOR, lw=1.5,
@@ -145,8 +162,8 @@ def sigmoid_figure(marked=(1.0,)):
         span = np.linspace(x - 1.6, x + 1.6, 2)
         top.plot(span, p["y"] + p["slope"] * (span - x), color=GRAD_COLOR, lw=1.2)
         top.plot([x], [p["y"]], "o", color="black")
-        top.annotate(f"slope {p['slope']:.3f}", (x, p["y"]), textcoords="offset points", xytext=(8, -14),
-                     fontsize=9, color=GRAD_COLOR)
+        top.annotate(_("slope {slope:.3f}", lang).format(slope=p["slope"]), (x, p["y"]), textcoords="offset points",
+                     xytext=(8, -14), fontsize=9, color=GRAD_COLOR)
         bottom.plot([x], [p["slope"]], "o", color=GRAD_COLOR)
     top.set_ylim(-0.1, 1.1)
     bottom.set_ylim(0, 0.3)
@@ -164,8 +181,9 @@ def sigmoid_explorer(static=None, x=1.0):
 
     def draw(x):
         p = sigmoid_point(x)
-        caption = (f"x = {p['x']:.2f} &rarr; y = &sigma;(x) = {p['y']:.4f}; "
-                   f"slope y(1 &minus; y) = {p['y']:.4f} &times; {1 - p['y']:.4f} = <b>{p['slope']:.4f}</b>")
+        caption = _("x = {x:.2f} &rarr; y = &sigma;(x) = {y:.4f}; "
+                    "slope y(1 &minus; y) = {y:.4f} &times; {one_minus_y:.4f} = <b>{slope:.4f}</b>"
+                    ).format(x=p["x"], y=p["y"], one_minus_y=1 - p["y"], slope=p["slope"])
         return sigmoid_figure(marked=(x,)), caption
 
     return Explorer("sigmoid_explorer", {"x": _slider("x", x, -8.0, 8.0, 0.1)}, draw)
@@ -188,16 +206,17 @@ def softmax_panel(logits, label):
     return {"logits": logits, "label": int(label), "y": y, "t": t, "loss": float(loss), "grad": grad}
 
 
-def softmax_figure(cases):
+@in_language
+def softmax_figure(cases, lang=None):
     """One row of bar charts (scores a, probabilities y, gradient y - t) per (logits, label) case."""
-    figure = Figure(figsize=(9, 2.6 * len(cases)), layout="constrained")
+    figure = CourseFigure(figsize=(9, 2.6 * len(cases)), layout="constrained")
     axes = np.atleast_2d(figure.subplots(len(cases), 3))
     for row, (logits, label) in zip(axes, cases):
         p = softmax_panel(logits, label)
         classes = np.arange(len(p["y"]))
         colors = ["#2e86c1" if k == p["label"] else "#aab7b8" for k in classes]
         row[0].bar(classes, p["logits"], color=colors)
-        row[0].set_title("scores a")
+        row[0].set_title(_("scores a", lang))
         row[0].margins(y=0.2)
         row[1].bar(classes, p["y"], color=colors)
         row[1].set_ylim(0, 1.15)
@@ -210,7 +229,7 @@ def softmax_figure(cases):
             ax.set_xticks(classes, [f"{k + 1}*" if k == p["label"] else str(k + 1) for k in classes])
             for k, v in zip(classes, values):
                 ax.annotate(f"{v:.2f}", (k, v), ha="center", va="bottom" if v >= 0 else "top", fontsize=8)
-    axes[-1, 0].set_xlabel("class k (* = the true class)")
+    axes[-1, 0].set_xlabel(_("class k (* = the true class)", lang))
     return figure
 
 
@@ -226,13 +245,14 @@ def softmax_explorer(static=None, logits=(0.3, 2.9, 4.0), label=2):
     def draw(a0, a1, a2, label):
         p = softmax_panel([a0, a1, a2], label)
         grad = ", ".join(f"{g:+.3f}" for g in p["grad"])
-        caption = (f"L = &minus;log y<sub>{label + 1}</sub> = &minus;log {p['y'][label]:.4f} = <b>{p['loss']:.4f}</b>; "
-                   f"y &minus; t = ({grad})")
+        caption = (f"L = &minus;log y<sub>{label + 1}</sub> = &minus;log {p['y'][label]:.4f} = "
+                   f"<b>{p['loss']:.4f}</b>; y &minus; t = ({grad})")  # no words: the same in every language
         return softmax_figure([([a0, a1, a2], label)]), caption
 
     controls = {f"a{k}": _slider(f"a{k + 1}", value, -6.0, 6.0, 0.1) for k, value in enumerate(logits)}
-    controls["label"] = widgets.ToggleButtons(options=[(f"class {k + 1}", k) for k in range(len(logits))],
-                                              value=label, description="true class", style={"button_width": "5em"})
+    options = [(_("class {number}").format(number=k + 1), k) for k in range(len(logits))]
+    controls["label"] = widgets.ToggleButtons(options=options, value=label, description=_("true class"),
+                                              style={"button_width": "5em"})
     return Explorer("softmax_explorer", controls, draw)
 
 
@@ -265,29 +285,32 @@ def _decision_regions(ax, network, x, t):
     ax.set_yticks([])
 
 
-def playground_figure(runs, network, iters_num, learning_rate):
-    """Loss curves of several runs {label: losses} beside the class regions that `network` predicts.
+@in_language
+def playground_figure(runs, network, iters_num, learning_rate, lang=None):
+    """Loss curves of several runs {learning rate: losses} beside the class regions that `network` predicts.
 
     `network` is the one trained with `learning_rate`; the title of its panel says so.
     """
     x, t = make_spiral()
-    figure = Figure(figsize=(9, 3.8), layout="constrained")
+    figure = CourseFigure(figsize=(9, 3.8), layout="constrained")
     left, right = figure.subplots(1, 2, width_ratios=[1.4, 1])
-    for label, losses in runs.items():
+    for lr, losses in runs.items():
+        label = _("learning rate {learning_rate:g}", lang).format(learning_rate=lr)
         line, = left.plot(losses, lw=0.8, alpha=0.35)
         window = min(20, len(losses))  # a moving average shows the trend through the minibatch noise
         smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
         left.plot(np.arange(window - 1, len(losses)), smooth, lw=1.8, color=line.get_color(), label=label)
     left.set_xlim(0, iters_num)
     left.set_ylim(0, 2.5)  # a diverging run leaves the top: that is the message
-    left.set_xlabel("iteration")
-    left.set_ylabel("minibatch loss (line: average of 20)")
+    left.set_xlabel(_("iteration", lang))
+    left.set_ylabel(_("minibatch loss (line: average of 20)", lang))
     left.grid(alpha=0.3)
     left.legend()
     _decision_regions(right, network, x, t)
     accuracy = network.accuracy(x, t)
-    right.set_title(f"learning rate {learning_rate:g}: the regions it predicts\n"
-                    f"({accuracy:.0%} of the {len(x)} points right)", fontsize=10)
+    right.set_title(_("learning rate {learning_rate:g}: the regions it predicts\n"
+                      "({accuracy:.0%} of the {count} points right)", lang).format(
+                        learning_rate=learning_rate, accuracy=accuracy, count=len(x)), fontsize=10)
     return figure
 
 
@@ -296,7 +319,7 @@ def training_playground(static=None, learning_rate=1.0, batch_size=30, hidden_si
     if use_static(static):
         runs, networks = {}, {}
         for lr in sorted({0.1, learning_rate, 10.0}):
-            *_, (networks[lr], runs[f"learning rate {lr:g}"]) = playground_run(lr, batch_size, hidden_size, iters_num)
+            *_parts, (networks[lr], runs[lr]) = playground_run(lr, batch_size, hidden_size, iters_num)
         figure = playground_figure(runs, networks[learning_rate], iters_num, learning_rate)
         return StaticFigure("training_playground", figure)
 
@@ -304,17 +327,19 @@ def training_playground(static=None, learning_rate=1.0, batch_size=30, hidden_si
         x, t = make_spiral()
         for network, losses in playground_run(learning_rate, batch_size, hidden_size, iters_num, chunks=5):
             accuracy = network.accuracy(x, t)
-            caption = (f"iteration {len(losses)} of {iters_num}: loss {losses[-1]:.3f}, "
-                       f"accuracy on the {len(x)} points <b>{accuracy:.1%}</b>")
-            runs = {f"learning rate {learning_rate:g}": losses}
+            caption = _("iteration {iteration} of {iters_num}: loss {loss:.3f}, "
+                        "accuracy on the {count} points <b>{accuracy:.1%}</b>").format(
+                            iteration=len(losses), iters_num=iters_num, loss=losses[-1], count=len(x),
+                            accuracy=accuracy)
+            runs = {learning_rate: losses}
             yield playground_figure(runs, network, iters_num, learning_rate), caption
 
     def choice(description, options, value):
-        return widgets.SelectionSlider(options=options, value=value, description=description,
+        return widgets.SelectionSlider(options=options, value=value, description=_(description),
                                        continuous_update=False, style={"description_width": "initial"})
 
-    controls = {"learning_rate": choice("learning rate", [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], learning_rate),
-                "batch_size": choice("batch size", [1, 3, 10, 30, 100, 300], batch_size),
-                "hidden_size": choice("hidden size", [2, 5, 10, 50, 200], hidden_size),
-                "iters_num": choice("iterations", [100, 300, 500, 1000, 3000], iters_num)}
+    controls = {"learning_rate": choice(N_("learning rate"), [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], learning_rate),
+                "batch_size": choice(N_("batch size"), [1, 3, 10, 30, 100, 300], batch_size),
+                "hidden_size": choice(N_("hidden size"), [2, 5, 10, 50, 200], hidden_size),
+                "iters_num": choice(N_("iterations"), [100, 300, 500, 1000, 3000], iters_num)}
     return Explorer("training_playground", controls, draw_run)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the course uses: the Fashion-MNIST data set, Chromium for the site tests,
-# bubblewrap for the grader's sandbox. Installs what is missing when run as root on Debian;
+# bubblewrap for the grader's sandbox, Nanum Gothic (fonts-nanum) for the Korean words in the
+# figures that matplotlib draws. Installs what is missing when run as root on Debian;
 # elsewhere it says what to install and goes on (everything but those parts works without them).
 set -u
-packages="dataset-fashion-mnist chromium chromium-driver bubblewrap"
+packages="dataset-fashion-mnist chromium chromium-driver bubblewrap fonts-nanum"
 missing=""
 for p in $packages; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -296,3 +296,33 @@ def test_chapter_runs_and_renders_in_jupyterlab(lab, browser, chapter):
     finally:
         page.close()
         shut_down_kernels(base, token)
+
+
+def test_a_korean_notebook_shows_korean_widgets_and_figures(lab, browser):
+    """A notebook whose metadata says Korean (metadata.backprop.language, as the Korean site's
+    downloads will): the explorer's controls and caption in Korean, and its figure drawn in Korean
+    (backprop_lib.figures). Screenshot: artifacts/lab/korean-widget.png."""
+    base, token, root = lab
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {
+        "backprop": {"language": "ko"},
+        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}},
+        "cells": [{"cell_type": "code", "id": "ko-1", "metadata": {}, "outputs": [], "execution_count": None,
+                   "source": "from backprop_lib.draw import apple_graph\nfrom backprop_lib.widgets import graph_explorer\n"
+                             "from backprop_lib.figures import texts\nprint(texts(apple_graph()))"},
+                  {"cell_type": "code", "id": "ko-2", "metadata": {}, "outputs": [], "execution_count": None,
+                   "source": "graph_explorer()"}]}
+    (root / "chapters" / "korean.ipynb").write_text(json.dumps(notebook, ensure_ascii=False))
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    try:
+        page.goto(f"{base}/lab/workspaces/korean/tree/chapters/korean.ipynb?token={token}")
+        run_all_cells(page)
+        explorers(page).first.wait_for(state="attached", timeout=30_000)
+        printed = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stdout']").first
+        assert "사과 개수" in printed.text_content() and "'apple'" not in printed.text_content()
+        labels = [label.strip() for label in explorers(page).first.locator(".widget-label").all_text_contents()]
+        assert "사과 개수" in labels and "소비세" in labels, labels
+        assert "역전파" in picture_and_caption(explorers(page).first)[1]
+        explorers(page).first.screenshot(path=ARTIFACTS / "korean-widget.png")
+    finally:
+        page.close()
+        shut_down_kernels(base, token)

@@ -7,10 +7,15 @@ Three things Sphinx and MyST-NB do not do by themselves:
 - link each page to the same page in the other language (`language_switch` in the template
   book/_templates/language-switch.html);
 - search Korean: words carry particles (연쇄법칙을, 연쇄법칙은), so the index and the query
-  both drop a trailing particle, and 연쇄법칙 finds them all.
+  both drop a trailing particle, and 연쇄법칙 finds them all;
+- show Korean figures: the notebooks run once (in English), and a figure with words carries its
+  Korean picture in its output's metadata (backprop_lib/figures.py); the Korean edition shows it.
 """
+import dataclasses
 import re
 from os import path
+
+from myst_nb.core.render import NbElementRenderer
 
 from sphinx import addnodes
 from sphinx.locale import init as init_locale
@@ -45,6 +50,19 @@ class TranslateTocCaptions(SphinxTransform):
         for toctree in self.document.findall(addnodes.toctree):
             if found and toctree.get("caption"):
                 toctree["caption"] = catalog.gettext(toctree["caption"])
+
+
+_render_image = NbElementRenderer.render_image
+
+
+def render_image(self, data):
+    """MyST-NB's image output, with the picture in the page's language when the output has one."""
+    language = self.renderer.sphinx_env.config.language or "en"
+    metadata = data.output_metadata.get("backprop", {})
+    translated = metadata.get(language, {}).get(data.mime_type) if isinstance(metadata, dict) else None
+    if translated:
+        data = dataclasses.replace(data, content=translated)
+    return _render_image(self, data)
 
 
 def twin_page(pagename, language):
@@ -101,6 +119,7 @@ var Stemmer = function() {
 
 def setup(app):
     i18n.publish_msgstr = publish_msgstr
+    NbElementRenderer.render_image = render_image
     app.add_search_language(SearchKorean)
     app.add_transform(TranslateTocCaptions)
     app.connect("html-page-context", add_language_switch)

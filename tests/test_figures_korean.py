@@ -1,0 +1,283 @@
+"""Figures and widgets in Korean (issue 11): words from the catalogue, Hangul without tofu, the
+English figures as they were, and the Korean picture that a notebook run in English carries
+for the Korean site (backprop_lib/figures.py, book/_ext/course_i18n.py).
+"""
+import base64
+import io
+import logging
+import re
+import textwrap
+import warnings
+from pathlib import Path
+
+import matplotlib
+import nbformat
+import numpy as np
+import pytest
+from babel.messages.pofile import read_po
+from nbclient import NotebookClient
+
+from backprop_lib import draw, nudges, training, widgets
+from backprop_lib.figures import CourseFigure, hangul_font, korean_metadata, texts
+
+REPO = Path(__file__).resolve().parent.parent
+PO = REPO / "backprop_lib" / "locale" / "ko" / "LC_MESSAGES" / "backprop.po"
+HANGUL = re.compile("[\uac00-\ud7a3]")
+HISTORY = {"loss": [2.3, 1.2, 0.6, 0.4], "iteration_of_eval": [0, 3], "train_acc": [0.1, 0.8],
+           "test_acc": [0.1, 0.7]}
+CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+           "Ankle boot"]
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    with PO.open("rb") as f:
+        return {m.id: m.string for m in read_po(f) if m.id and m.string}
+
+
+def _grads(rng):
+    return {"b2": rng.normal(size=10) * 0.1, "W2": rng.normal(size=(50, 10)), "W1": rng.normal(size=(784, 50))}
+
+
+def _figures_with_words(lang):
+    """Every figure of the library that has words, drawn in `lang` (name -> Figure)."""
+    rng = np.random.default_rng(0)
+    grads, h = _grads(rng), np.abs(rng.normal(size=50))
+    x, t = rng.uniform(size=(60, 784)), np.repeat(np.arange(10), 6)
+    path = np.cumsum(rng.normal(size=(26, 2)), axis=0)
+    w_grid, b_grid = np.meshgrid(np.linspace(-2, 3, 20), np.linspace(-2, 2, 20))
+    return {
+        "apple_graph": draw.apple_graph(lang=lang),
+        "apple_orange_graph": draw.apple_orange_graph(lang=lang),
+        "branch_graph": draw.branch_graph(lang=lang),
+        "softmax_with_loss_graph": draw.softmax_with_loss_graph(title="Softmax-with-Loss as one layer", lang=lang),
+        "chapter 1's graph": draw.draw_graph({"rest": draw.Node("other items\n(a complicated graph)", (0, 0.6), "box"),
+                                              "add": draw.Node("+", (3, 0)),
+                                              "total": draw.Node("total", (4.6, 0), "output")},
+                                             [draw.Edge("rest", "add", 4000), draw.Edge("add", "total", 4220)],
+                                             lang=lang),
+        "sigmoid_figure": widgets.sigmoid_figure(marked=(-1.5, 1.5), lang=lang),
+        "softmax_figure": widgets.softmax_figure([((0.3, 2.9, 4.0), 2)], lang=lang),
+        "playground_figure": widgets.playground_figure(
+            {1.0: [1.1, 0.9, 0.7]}, next(widgets.playground_run(iters_num=3))[0], 3, 1.0, lang=lang),
+        "hidden_wishes_figure": nudges.hidden_wishes_figure(rng.normal(size=(5, 3)), np.array([0.2, 0.3, 0.5]),
+                                                            np.array([0, 0, 1.0]), 2, lang=lang),
+        "example_nudges_figure": nudges.example_nudges_figure(x[0], grads, h, 9, CLASSES, lang=lang),
+        "first_layer_nudges_figure": nudges.first_layer_nudges_figure(grads["W1"], rng.normal(size=50),
+                                                                      [3, 1, 4, 1], lang=lang),
+        "batch_nudges_figure": nudges.batch_nudges_figure(rng.normal(size=(8, 10)), rng.normal(size=10),
+                                                          t[:8], CLASSES, lang=lang),
+        "plot_history": training.plot_history(HISTORY, lang=lang),
+        "descent_figure": training.descent_figure(w_grid, b_grid, w_grid**2 + b_grid**2 + 0.1, path, path[::-1],
+                                                  (np.arange(1, 4), [3.0, 2.0, 1.0]), (np.arange(1, 4), [3, 1, 2]),
+                                                  batch_sizes=(200, 5), lang=lang),
+        "answers_figure": training.answers_figure(x, t, (t + (np.arange(60) % 6 > 2)) % 10, CLASSES, lang=lang),
+    }
+
+
+def _png(figure):
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=60, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def test_a_font_with_hangul_is_found():
+    assert hangul_font() == "NanumGothic", "install Nanum Gothic: apt-get install fonts-nanum (scripts/system-deps.sh)"
+
+
+@pytest.fixture(scope="module")
+def korean_figures():
+    return _figures_with_words("ko")
+
+
+@pytest.fixture(scope="module")
+def english_figures():
+    return _figures_with_words("en")
+
+
+def test_korean_figures_show_the_catalogues_words(korean_figures, english_figures, catalogue):
+    for name, figure in korean_figures.items():
+        korean, english = texts(figure), texts(english_figures[name])
+        assert any(HANGUL.search(text) for text in korean), f"{name}: no Korean text in {korean}"
+        assert len(korean) == len(english), f"{name}: the Korean figure has other texts than the English one"
+        # nothing that the catalogue knows is left in English
+        left = [text for text in korean if text in catalogue and catalogue[text] != text]
+        assert not left, f"{name}: untranslated words {left}"
+        # each English text with words is drawn as the catalogue's translation, or contains it
+        for en, ko in zip(english, korean):
+            if en in catalogue:
+                assert ko == catalogue[en], f"{name}: {en!r} drawn as {ko!r}, catalogue says {catalogue[en]!r}"
+
+
+def test_the_catalogues_translations_reach_the_figures(korean_figures, catalogue):
+    drawn = {text for figure in korean_figures.values() for text in texts(figure)}
+    for english in ("apple", "apple num", "tax", "price", "orange num", "Cross\nEntropy\nError", "total",
+                    "iteration", "accuracy", "scores a", "Ankle boot", "average"):
+        assert catalogue[english] in drawn, f"{english!r} -> {catalogue[english]!r} is in no Korean figure"
+
+
+def test_korean_figures_have_every_glyph(korean_figures, caplog):
+    """Rendering warns 'Glyph ... missing from font(s)' for a character no font has (a tofu box)."""
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING, "matplotlib"):
+        warnings.simplefilter("always")
+        for figure in korean_figures.values():
+            _png(figure)
+    problems = [str(w.message) for w in caught] + [r.getMessage() for r in caplog.records]
+    assert not problems, problems
+
+
+def test_korean_text_is_never_math(catalogue):
+    """Mathtext has no Hangul: a Korean message with Hangul writes its math in Unicode, not $...$."""
+    mixed = [ko for ko in catalogue.values() if HANGUL.search(ko) and re.search(r"\$[^$]+\$", ko)]
+    assert not mixed, mixed
+
+
+def test_operation_nodes_keep_their_names():
+    """×, sum, repeat are operations, as in the code: only the inputs' and outputs' words change."""
+    assert "sum" in texts(draw.sum_graph(lang="ko"))
+    assert "repeat" in texts(draw.repeat_graph(lang="ko"))
+
+
+def test_english_figures_are_unchanged_by_korean_ones(english_figures):
+    """Drawing Korean figures changes no setting: an English figure's PNG is the same before and after."""
+    rc = dict(matplotlib.rcParams)
+    some = {"graph": lambda lang: draw.apple_orange_graph(lang=lang),
+            "bars": lambda lang: widgets.softmax_figure([((0.3, 2.9, 4.0), 2)], lang=lang),
+            "curves": lambda lang: training.plot_history(HISTORY, lang=lang)}
+    before = {name: _png(make("en")) for name, make in some.items()}
+    for make in some.values():
+        _png(make("ko"))
+    after = {name: _png(make("en")) for name, make in some.items()}
+    assert before == after
+    assert dict(matplotlib.rcParams) == rc
+    for name, figure in english_figures.items():
+        assert not any(HANGUL.search(text) for text in texts(figure)), name
+
+
+def test_the_learners_language_chooses(monkeypatch):
+    monkeypatch.setenv("BACKPROP_LANG", "ko")
+    assert "사과" in texts(draw.apple_graph())
+    assert widgets.graph_explorer(static=False).controls["apple_num"].description == "사과 개수"
+    monkeypatch.setenv("BACKPROP_LANG", "en")
+    assert "apple" in texts(draw.apple_graph())
+    assert widgets.graph_explorer(static=False).controls["apple_num"].description == "apple num"
+
+
+def test_a_figure_remakes_itself_in_korean():
+    figure = draw.apple_graph(lang="en")
+    korean = figure.remake(lang="ko")
+    assert isinstance(korean, CourseFigure) and korean.lang == "ko"
+    assert "사과" in texts(korean) and "사과" not in texts(figure)
+    static = widgets.sigmoid_explorer(static=True)
+    assert any("접선 기울기" in text for text in texts(static.remake("ko").figure))
+
+
+def test_outside_a_notebook_no_korean_picture_is_made():
+    assert korean_metadata(draw.apple_graph(lang="en")) == {}
+
+
+def _run(cells, tmp_path, env=None):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(tmp_path)}}).execute(
+        env=env)
+    return [cell.outputs for cell in nb.cells]
+
+
+def test_a_notebook_run_in_english_carries_the_korean_picture(tmp_path):
+    """A real kernel: the English PNG is the output, the Korean one is in its metadata; a figure
+    without words carries none; a pyplot-free CourseFigure still shows a PNG."""
+    outputs = _run(["from backprop_lib import draw, training, widgets",
+                    "draw.apple_graph()", "draw.sum_graph()", "widgets.softmax_explorer()",
+                    f"training.plot_history({HISTORY!r})"], tmp_path, env={"BACKPROP_LANG": "en"})
+    for index in (1, 3, 4):
+        (output,) = outputs[index]
+        english = base64.b64decode(output["data"]["image/png"])
+        korean = base64.b64decode(output["metadata"]["backprop"]["ko"]["image/png"])
+        assert korean.startswith(b"\x89PNG") and english.startswith(b"\x89PNG") and korean != english
+    (plain,) = outputs[2]
+    assert "image/png" in plain["data"] and "backprop" not in plain.get("metadata", {})
+
+
+def test_the_korean_site_shows_the_korean_picture(tmp_path):
+    """A small book from a notebook with an English figure and its Korean twin: the English build
+    shows the English PNG, the Korean build (book/_ext/course_i18n.py) the Korean one."""
+    from jupyter_book.sphinx import build_sphinx
+
+    english, korean = (draw.apple_graph(lang=lang)._repr_png_() for lang in ("en", "ko"))
+    plain = draw.sum_graph(lang="en")._repr_png_()
+    b64 = lambda data: base64.b64encode(data).decode()  # noqa: E731
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}}, cells=[
+        nbformat.v4.new_markdown_cell("# Figures"),
+        nbformat.v4.new_code_cell("apple_graph()", outputs=[nbformat.v4.new_output(
+            "execute_result", data={"image/png": b64(english), "text/plain": "<GraphFigure>"},
+            metadata={"backprop": {"ko": {"image/png": b64(korean)}}}, execution_count=1)]),
+        nbformat.v4.new_code_cell("sum_graph()", outputs=[nbformat.v4.new_output(
+            "execute_result", data={"image/png": b64(plain), "text/plain": "<GraphFigure>"}, execution_count=2)])])
+    nbformat.write(nb, tmp_path / "figures.ipynb")
+    (tmp_path / "_config.yml").write_text(textwrap.dedent(f"""\
+        title: Figures
+        execute: {{execute_notebooks: "off"}}
+        sphinx:
+          local_extensions: {{course_i18n: {REPO / 'book' / '_ext'}}}
+          config: {{templates_path: ["{REPO / 'book' / '_templates'}"]}}
+        """))
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: figures\n")
+    images = {}
+    for language in ("en", "ko"):
+        out = tmp_path / "_build" / language
+        status = build_sphinx(tmp_path, out, noconfig=True, path_config=str(tmp_path / "_config.yml"),
+                              confoverrides={"external_toc_path": str(tmp_path / "_toc.yml"), "language": language,
+                                             "latex_individualpages": False},
+                              builder="html", doctreedir=str(tmp_path / "_build" / f".doctrees-{language}"),
+                              warningiserror=True, quiet=True)
+        assert status == 0
+        html = (out / "figures.html").read_text()
+        images[language] = [(out / src).read_bytes() for src in re.findall(r'<img [^>]*src="([^"]+)"', html)]
+    assert images["en"] == [english, plain]
+    assert images["ko"] == [korean, plain]
+
+
+SITE = REPO / "_build" / "html"
+# The chapters' figures without words: the Korean pages show the English picture.
+NO_WORDS = ("add_node_graph(", "mul_node_graph(", "repeat_graph(", "sum_graph(", "chain_rule_graph(",
+            "matmul_graph(", 'title="Softmax: y_k = exp(a_k) / S"')
+
+
+def _page_images(page):
+    html = page.read_text(encoding="utf-8")
+    return [(page.parent / src).read_bytes() for src in re.findall(r'<img [^>]*src="([^"]+)"', html)
+            if "_images/" in src]
+
+
+def _expected_same(notebook):
+    """For each image output of a chapter, in order: True when its figure has no words."""
+    nb = nbformat.read(notebook, as_version=4)
+    return [any(call in cell.source for call in NO_WORDS) for cell in nb.cells if cell.cell_type == "code"
+            for output in cell.get("outputs", []) if "image/png" in output.get("data", {})]
+
+
+def test_the_korean_chapters_show_korean_figures():
+    """The built editions (`make book`, then `python scripts/korean.py build`): each chapter page of the
+    Korean site shows the English page's figures in the same places, in Korean where they have words."""
+    if not (SITE / "ko" / "chapters").is_dir():
+        pytest.skip("build both editions first: make book && .venv/bin/python scripts/korean.py build")
+    for notebook in sorted((REPO / "chapters").glob("[0-9][0-9]_*.ipynb")):
+        page = Path("chapters") / f"{notebook.stem}.html"
+        english, korean = _page_images(SITE / page), _page_images(SITE / "ko" / page)
+        expected = _expected_same(notebook)
+        assert len(english) == len(korean) == len(expected), f"{page}: {len(english)}, {len(korean)} images"
+        same = [en == ko for en, ko in zip(english, korean)]
+        assert same == expected, f"{page}: the same picture in both editions {same}, expected {expected}"
+
+
+def test_without_a_hangul_font_figures_stay_english(monkeypatch):
+    """Never empty boxes: with no font for Hangul, a Korean figure is drawn in English, with a warning."""
+    from backprop_lib import figures
+
+    monkeypatch.setattr(figures, "hangul_font", lambda: None)
+    figures._warn_no_hangul_font.cache_clear()
+    with pytest.warns(UserWarning, match="fonts-nanum"):
+        figure = draw.apple_graph(lang="ko")
+    assert "apple" in texts(figure) and figure.lang == "en"
+    figures._warn_no_hangul_font.cache_clear()
