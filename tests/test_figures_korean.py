@@ -258,10 +258,10 @@ def _expected_same(notebook):
 
 
 def test_the_korean_chapters_show_korean_figures():
-    """The built editions (`make book`, then `python scripts/korean.py build`): each chapter page of the
-    Korean site shows the English page's figures in the same places, in Korean where they have words."""
+    """The built editions (`make book` builds both): each chapter page of the Korean site shows the
+    English page's figures in the same places, in Korean where they have words."""
     if not (SITE / "ko" / "chapters").is_dir():
-        pytest.skip("build both editions first: make book && .venv/bin/python scripts/korean.py build")
+        pytest.fail("the Korean edition is not built: run `make book` (it builds both editions)")
     for notebook in sorted((REPO / "chapters").glob("[0-9][0-9]_*.ipynb")):
         page = Path("chapters") / f"{notebook.stem}.html"
         english, korean = _page_images(SITE / page), _page_images(SITE / "ko" / page)
