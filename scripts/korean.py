@@ -36,12 +36,28 @@ def sphinx_build(builder, outdir, doctrees, freshenv=False, **overrides):
         sys.exit(f"the {builder} build of the Korean edition failed (status {result})")
 
 
+def compile_catalogues():
+    """Each page's .mo from its .po, rewritten only when it differs. Sphinx compiles a .mo only when
+    its .po is newer, so a .mo that git or a merge left behind would otherwise stay stale."""
+    import io
+
+    from babel.messages.mofile import write_mo
+
+    for po in sorted((LOCALES / LANGUAGE / "LC_MESSAGES").rglob("*.po")):
+        compiled = io.BytesIO()
+        write_mo(compiled, read_catalogue(po))
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.read_bytes() != compiled.getvalue():
+            atomic_write_bytes(mo, compiled.getvalue())
+
+
 def build():
+    compile_catalogues()
     site = BUILD / "html" / LANGUAGE
     # A changed catalogue can change any page's title, and every page's sidebar shows them all, but
     # Sphinx rewrites only the pages it re-reads: read them all again (10-20 s) when a catalogue changed.
     stamp = BUILD / f".{LANGUAGE}-catalogues"
-    newest = max(po.stat().st_mtime for po in (LOCALES / LANGUAGE).rglob("*.po"))
+    newest = max(f.stat().st_mtime for f in (LOCALES / LANGUAGE).rglob("*.[pm]o"))
     fresh = not stamp.exists() or stamp.stat().st_mtime < newest
     sphinx_build("html", site, BUILD / f".doctrees-{LANGUAGE}", freshenv=fresh, language=LANGUAGE)
     stamp.touch()
@@ -93,8 +109,12 @@ def translate_notebook(source, target):
 
 
 def atomic_write(path, text):
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path, data):
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
+    temporary.write_bytes(data)
     temporary.replace(path)
 
 

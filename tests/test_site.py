@@ -196,8 +196,9 @@ def test_site_has_every_page(pages):
 
 def test_every_page_loads_offline_renders_math_and_images(visit, pages):
     problems = []
+    tab = visit()  # one tab for every page of both editions: each page's errors are its own
     for path in pages:
-        tab = visit()
+        tab.errors.clear(), tab.failed.clear(), tab.outside.clear()
         page = tab.open(path)
         if path == "search.html":
             page.wait_for_timeout(200)  # the search page loads its index after 'load'
@@ -213,7 +214,6 @@ def test_every_page_loads_offline_renders_math_and_images(visit, pages):
         problems += [f"{where} raw TeX in the text: {tok!r}" for tok in report["rawTex"]]
         if report["testMarkers"]:
             problems.append(f"{where} shows an NBVAL_ marker of the notebook tests")
-        tab.close()
     assert not problems, "\n".join(problems)
 
 
