@@ -110,7 +110,7 @@ class Message(str):
     """A message whose value is English (a test's name, also a key), that can still be said in
     Korean: its template (marked with N_) and named fields are kept, and `translated` says it."""
 
-    def __new__(cls, template, **fields):
+    def __new__(cls, template, /, **fields):  # positional-only: a field may be called cls
         self = super().__new__(cls, template.format(**fields))
         self.template, self.fields = template, fields
         return self
