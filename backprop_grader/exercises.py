@@ -363,7 +363,7 @@ def _update_rule_test(rng_for):
     x_train = np.repeat(rng.standard_normal((1, 2)), u["rows"], axis=0)
     t_train = np.full(u["rows"], label)
     reference = TwoLayerNet(input_size=2, hidden_size=100, output_size=label + 1, weight_init_std=0.1, seed=seed)
-    for _ in range(u["iters_num"]):
+    for _step in range(u["iters_num"]):
         grads = reference.gradient(x_train[:u["batch_size"]], t_train[:u["batch_size"]])
         for key in reference.params:
             reference.params[key] -= u["learning_rate"] * grads[key]

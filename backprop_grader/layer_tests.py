@@ -133,7 +133,7 @@ def _unless_wrong(checks, message):
     failed = next((c for c in checks if c.message), None)
     if failed is None:
         return None
-    return Check(failed.label, what.format(array=failed.label), missing=failed.missing)
+    return Check(failed.label, message.format(array=failed.label), missing=failed.missing)
 
 
 def _forward_test(cls, reference, case, points):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-from backprop_lib.language import _, language, translated
+from backprop_lib.language import N_, _, language, translated
 
 from .files import write_json_atomically  # noqa: F401  (re-exported: cli and gradescope write reports with it)
 from .text import inert, quoted_lines
@@ -88,14 +88,14 @@ class Report:
         """The learner's report. Grader lines start at the margin; learner text never does (indented,
         quoted after '| ', control characters escaped)."""
         if self.status != "graded":
-            return "\n".join([self.say("File: {file}", file=self.file),
-                              self.say("Could not grade this file: {reason}", reason=inert(self.reason)),
-                              self.say("Score: {score}", score=0)]) + "\n"
+            return "\n".join([self.say(N_("File: {file}"), file=self.file),
+                              self.say(N_("Could not grade this file: {reason}"), reason=inert(self.reason)),
+                              self.say(N_("Score: {score}"), score=0)]) + "\n"
         percent = 100 * self.score / self.max_score if self.max_score else 0.0
-        lines = [self.say("Exercise {exercise}: {title}", exercise=self.exercise, title=self.name(self.title)),
-                 self.say("Score: {score} / {max_score} ({percent}%)", score=points(self.score),
+        lines = [self.say(N_("Exercise {exercise}: {title}"), exercise=self.exercise, title=self.name(self.title)),
+                 self.say(N_("Score: {score} / {max_score} ({percent}%)"), score=points(self.score),
                           max_score=points(self.max_score), percent=f"{percent:.0f}"),
-                 self.say("File: {file}", file=self.file), ""]
+                 self.say(N_("File: {file}"), file=self.file), ""]
         names = [self.name(t.name) for t in self.tests]
         width = max(map(_columns, names)) if names else 0
         for t, name in zip(self.tests, names):
@@ -104,22 +104,22 @@ class Report:
             lines.append(f"{mark} {name}{padding}  {points(t.score)}/{points(t.max_score)}")
             lines += [f"    {line}" for line in t.message().splitlines()] if not t.passed else []
         if self.notes:
-            lines += ["", self.say("Notes:")] + [f"  - {inert(note)}" for note in self.notes]
+            lines += ["", self.say(N_("Notes:"))] + [f"  - {inert(note)}" for note in self.notes]
         if self.output_tail.strip():
             tail = self.output_tail.strip().splitlines()[-10:]
-            lines += ["", self.say("The last lines your code printed (not graded):")]
+            lines += ["", self.say(N_("The last lines your code printed (not graded):"))]
             lines += [line for text in tail for line in quoted_lines(text, "  | ")]
         return "\n".join(lines) + "\n"
 
     def gradescope(self) -> dict:
         if self.status != "graded":
             return {"score": 0.0, "execution_time": round(self.execution_time, 3),
-                    "output": self.say("Could not grade {file}: {reason}", file=self.file, reason=inert(self.reason)),
+                    "output": self.say(N_("Could not grade {file}: {reason}"), file=self.file, reason=inert(self.reason)),
                     "tests": []}
         tests = [{"name": self.name(t.name), "number": str(i + 1), "score": round(t.score, 2),
                   "max_score": t.max_score, "status": "passed" if t.passed else "failed", "output": t.message(),
                   "visibility": "visible"} for i, t in enumerate(self.tests)]
-        summary = self.say("Exercise {exercise}: {title} ({file}). Score {score} / {max_score}.",
+        summary = self.say(N_("Exercise {exercise}: {title} ({file}). Score {score} / {max_score}."),
                            exercise=self.exercise, title=self.name(self.title), file=self.file,
                            score=points(self.score), max_score=points(self.max_score))
         output = "\n".join([summary] + [f"- {inert(note)}" for note in self.notes])
