@@ -116,11 +116,9 @@ def append_row(csv_path, row) -> None:
 def grade_one(path, name, exercise, reports_dir, language=None) -> dict:
     """Grade one file (in a worker process) and return its CSV row."""
     try:
-        if os.path.islink(path):
-            with reporting(language):
-                report = Report.could_not_grade(name, _(SYMLINK), 0.0, exercise)
-        else:
-            report = grade(os.fsdecode(path), exercise, language=language)
+        with reporting(language):  # the learner's report: --language, else the notebook's, else ours
+            report = (Report.could_not_grade(name, _(SYMLINK), 0.0, exercise) if os.path.islink(path)
+                      else grade(os.fsdecode(path), exercise))
         report.submission = name  # the report names the file it graded, as listed in the CSV
     except Exception as error:  # noqa: BLE001  (a grader fault: recorded, and retried next run)
         return _row(name, "", exercise or "", "grader-error", 0, "", 0, f"{type(error).__name__}: {error}", "")

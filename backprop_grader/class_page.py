@@ -90,8 +90,9 @@ def render(summary) -> str:
 
 
 def _contents(summary) -> str:
+    unknown = _("unknown")
     rows = "".join(
-        f"<tr><td><a href=\"#ex-{_e(ex['exercise'])}\">{_e(ex['exercise'] or _('unknown'))}</a></td>"
+        f"<tr><td><a href=\"#ex-{_e(ex['exercise'])}\">{_e(ex['exercise'] or unknown)}</a></td>"
         f"<td>{_e(translated(ex['title']))}</td>"
         f"<td class=\"n\">{ex['submissions']}</td><td class=\"n\">{ex['graded']}</td>"
         f"<td class=\"n\">{_percent(ex['mean_percent'])}</td>"
@@ -136,6 +137,10 @@ def _figures(ex) -> str:
     bins = histogram["bins"]
     cells = "".join(f"<td class=\"n bin\">{n}</td>" for n in histogram["counts"])
     labels = "".join(f"<th>{a}–{b}</th>" for a, b in zip(bins, bins[1:]))
+    words = {key: _e(text) for key, text in (("score", _("score (%)")), ("submissions", _("submissions")),
+                                              ("rates", _("pass rate of every test (table)")), ("test", _("test")),
+                                              ("passed", _("passed")), ("graded", _("graded")),
+                                              ("rate", _("pass rate")))}
     tests = "".join(f"<tr class=\"test\"><td>{_e(translated(t['name']))}</td><td class=\"n passed\">{t['passed']}</td>"
                     f"<td class=\"n attempts\">{t['attempts']}</td><td class=\"n\">{100 * t['pass_rate']:.0f} %</td></tr>"
                     for t in ex["tests"])
@@ -145,16 +150,16 @@ def _figures(ex) -> str:
         images.append(f"<img class=\"pass-rate\" alt=\"pass rate of every test of exercise {_e(ex['exercise'])}\" "
                       f"src=\"{pass_rate_png(ex['tests'])}\">")
     return (f"<div class=\"figures\">{''.join(images)}</div>\n"
-            f"<table class=\"histogram\"><tr><th>{_e(_('score (%)'))}</th>{labels}</tr><tr><th>{_e(_('submissions'))}"
+            f"<table class=\"histogram\"><tr><th>{words['score']}</th>{labels}</tr><tr><th>{words['submissions']}"
             f"</th>{cells}</tr></table>\n"
-            f"<details><summary>{_e(_('pass rate of every test (table)'))}</summary><table class=\"tests\">"
-            f"<tr><th>{_e(_('test'))}</th><th>{_e(_('passed'))}</th><th>{_e(_('graded'))}</th>"
-            f"<th>{_e(_('pass rate'))}</th></tr>{tests}</table></details>")
+            f"<details><summary>{words['rates']}</summary><table class=\"tests\">"
+            f"<tr><th>{words['test']}</th><th>{words['passed']}</th><th>{words['graded']}</th>"
+            f"<th>{words['rate']}</th></tr>{tests}</table></details>")
 
 
 def _diagnoses(ex) -> str:
     if not ex["diagnoses"]:
-        return f"<p>{_e(_('No failed checks.'))}</p>" if ex["graded"] else ""
+        return "<p>" + _e(_("No failed checks.")) + "</p>" if ex["graded"] else ""
     rows = "".join(
         f"<tr class=\"diagnosis\"><td class=\"n\">{i}</td><td class=\"idea\">{_e(d['diagnosis'])}</td>"
         f"<td class=\"n count\">{d['submissions']}</td><td class=\"n\">{d['occurrences']}</td>"
@@ -162,7 +167,7 @@ def _diagnoses(ex) -> str:
         for i, d in enumerate(ex["diagnoses"][:SHOWN_DIAGNOSES], 1))
     headers = "".join(f"<th>{_e(h)}</th>" for h in ("#", _("diagnosis"), _("submissions"), _("times"),
                                                      _("two examples (anonymised)")))
-    return (f"<h3>{_e(_('Most frequent diagnoses'))}</h3>\n<table class=\"diagnoses\"><tr>{headers}</tr>"
+    return ("<h3>" + _e(_("Most frequent diagnoses")) + f"</h3>\n<table class=\"diagnoses\"><tr>{headers}</tr>"
             + rows + "</table>")
 
 
@@ -172,5 +177,5 @@ def _not_graded(ex) -> str:
     rows = "".join(f"<tr class=\"not-graded\"><td>{_e(r['submission'])}</td><td class=\"status\">{_e(r['status'])}</td>"
                    f"<td><pre>{_e(r['reason'])}</pre></td></tr>" for r in ex["could_not_grade"])
     headers = "".join(f"<th>{_e(h)}</th>" for h in (_("submission"), _("status"), _("why")))
-    return (f"<h3>{_e(_('Could not be graded'))}</h3>\n<table class=\"not-graded\"><tr>{headers}</tr>"
+    return ("<h3>" + _e(_("Could not be graded")) + f"</h3>\n<table class=\"not-graded\"><tr>{headers}</tr>"
             + rows + "</table>")

@@ -21,6 +21,8 @@ import statistics
 from collections import Counter, defaultdict
 from pathlib import Path, PurePath
 
+from backprop_lib.language import LANGUAGES, _
+
 from .exercises import EXERCISES
 from .feedback import inert
 from .report import write_json_atomically
@@ -31,6 +33,10 @@ BINS = list(range(0, 101, 10))  # score histogram: percent, the last bin include
 _NUMBER = re.compile(r"(?<![\w.=])[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?(?![\w])|(?<![\w])-?(?:nan|inf)(?![\w])")
 _TUPLE = re.compile(r"\((?:#, ?)*#?,?\)")  # (#, #, #) and () -> (#): shapes of any rank are one shape
 _GATE = re.compile(r"^this counts once .{1,60}? right: ")  # a test that repeats another test's failure
+# "Hint: " and "not implemented yet" in every language a learner's report may be in
+HINTS = tuple(dict.fromkeys(_("Hint: {hint}", lang).replace("{hint}", "") for lang in LANGUAGES))
+NOT_IMPLEMENTED = tuple(dict.fromkeys(_("not implemented yet ({error})", lang).split("(")[0].strip()
+                                      for lang in LANGUAGES))
 
 
 def report_paths(csv_path) -> tuple:
@@ -41,9 +47,10 @@ def report_paths(csv_path) -> tuple:
 
 def diagnosis(message: str) -> str:
     """The idea behind one failure message, without its numbers (see the module's docstring)."""
-    if message.startswith("not implemented yet"):
-        return "not implemented yet"
-    text = message.rsplit("Hint: ", 1)[1] if "Hint: " in message else _GATE.sub("", message)
+    if message.startswith(NOT_IMPLEMENTED):
+        return next(marker for marker in NOT_IMPLEMENTED if message.startswith(marker))
+    hint = max(HINTS, key=message.rfind)  # the hint marker that comes last, if any
+    text = message.rsplit(hint, 1)[1] if hint in message else _GATE.sub("", message)
     text = _TUPLE.sub("(#)", _NUMBER.sub("#", " ".join(text.split())))
     return text if len(text) <= 200 else text[:199] + "…"
 

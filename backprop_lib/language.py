@@ -51,9 +51,13 @@ _REPORT = contextvars.ContextVar("backprop_report_language", default=None)
 
 @contextmanager
 def reporting(chosen=None):
-    """Messages made inside are in `chosen` ("en" or "ko"), else in the language the graded notebook
-    declares (declare()), else in the environment's; on leaving, the language is as before."""
-    token = _REPORT.set({"chosen": chosen if chosen in LANGUAGES else None, "notebook": None})
+    """Messages made inside are in `chosen` ("en" or "ko"; none: the enclosing reporting()'s choice),
+    else in the language the graded notebook declares (declare()), else in the environment's; on
+    leaving, the language is as before."""
+    outer = _REPORT.get()
+    if chosen not in LANGUAGES:
+        chosen = outer["chosen"] if outer else None
+    token = _REPORT.set({"chosen": chosen, "notebook": None})
     try:
         yield
     finally:
