@@ -16,7 +16,7 @@ from html import escape
 
 from matplotlib.figure import Figure
 
-from backprop_lib.language import _, language, translated
+from backprop_lib.language import _, language, message_from, translated
 
 PASS_COLOR, FAIL_COLOR = "#1f77b4", "#d62728"  # the notes' red for what went wrong
 SHOWN_DIAGNOSES = 10
@@ -34,6 +34,11 @@ pre { white-space: pre-wrap; word-break: break-word; margin: 0.2rem 0; font-size
 
 def _e(value) -> str:
     return escape(str(value), quote=True)
+
+
+def test_name(test) -> str:
+    """A test's name (kept in English, with its parts) in the page's language."""
+    return translated(message_from(test.get("name_parts"), test["name"]))
 
 
 def _png(fig) -> str:
@@ -141,7 +146,7 @@ def _figures(ex) -> str:
                                               ("rates", _("pass rate of every test (table)")), ("test", _("test")),
                                               ("passed", _("passed")), ("graded", _("graded")),
                                               ("rate", _("pass rate")))}
-    tests = "".join(f"<tr class=\"test\"><td>{_e(translated(t['name']))}</td><td class=\"n passed\">{t['passed']}</td>"
+    tests = "".join(f"<tr class=\"test\"><td>{_e(test_name(t))}</td><td class=\"n passed\">{t['passed']}</td>"
                     f"<td class=\"n attempts\">{t['attempts']}</td><td class=\"n\">{100 * t['pass_rate']:.0f} %</td></tr>"
                     for t in ex["tests"])
     images = [f"<img class=\"histogram\" alt=\"score distribution of exercise {_e(ex['exercise'])}\" "

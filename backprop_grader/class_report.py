@@ -114,13 +114,14 @@ def _exercise(exercise, entries) -> dict:
 
 def _pass_rates(records) -> list:
     """Every test with its attempts, passes and pass rate, the worst first."""
-    attempts, passes = Counter(), Counter()
+    attempts, passes, parts = Counter(), Counter(), {}
     for record in records:
         for test in record["tests"]:
             attempts[test["name"]] += 1
             passes[test["name"]] += bool(test["passed"])
-    tests = [{"name": name, "attempts": n, "passed": passes[name], "pass_rate": round(passes[name] / n, 4)}
-             for name, n in attempts.items()]
+            parts.setdefault(test["name"], test.get("name_parts", test["name"]))  # to say it in any language
+    tests = [{"name": name, "name_parts": parts[name], "attempts": n, "passed": passes[name],
+              "pass_rate": round(passes[name] / n, 4)} for name, n in attempts.items()]
     return sorted(tests, key=lambda t: (t["pass_rate"], t["name"]))
 
 

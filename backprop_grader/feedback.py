@@ -14,6 +14,8 @@ import hashlib
 import re
 from pathlib import Path
 
+from backprop_lib.language import message_data
+
 from . import text
 from .files import write_atomically, write_json_atomically
 
@@ -53,7 +55,8 @@ def student_record(report, name: str, sha256: str = "") -> dict:
             "score": report.score, "max_score": report.max_score, "percent": round(percent, 2),
             "reason": inert(report.reason), "seconds": round(report.execution_time, 3),
             "notes": [inert(n) for n in report.notes if "development secret" not in n],
-            "tests": [{"name": t.name, "display_name": report.name(t.name), "score": t.score, "max_score": t.max_score, "passed": t.passed,
+            "tests": [{"name": t.name, "display_name": report.name(t.name), "name_parts": message_data(t.name),
+                       "score": t.score, "max_score": t.max_score, "passed": t.passed,
                        "message": "\n".join(failures(t)), "failures": failures(t)} for t in report.tests]}
 
 

@@ -127,6 +127,26 @@ def _message(template, fields):
     return Message(template, **fields)
 
 
+def message_data(text):
+    """A Message as JSON data ({"template", "fields"}, fields as text), a plain string as itself."""
+    if not isinstance(text, Message):
+        return str(text)
+    return {"template": text.template, "fields": {k: message_data(v) for k, v in text.fields.items()}}
+
+
+def message_from(data, english):
+    """The Message that message_data() wrote, if it still says `english` exactly; else `english`."""
+    def build(part):
+        if not isinstance(part, dict):
+            return str(part)
+        return Message(str(part["template"]), **{str(k): build(v) for k, v in dict(part["fields"]).items()})
+    try:
+        message = build(data)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        return english
+    return message if message == english else english
+
+
 def translated(text, lang=None):
     """`text` in the learner's language (or `lang`): a Message with its fields translated, a plain
     string as the catalogue has it (itself if it has no entry), anything else unchanged."""
