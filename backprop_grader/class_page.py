@@ -36,6 +36,11 @@ def _e(value) -> str:
     return escape(str(value), quote=True)
 
 
+def status_word(status) -> str:
+    from .class_report import status_word as word  # class_report imports this module lazily
+    return word(status)
+
+
 def test_name(test) -> str:
     """A test's name (kept in English, with its parts) in the page's language."""
     return translated(message_from(test.get("name_parts"), test["name"]))
@@ -77,7 +82,7 @@ def pass_rate_png(tests) -> str:
 
 
 def render(summary) -> str:
-    statuses = ", ".join(f"{n} {_e(s)}" for s, n in summary["by_status"].items())
+    statuses = ", ".join(f"{n} {_e(status_word(s))}" for s, n in summary["by_status"].items())
     time = summary["grading_seconds"]
     title = _e(_("Class report: {csv}").format(csv=summary["csv"]))
     overview = (_("{count} submissions: {statuses}. Grading time {seconds} s in all; this run took {wall} s.")

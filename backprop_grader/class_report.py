@@ -21,7 +21,7 @@ import statistics
 from collections import Counter, defaultdict
 from pathlib import Path, PurePath
 
-from backprop_lib.language import LANGUAGES, _
+from backprop_lib.language import LANGUAGES, N_, _, message_from, translated
 
 from .exercises import EXERCISES
 from .feedback import inert
@@ -137,7 +137,8 @@ def _diagnoses(named_records) -> list:
                 occurrences[idea] += 1
                 submissions[idea] += idea not in seen
                 seen.add(idea)
-                example = inert(anonymise(f"{test['name']}: {message}", name))
+                shown = translated(message_from(test.get("name_parts"), test["name"]))  # the teacher's language
+                example = inert(anonymise(f"{shown}: {message}", name))
                 if len(examples[idea]) < EXAMPLES and example not in examples[idea]:
                     examples[idea].append(example)
     ranked = sorted(submissions, key=lambda d: (-submissions[d], -occurrences[d], d))[:TOP_DIAGNOSES]
@@ -164,12 +165,22 @@ def one_line(summary, page=None, earlier=0) -> str:
     percents = [(e["mean_percent"], e["graded"]) for e in summary["exercises"] if e["graded"]]
     graded = sum(n for _, n in percents)
     mean = sum(p * n for p, n in percents) / graded if graded else 0.0
-    parts = [f"{statuses.get('graded', 0)} graded (mean {mean:.1f}%)"]
-    parts += [f"{n} {status}" for status, n in statuses.items() if status != "graded"]
-    wall = f" in {summary['wall_seconds']:.1f} s" if summary.get("wall_seconds") is not None else ""
-    where = f"; class report: {page}" if page else ""
-    kept = f" ({earlier} kept from an earlier run)" if earlier else ""
-    return f"{summary['submissions']} submissions{kept}{wall}: {', '.join(parts)}{where}"
+    parts = [_("{count} graded (mean {mean}%)").format(count=statuses.get("graded", 0), mean=f"{mean:.1f}")]
+    parts += [f"{n} {status_word(status)}" for status, n in statuses.items() if status != "graded"]
+    kept = _(" ({count} kept from an earlier run)").format(count=earlier) if earlier else ""
+    wall = (_(" in {seconds} s").format(seconds=f"{summary['wall_seconds']:.1f}")
+            if summary.get("wall_seconds") is not None else "")
+    where = _("; class report: {page}").format(page=page) if page else ""
+    return _("{count} submissions{kept}{wall}: {statuses}{where}").format(
+        count=summary["submissions"], kept=kept, wall=wall, statuses=", ".join(parts), where=where)
+
+
+STATUSES = {"graded": N_("graded"), "could-not-grade": N_("could not grade"), "grader-error": N_("grader error")}
+
+
+def status_word(status) -> str:
+    """A row's status (a machine word in the CSV) as the teacher reads it."""
+    return _(STATUSES[status]) if status in STATUSES else status
 
 
 def write_class_report(csv_path, reports_dir, wall_seconds=None) -> tuple:

@@ -198,7 +198,7 @@ def _kind(test_name):
 
 def _judge_one(i, test, received, outcome, imported, names, first_missing) -> TestResult:
     problem = next((imported[n] for n in test.uses if n in imported), None) or next(
-        (inert(names[n]) for n in test.uses if names.get(n, "ok") != "ok"), None)
+        (_missing(n, names[n]) for n in test.uses if names.get(n, "ok") != "ok"), None)
     if problem:
         return TestResult(test.name, 0.0, test.max_score, [Check(test.name, problem)])
     if i not in received.tests:
@@ -226,6 +226,13 @@ def _judge_one(i, test, received, outcome, imported, names, first_missing) -> Te
             arrays=", ".join(low), dtype=outputs[low[0]].dtype, digits=7 if outputs[low[0]].itemsize == 4 else 3),
             weight=0))
     return TestResult(test.name, score, test.max_score, checks, error=error)
+
+
+def _missing(name, status) -> str:
+    """The child's word on a name it could not find, said here in the report's language."""
+    if status.startswith("missing"):
+        return _("missing: the submission defines no `{name}`").format(name=name)
+    return inert(status)
 
 
 def _score(checks, max_score) -> float:
