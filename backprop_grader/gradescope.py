@@ -93,7 +93,7 @@ def _add(archive, name, text, mode=0o755):
 def _project_files():
     files = [PROJECT / "pyproject.toml", PROJECT / "README.md"]
     files += [p for package in ("backprop_lib", "backprop_grader") for p in sorted((PROJECT / package).rglob("*"))
-              if p.is_file() and "__pycache__" not in p.parts and p.suffix in (".py", ".md")]
+              if p.is_file() and "__pycache__" not in p.parts and p.suffix in (".py", ".md", ".mo")]  # .mo: Korean
     files += sorted((PROJECT / "exercises").glob("*.ipynb"))
     return [p for p in files if p.exists()]
 

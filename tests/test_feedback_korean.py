@@ -19,6 +19,8 @@ import nbformat
 import pytest
 
 from backprop_grader import batch, cli, grader
+from test_gradescope import autograder  # noqa: F401  (the Gradescope zip, unpacked and set up: a fixture)
+from test_gradescope import grade as gradescope_grade
 from backprop_lib import language
 from backprop_lib.checks import CheckFailed, check, compare
 
@@ -304,3 +306,17 @@ def test_every_message_of_the_code_is_translated():
     finally:
         sys.path.remove(str(ROOT / "scripts"))
     assert korean.library_problems() == []
+
+
+def test_gradescope_reports_a_korean_notebook_in_korean(autograder, tmp_path):
+    """The autograder zip carries the compiled catalogue: a notebook from the Korean site gets its
+    results.json in Korean on Gradescope, with the same scores as the English one."""
+    korean = _notebook(tmp_path, "04_matmul.ipynb", MATMUL_TRANSPOSED_DW, "ko").read_bytes()
+    english = _notebook(tmp_path, "04_matmul.ipynb", MATMUL_TRANSPOSED_DW).read_bytes()
+    ko_results, output = gradescope_grade(autograder, "bwrap", {"04_matmul.ipynb": korean})
+    en_results, _ = gradescope_grade(autograder, "bwrap", {"04_matmul.ipynb": english})
+    assert ko_results["output"].startswith("연습 문제 04: MatMul 계층"), output
+    assert en_results["output"].startswith("Exercise 04: The MatMul layer")
+    assert [t["score"] for t in ko_results["tests"]] == [t["score"] for t in en_results["tests"]]
+    for ko, en in zip(ko_results["tests"], en_results["tests"]):
+        assert facts(ko["output"], "ko") == facts(en["output"], "en")
