@@ -123,12 +123,15 @@ def _mul_tests(rng_for):
                _values(rng, (N, H)), _values(rng, (N, H)), uses=uses, rng=rng),
         _local(Message(N_("Tensor.__mul__ backward [x {x} * y {y}, y broadcast]"), x=(N, H), y=(H,)), 2, "__mul__",
                _values(rng, (N, H)), _values(rng, H), uses=uses, hint=UNBROADCAST_HINT, rng=rng),
-        _local(Message(N_("Tensor.__mul__ backward [a number times a matrix, shapes () and {shape}]"), shape=(N, H)), 1, "__mul__",
+        _local(Message(N_("Tensor.__mul__ backward [a number times a matrix, shapes () and {shape}]"), shape=(N, H)),
+               1, "__mul__",
                _values(rng, ()), _values(rng, (N, H)), uses=uses, hint=UNBROADCAST_HINT, rng=rng),
-        _local(Message(N_("Tensor.__mul__ backward [x * x, the same tensor twice, {shape}]"), shape=(N, H)), 1, "__mul__",
+        _local(Message(N_("Tensor.__mul__ backward [x * x, the same tensor twice, {shape}]"), shape=(N, H)),
+               1, "__mul__",
                _values(rng, (N, H)), same=True, uses=uses,
                hint=N_("x * x sends two gradients to x, and they add up: use +=, not =."), rng=rng),
-        _local(Message(N_("Tensor.__mul__ backward [called twice: the gradients add up, {shape}]"), shape=(N, H)), 1, "__mul__",
+        _local(Message(N_("Tensor.__mul__ backward [called twice: the gradients add up, {shape}]"), shape=(N, H)),
+               1, "__mul__",
                _values(rng, (N, H)), _values(rng, (N, H)), uses=uses, hint=ADD_UP_HINT, rng=rng, times=2),
     ]
 
@@ -139,9 +142,11 @@ def _matmul_tests(rng_for):
     return [
         _local(Message(N_("Tensor.__matmul__ backward [x {x} @ W {W}]"), x=(N, D), W=(D, H)), 2, "__matmul__",
                _values(rng, (N, D)), _values(rng, (D, H)), rng=rng),
-        _local(Message(N_("Tensor.__matmul__ backward [batch of one, x {x} @ W {W}]"), x=(1, D), W=(D, H)), 1, "__matmul__",
+        _local(Message(N_("Tensor.__matmul__ backward [batch of one, x {x} @ W {W}]"), x=(1, D), W=(D, H)),
+               1, "__matmul__",
                _values(rng, (1, D)), _values(rng, (D, H)), rng=rng),
-        _local(Message(N_("Tensor.__matmul__ backward [W @ W, the same square tensor twice, {shape}]"), shape=(D, D)), 1, "__matmul__",
+        _local(Message(N_("Tensor.__matmul__ backward [W @ W, the same square tensor twice, {shape}]"), shape=(D, D)),
+               1, "__matmul__",
                _values(rng, (D, D)), same=True,
                hint=N_("W @ W sends W two gradients, upstream_grad W^T and W^T upstream_grad, and they add up."),
                rng=rng),
@@ -155,7 +160,8 @@ def _relu_tests(rng_for):
     N, D = _dims(rng, 3, 6), _dims(rng)
     near_kink = rng.choice([-1.0, 1.0], (N, D)) * 10.0 ** rng.uniform(-9, -6, (N, D))
     return [
-        _local(Message(N_("Tensor.relu backward [{shape}]"), shape=(N, D)), 2, "relu", _positive_large(rng, (N, D)), rng=rng),
+        _local(Message(N_("Tensor.relu backward [{shape}]"), shape=(N, D)),
+               2, "relu", _positive_large(rng, (N, D)), rng=rng),
         _local(N_("Tensor.relu backward [3-d input]"), 1, "relu", _positive_large(rng, (2, 3, D)), rng=rng),
         _local(N_("Tensor.relu backward [called twice: the gradients add up]"), 1, "relu", _positive_large(rng, (N, D)),
                hint=ADD_UP_HINT, rng=rng, times=2),
@@ -174,7 +180,8 @@ def _add_tests(rng_for):
              (f"x {(N, 1)} + y {(1, H)}", (N, 1), (1, H)), (f"x {(A, N, H)} + y {(N, 1)}", (A, N, H), (N, 1)),
              (Message(N_("a number + x {shape}"), shape=(N, H)), (), (N, H)),
              (Message(N_("x {x} + y {y}, nothing broadcast"), x=(N, H), y=(N, H)), (N, H), (N, H))]
-    return [_local(Message(N_("unbroadcast, through Tensor.__add__ [{case}]"), case=label), 1, "__add__", _values(rng, x_shape),
+    return [_local(Message(N_("unbroadcast, through Tensor.__add__ [{case}]"), case=label),
+                   1, "__add__", _values(rng, x_shape),
                    _values(rng, y_shape), uses=("Tensor", "unbroadcast"), rng=rng)
             for label, x_shape, y_shape in cases]
 
@@ -202,7 +209,8 @@ def _walk_tests(rng_for):
     return [
         graph_test(N_("Tensor.backward [a chain: L = ((x + c).sigmoid() + K).sum()]"), 2, {"x": x, "c": c, "K": K},
                    chain, grads=["x", "c", "K"], hint=WALK_HINT),
-        graph_test(N_("Tensor.backward [a value used twice: a = x.sigmoid(), L = (a + a.sigmoid().sigmoid() + K).sum()]"),
+        graph_test(N_("Tensor.backward [a value used twice: a = x.sigmoid(), "
+                      "L = (a + a.sigmoid().sigmoid() + K).sum()]"),
                    2, {"x": x, "K": K}, diamond, grads=["x"], hint=WALK_HINT),
         graph_test(N_("Tensor.backward [called twice: the same gradients, not twice them]"), 1, {"x": x, "K": K}, twice,
                    grads=["x"], hint=N_("start every backward() from zero gradients in the whole graph.")),
@@ -245,7 +253,8 @@ def _net_tests(rng_for):
         program = [("a1", "x", "__matmul__", ["W1"]), ("z1", "a1", "__add__", ["b1"]), ("h", "z1", "relu", []),
                    ("a2", "h", "__matmul__", ["W2"]), ("s", "a2", "__add__", ["b2"]),
                    ("L", "s", "softmax_cross_entropy", ["t"]), (None, "L", "backward", [])]
-        tests.append(graph_test(Message(N_("TwoLayerNet's gradient with your engine [{case}]"), case=label), points, {"x": x, **params},
+        tests.append(graph_test(Message(N_("TwoLayerNet's gradient with your engine [{case}]"), case=label),
+                                points, {"x": x, **params},
                                 program, grads=list(params), constants={"t": t}, expected=network.gradient(x, t)))
     return tests
 
@@ -267,12 +276,16 @@ def _large_tests(rng_for):
             ("d", "b", "__add__", ["K"]), ("L", "d", "sum", []), (None, "L", "backward", [])]
     local = {"mul": _local(Message(N_("Tensor.__mul__ backward [{case}]"), case=LARGE_LABEL), 1, "__mul__", x, y[0],
                            uses=("Tensor", "unbroadcast"), hint=LARGE_HINT, rng=rng),
-             "matmul": _local(Message(N_("Tensor.__matmul__ backward [{case}]"), case=LARGE_LABEL), 1, "__matmul__", x, y, hint=LARGE_HINT,
+             "matmul": _local(Message(N_("Tensor.__matmul__ backward [{case}]"), case=LARGE_LABEL),
+                              1, "__matmul__", x, y, hint=LARGE_HINT,
                               rng=rng),
-             "relu": _local(Message(N_("Tensor.relu backward [{case}]"), case=LARGE_LABEL), 1, "relu", x, hint=LARGE_HINT, rng=rng),
-             "add": _local(Message(N_("unbroadcast, through Tensor.__add__ [{case}]"), case=LARGE_LABEL), 1, "__add__", x, y[:, :1],
+             "relu": _local(Message(N_("Tensor.relu backward [{case}]"), case=LARGE_LABEL),
+                            1, "relu", x, hint=LARGE_HINT, rng=rng),
+             "add": _local(Message(N_("unbroadcast, through Tensor.__add__ [{case}]"), case=LARGE_LABEL),
+                           1, "__add__", x, y[:, :1],
                            uses=("Tensor", "unbroadcast"), hint=LARGE_HINT, rng=rng),
-             "walk": graph_test(Message(N_("Tensor.backward [{case}]"), case=LARGE_LABEL), 1, {"x": x, "y": y, "K": K}, walk,
+             "walk": graph_test(Message(N_("Tensor.backward [{case}]"), case=LARGE_LABEL),
+                                1, {"x": x, "y": y, "K": K}, walk,
                                 grads=["x", "y"], hint=LARGE_HINT)}
     return local
 

@@ -66,7 +66,8 @@ def _shopping(rng_for):
                         (apple_total + orange_total) * tax]
             return [expect(outputs, n, e) for n, e in zip(names, expected)]
         steps = [call(None, "shopping_forward", *[lit(a) for a in args], out=names)]
-        tests.append(make_test(Message(N_("shopping_forward [{case}]"), case=label), 2, steps, {}, judge, ["shopping_forward"]))
+        tests.append(make_test(Message(N_("shopping_forward [{case}]"), case=label),
+                               2, steps, {}, judge, ["shopping_forward"]))
     return tests
 
 
@@ -124,12 +125,14 @@ def _matmul(rng_for):
     W = rng.standard_normal((D, M))
     cases = []
     for label, N in ((N_("random batch"), _dims(rng, 3, 7)), (N_("batch of one"), 1)):
-        cases.append(Case(Message(N_("{case}, x {N}x{D}, W {D}x{M}"), case=label, N=N, D=D, M=M), [("W", W)], {"x": rng.standard_normal((N, D))},
+        cases.append(Case(Message(N_("{case}, x {N}x{D}, W {D}x{M}"), case=label, N=N, D=D, M=M),
+                          [("W", W)], {"x": rng.standard_normal((N, D))},
                           rng.standard_normal((N, M)), gradcheck=N > 1))
     N = _dims(rng, 3, 6)
     x = rng.standard_normal((N, D))
     x[::2] = 0  # zero rows: their outputs are 0, the others are not, so all-zero answers fail
-    cases.append(Case(Message(N_("x with zero rows, {N}x{D}"), N=N, D=D), [("W", W)], {"x": x}, rng.standard_normal((N, M)),
+    cases.append(Case(Message(N_("x with zero rows, {N}x{D}"), N=N, D=D),
+                      [("W", W)], {"x": x}, rng.standard_normal((N, M)),
                       gradcheck=False))
     N, D, M = LARGE_MATRIX
     large = Case("", [("W", rng.standard_normal((D, M)))], {"x": rng.standard_normal((N, D))},
@@ -205,7 +208,8 @@ def _function_test(name, label, inputs, reference, points, *, tol=1e-7, strict=F
     def judge(outputs):
         return [expect(outputs, "y", reference(*[np.copy(v) for v in inputs.values()]),
                        label=_("{function} output").format(function=name), tol=tol)]
-    return make_test(Message(N_("{function} [{case}]"), function=name, case=label), points, steps, dict(inputs), judge, [name], hint)
+    return make_test(Message(N_("{function} [{case}]"), function=name, case=label),
+                     points, steps, dict(inputs), judge, [name], hint)
 
 
 LARGE_LOGITS_HINT = N_("subtract each row's maximum before np.exp, so that no exp overflows (no RuntimeWarning).")
@@ -301,7 +305,8 @@ def _two_layer_gradient(rng_for):
                 checks += [expect(outputs, f"grads.{k}", numeric[k], label=_("gradient {array} (numerical)").format(
                     array=k), tol=1e-6) for k in keys]
             return checks
-        tests.append(make_test(Message(N_("gradient [{case}]"), case=label), 4, steps, {**params, "x": x, "t": t}, judge, ["gradient"],
+        tests.append(make_test(Message(N_("gradient [{case}]"), case=label),
+                               4, steps, {**params, "x": x, "t": t}, judge, ["gradient"],
                                hint="" if requires else LARGE_HINT, requires=requires))
         requires = requires or tests[0].name
     return tests
@@ -398,7 +403,8 @@ def _train_test(rng_for, requires):
         return accuracy_checks(outputs, t_test, 3, TARGET_ACCURACY, _("train called with {arguments}").format(
             arguments=f"iters_num={s['iters_num']}, batch_size={s['batch_size']}, learning_rate={s['learning_rate']}"))
     inputs = {"x_train": x_train, "t_train": t_train, "x_test": x_test}
-    return make_test(Message(N_("train reaches test accuracy >= {target} on the spiral"), target=TARGET_ACCURACY), 6, steps, inputs,
+    return make_test(Message(N_("train reaches test accuracy >= {target} on the spiral"), target=TARGET_ACCURACY),
+                     6, steps, inputs,
                      judge, ["train"], requires=requires)
 
 

@@ -158,7 +158,8 @@ def _loss_test(label, points, x, t, requires):
         reference = layers.SoftmaxWithLoss()
         reference.forward(x.copy(), t.copy())
         return [expect(outputs, "dx", reference.backward(1), label="SoftmaxWithLoss.backward dx")]
-    return make_test(Message(N_("{cls}.backward [{case}]"), cls="SoftmaxWithLoss", case=label), points, steps, {"x": x, "t": t}, judge,
+    return make_test(Message(N_("{cls}.backward [{case}]"), cls="SoftmaxWithLoss", case=label),
+                     points, steps, {"x": x, "t": t}, judge,
                      ["SoftmaxWithLoss"], requires=requires)
 
 
@@ -188,12 +189,15 @@ def _bug_network(rng_for):
     tests = [_network_test(LARGE_LABEL, 1, large, large_sizes, all_or_nothing=True)]
     for label, one_hot in ((N_("integer labels"), False), (N_("one-hot labels"), True)):
         sizes, N = (_dims(rng, 3, 5), _dims(rng, 4, 6), _dims(rng, 2, 4)), _dims(rng, 4, 8)
-        tests.append(_network_test(Message(N_("{case}, batch of {N}, sizes {sizes}"), case=label, N=N, sizes=sizes), 3, _net_inputs(rng, sizes, N, one_hot),
+        tests.append(_network_test(Message(N_("{case}, batch of {N}, sizes {sizes}"), case=label, N=N, sizes=sizes),
+                                   3, _net_inputs(rng, sizes, N, one_hot),
                                    sizes))
     rng = rng_for("SoftmaxWithLoss")
     N, C = _dims(rng, 3, 6), _dims(rng, 3, 5)
     labels = rng.integers(0, C, N)
-    tests += [_loss_test(Message(N_("integer labels, batch of {N}"), N=N), 2, rng.standard_normal((N, C)), labels, tests[0].name),
-              _loss_test(Message(N_("one-hot labels, batch of {N}"), N=N), 2, rng.standard_normal((N, C)), np.eye(C)[labels],
+    tests += [_loss_test(Message(N_("integer labels, batch of {N}"), N=N),
+                         2, rng.standard_normal((N, C)), labels, tests[0].name),
+              _loss_test(Message(N_("one-hot labels, batch of {N}"), N=N),
+                         2, rng.standard_normal((N, C)), np.eye(C)[labels],
                          tests[0].name)]
     return tests + [_relu_test(rng_for("Relu"))]

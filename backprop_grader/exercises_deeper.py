@@ -167,11 +167,13 @@ def _multilayer_net(rng_for):
     def sizes(depth):
         return (int(rng.integers(2, 6)), *[int(rng.integers(3, 7)) for _ in range(depth)], int(rng.integers(2, 5)))
     return [
-        _gradient_test(Message(N_("784-100-50-10, relu, batch of 100: {case}"), case=LARGE_LABEL), 1, (784, 100, 50, 10), "relu",
+        _gradient_test(Message(N_("784-100-50-10, relu, batch of 100: {case}"), case=LARGE_LABEL),
+                       1, (784, 100, 50, 10), "relu",
                        rng_for("MultiLayerNet large"), 100, all_or_nothing=True),
         _gradient_test(N_("relu, two hidden layers, integer labels"), 3, sizes(2), "relu", rng, 6, numerical=True),
         _gradient_test(N_("sigmoid, three hidden layers, one-hot labels"), 3, sizes(3), "sigmoid", rng, 5, True),
-        _gradient_test(Message(N_("relu, {depth} hidden layer(s), random sizes"), depth=(depth := int(rng.integers(1, 5)))),
+        _gradient_test(Message(N_("relu, {depth} hidden layer(s), random sizes"),
+                               depth=(depth := int(rng.integers(1, 5)))),
                        3, sizes(depth),
                        "relu", rng, int(rng.integers(3, 8))),
         _gradient_test(N_("no hidden layer: sizes (D, C)"), 2, sizes(0), "sigmoid", rng, 4),

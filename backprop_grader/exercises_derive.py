@@ -107,7 +107,8 @@ def _max_gate(rng_for):
              Case(N_("batch of one"), [], dict(zip("xy", _apart(rng, (1, _dims(rng))))), None, gradcheck=False),
              Case(N_("ties: x == y in about half the entries"), [], {"x": tie_x, "y": tie_y}, None, gradcheck=False,
                   hint=TIES_HINT),
-             Case(N_("inputs of 1e5..1e6"), [], {"x": huge, "y": huge + _signs(rng, (3, 4)) * rng.uniform(1, 10, (3, 4))},
+             Case(N_("inputs of 1e5..1e6"), [],
+                  {"x": huge, "y": huge + _signs(rng, (3, 4)) * rng.uniform(1, 10, (3, 4))},
                   None, gradcheck=False, hint=HUGE_HINT)]
     large = Case("", [], dict(zip("xy", _apart(rng, LARGE))), None)
     return standard_tests("MaxGate", MaxGateReference, _elementwise(cases, rng), _elementwise([large], rng)[0])

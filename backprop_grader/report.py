@@ -114,7 +114,8 @@ class Report:
     def gradescope(self) -> dict:
         if self.status != "graded":
             return {"score": 0.0, "execution_time": round(self.execution_time, 3),
-                    "output": self.say(N_("Could not grade {file}: {reason}"), file=self.file, reason=inert(self.reason)),
+                    "output": self.say(N_("Could not grade {file}: {reason}"), file=self.file,
+                                       reason=inert(self.reason)),
                     "tests": []}
         tests = [{"name": self.name(t.name), "number": str(i + 1), "score": round(t.score, 2),
                   "max_score": t.max_score, "status": "passed" if t.passed else "failed", "output": t.message(),

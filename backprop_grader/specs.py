@@ -234,6 +234,7 @@ def accuracy_checks(outputs, t_test, n_classes, target, settings):
                                                                         expected=(len(t_test), n_classes),
                                                                         classes=n_classes))]
     accuracy = float(np.mean(np.argmax(scores, axis=1) == t_test))
-    message = None if accuracy >= target else _("test accuracy {accuracy}; at least {target} is needed ({settings}).").format(
-        accuracy=f"{accuracy:.3f}", target=target, settings=settings)
+    message = None if accuracy >= target else _("test accuracy {accuracy}; at least {target} is needed "
+                                                "({settings}).").format(accuracy=f"{accuracy:.3f}", target=target,
+                                                                        settings=settings)
     return [Check(_("test accuracy {accuracy}").format(accuracy=f"{accuracy:.3f}"), message)]

@@ -9,7 +9,6 @@ The catalogue's completeness is korean.py's library_problems() (tested here and 
 """
 import json
 import re
-import shutil
 import sys
 import textwrap
 from collections import Counter
@@ -27,7 +26,7 @@ from backprop_lib.checks import CheckFailed, check, compare
 ROOT = Path(__file__).resolve().parents[1]
 NUMBER = r"[-+]?(?:\d+(?:\.\d+)?(?:e[-+]?\d+)?|nan|inf)"
 SHAPE = r"\((?:\d+, )*\d*,?\)"
-INDEX = rf"(?:\((?:\d+, )+\d+\)|\d+)"
+INDEX = r"(?:\((?:\d+, )+\d+\)|\d+)"
 ARRAY = r"[A-Za-z_][\w.\[\]']*(?: d?[A-Za-z_][\w.\[\]']*)?"
 # Each fact, as each language says it: (kind, English, Korean); named groups are the facts.
 FACTS = [
