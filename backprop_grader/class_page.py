@@ -148,7 +148,7 @@ def _figures(ex) -> str:
     cells = "".join(f"<td class=\"n bin\">{n}</td>" for n in histogram["counts"])
     labels = "".join(f"<th>{a}–{b}</th>" for a, b in zip(bins, bins[1:]))
     words = {key: _e(text) for key, text in (("score", _("score (%)")), ("submissions", _("submissions")),
-                                              ("rates", _("pass rate of every test (table)")), ("test", _("test")),
+                                              ("rates", _("pass rate of every test (table)")), ("test", _("hidden test")),
                                               ("passed", _("passed")), ("graded", _("graded")),
                                               ("rate", _("pass rate")))}
     tests = "".join(f"<tr class=\"test\"><td>{_e(test_name(t))}</td><td class=\"n passed\">{t['passed']}</td>"
