@@ -26,6 +26,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from backprop_lib.language import _, reporting
+
 from .class_report import report_paths, write_class_report
 from .feedback import default_reports_dir, write_feedback
 from .files import atomic_file
@@ -111,13 +113,12 @@ def append_row(csv_path, row) -> None:
         os.close(fd)
 
 
-def grade_one(path, name, exercise, reports_dir) -> dict:
+def grade_one(path, name, exercise, reports_dir, language=None) -> dict:
     """Grade one file (in a worker process) and return its CSV row."""
     try:
-        if os.path.islink(path):
-            report = Report.could_not_grade(name, SYMLINK, 0.0, exercise)
-        else:
-            report = grade(os.fsdecode(path), exercise)
+        with reporting(language):  # the learner's report: --language, else the notebook's, else ours
+            report = (Report.could_not_grade(name, _(SYMLINK), 0.0, exercise) if os.path.islink(path)
+                      else grade(os.fsdecode(path), exercise))
         report.submission = name  # the report names the file it graded, as listed in the CSV
     except Exception as error:  # noqa: BLE001  (a grader fault: recorded, and retried next run)
         return _row(name, "", exercise or "", "grader-error", 0, "", 0, f"{type(error).__name__}: {error}", "")
@@ -141,7 +142,8 @@ def _sha256(path) -> str:
         return ""
 
 
-def grade_batch(directory, csv_path, jobs=1, exercise=None, reports_dir=None, progress=sys.stderr) -> dict:
+def grade_batch(directory, csv_path, jobs=1, exercise=None, reports_dir=None, progress=sys.stderr,
+                language=None) -> dict:
     """Grade every file in `directory` not yet in `csv_path`; returns counts by status, and the
     list of skipped dot-files under "skipped". The class report is written beside the CSV."""
     csv_path = Path(csv_path)
@@ -152,7 +154,7 @@ def grade_batch(directory, csv_path, jobs=1, exercise=None, reports_dir=None, pr
     counts = {"already graded": len(every) - len(todo)}
     bar = tqdm(total=len(todo), desc="grading", unit="submission", file=progress, disable=not progress)
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool, bar:
-        futures = {pool.submit(grade_one, p, name, exercise, reports_dir): name for p, name in todo}
+        futures = {pool.submit(grade_one, p, name, exercise, reports_dir, language): name for p, name in todo}
         for future in as_completed(futures):
             try:
                 row = future.result()

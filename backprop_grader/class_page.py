@@ -3,6 +3,10 @@
 Figures are matplotlib PNGs embedded as base64 (no pyplot, as in the book); there are no scripts,
 fonts or links to fetch. Every string that reaches the page goes through `_e` (html.escape):
 submission names, reasons, diagnoses and examples are learner-controlled and hostile.
+The page's words are in the teacher's language (backprop_lib.language: --language, else the
+environment's); test names and titles are translated from the summary's English keys. Diagnoses
+and examples are quoted as the learners read them. The figures' labels stay English (a PNG would
+need a Korean font that the teacher's machine may not have).
 """
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ import io
 from html import escape
 
 from matplotlib.figure import Figure
+
+from backprop_lib.language import _, language, message_from, translated
 
 PASS_COLOR, FAIL_COLOR = "#1f77b4", "#d62728"  # the notes' red for what went wrong
 SHOWN_DIAGNOSES = 10
@@ -28,6 +34,16 @@ pre { white-space: pre-wrap; word-break: break-word; margin: 0.2rem 0; font-size
 
 def _e(value) -> str:
     return escape(str(value), quote=True)
+
+
+def status_word(status) -> str:
+    from .class_report import status_word as word  # class_report imports this module lazily
+    return word(status)
+
+
+def test_name(test) -> str:
+    """A test's name (kept in English, with its parts) in the page's language."""
+    return translated(message_from(test.get("name_parts"), test["name"]))
 
 
 def _png(fig) -> str:
@@ -66,28 +82,35 @@ def pass_rate_png(tests) -> str:
 
 
 def render(summary) -> str:
-    statuses = ", ".join(f"{n} {_e(s)}" for s, n in summary["by_status"].items())
+    statuses = ", ".join(f"{n} {_e(status_word(s))}" for s, n in summary["by_status"].items())
     time = summary["grading_seconds"]
-    wall = f"; this run took {summary['wall_seconds']:.1f} s" if summary.get("wall_seconds") is not None else ""
-    head = (f"<h1>Class report: {_e(summary['csv'])}</h1>\n"
-            f"<p id=\"overview\" data-submissions=\"{summary['submissions']}\">{summary['submissions']} submissions: "
-            f"{statuses}. Grading time {time['total']:.1f} s in all{wall}.</p>\n"
+    title = _e(_("Class report: {csv}").format(csv=summary["csv"]))
+    overview = (_("{count} submissions: {statuses}. Grading time {seconds} s in all; this run took {wall} s.")
+                if summary.get("wall_seconds") is not None else
+                _("{count} submissions: {statuses}. Grading time {seconds} s in all."))
+    overview = overview.format(count=summary["submissions"], statuses=statuses, seconds=f"{time['total']:.1f}",
+                               wall=f"{summary.get('wall_seconds') or 0:.1f}")
+    head = (f"<h1>{title}</h1>\n"
+            f"<p id=\"overview\" data-submissions=\"{summary['submissions']}\">{overview}</p>\n"
             + _contents(summary))
     body = "\n".join(_exercise(ex) for ex in summary["exercises"])
-    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-            f"<title>Class report: {_e(summary['csv'])}</title>\n<style>{STYLE}</style></head>\n"
+    return (f"<!DOCTYPE html>\n<html lang=\"{language()}\"><head><meta charset=\"utf-8\">\n"
+            f"<title>{title}</title>\n<style>{STYLE}</style></head>\n"
             f"<body>\n{head}\n{body}\n</body></html>\n")
 
 
 def _contents(summary) -> str:
+    unknown = _("unknown")
     rows = "".join(
-        f"<tr><td><a href=\"#ex-{_e(ex['exercise'])}\">{_e(ex['exercise'] or 'unknown')}</a></td><td>{_e(ex['title'])}</td>"
+        f"<tr><td><a href=\"#ex-{_e(ex['exercise'])}\">{_e(ex['exercise'] or unknown)}</a></td>"
+        f"<td>{_e(translated(ex['title']))}</td>"
         f"<td class=\"n\">{ex['submissions']}</td><td class=\"n\">{ex['graded']}</td>"
         f"<td class=\"n\">{_percent(ex['mean_percent'])}</td>"
         f"<td>{_e(ex['diagnoses'][0]['diagnosis']) if ex['diagnoses'] else ''}</td></tr>"
         for ex in summary["exercises"])
-    return ("<table id=\"contents\"><tr><th>exercise</th><th>title</th><th>submissions</th><th>graded</th>"
-            f"<th>mean score</th><th>most frequent diagnosis</th></tr>{rows}</table>")
+    headers = "".join(f"<th>{_e(h)}</th>" for h in (_("exercise"), _("title"), _("submissions"), _("graded"),
+                                                     _("mean score"), _("most frequent diagnosis")))
+    return f"<table id=\"contents\"><tr>{headers}</tr>{rows}</table>"
 
 
 def _percent(value) -> str:
@@ -95,22 +118,26 @@ def _percent(value) -> str:
 
 
 def _exercise(ex) -> str:
-    name = f"Exercise {ex['exercise']}: {ex['title']}" if ex["exercise"] else "Submissions of no known exercise"
+    name = (_("Exercise {exercise}: {title}").format(exercise=ex["exercise"], title=translated(ex["title"]))
+            if ex["exercise"] else _("Submissions of no known exercise"))
     seconds = ex["grading_seconds"]
+    counts = _("{submissions} submissions, {graded} graded, {not_graded} not graded.").format(
+        submissions=f"<span class=\"submissions\">{ex['submissions']}</span>",
+        graded=f"<span class=\"graded\">{ex['graded']}</span>",
+        not_graded=f"<span class=\"not-graded\">{ex['not_graded']}</span>")
+    timing = (_("Mean score {mean}, median {median}. Grading time: {total} s in all, {per} s per submission on "
+                "average, {max} s at most.") if seconds["mean"] is not None else
+              _("Mean score {mean}, median {median}. Grading time: {total} s in all.")).format(
+        mean=_percent(ex["mean_percent"]), median=_percent(ex["median_percent"]), total=f"{seconds['total']:.1f}",
+        per=f"{seconds['mean'] or 0:.2f}", max=f"{seconds['max'] or 0:.2f}")
     parts = [f"<section class=\"exercise\" id=\"ex-{_e(ex['exercise'])}\" data-exercise=\"{_e(ex['exercise'])}\">",
-             f"<h2>{_e(name)}</h2>",
-             f"<p><span class=\"submissions\">{ex['submissions']}</span> submissions, "
-             f"<span class=\"graded\">{ex['graded']}</span> graded, "
-             f"<span class=\"not-graded\">{ex['not_graded']}</span> not graded. "
-             f"Mean score {_percent(ex['mean_percent'])}, median {_percent(ex['median_percent'])}. "
-             f"Grading time: {seconds['total']:.1f} s in all"
-             + (f", {seconds['mean']:.2f} s per submission on average, {seconds['max']:.2f} s at most." if seconds["mean"]
-                is not None else ".") + "</p>"]
+             f"<h2>{_e(name)}</h2>", f"<p>{counts} {_e(timing)}</p>"]
     if ex["graded"]:
         parts.append(_figures(ex))
     if ex["without_report"]:
-        parts.append(f"<p class=\"muted\">No per-test results for {len(ex['without_report'])} graded submissions "
-                     f"(their reports are missing): {_e(', '.join(ex['without_report']))}</p>")
+        parts.append("<p class=\"muted\">" + _e(_("No per-test results for {count} graded submissions (their reports "
+                                                  "are missing): {names}").format(
+            count=len(ex["without_report"]), names=", ".join(ex["without_report"]))) + "</p>")
     parts += [_diagnoses(ex), _not_graded(ex), "</section>"]
     return "\n".join(p for p in parts if p)
 
@@ -120,7 +147,11 @@ def _figures(ex) -> str:
     bins = histogram["bins"]
     cells = "".join(f"<td class=\"n bin\">{n}</td>" for n in histogram["counts"])
     labels = "".join(f"<th>{a}–{b}</th>" for a, b in zip(bins, bins[1:]))
-    tests = "".join(f"<tr class=\"test\"><td>{_e(t['name'])}</td><td class=\"n passed\">{t['passed']}</td>"
+    words = {key: _e(text) for key, text in (("score", _("score (%)")), ("submissions", _("submissions")),
+                                              ("rates", _("pass rate of every test (table)")), ("test", _("hidden test")),
+                                              ("passed", _("passed")), ("graded", _("graded")),
+                                              ("rate", _("pass rate")))}
+    tests = "".join(f"<tr class=\"test\"><td>{_e(test_name(t))}</td><td class=\"n passed\">{t['passed']}</td>"
                     f"<td class=\"n attempts\">{t['attempts']}</td><td class=\"n\">{100 * t['pass_rate']:.0f} %</td></tr>"
                     for t in ex["tests"])
     images = [f"<img class=\"histogram\" alt=\"score distribution of exercise {_e(ex['exercise'])}\" "
@@ -129,21 +160,25 @@ def _figures(ex) -> str:
         images.append(f"<img class=\"pass-rate\" alt=\"pass rate of every test of exercise {_e(ex['exercise'])}\" "
                       f"src=\"{pass_rate_png(ex['tests'])}\">")
     return (f"<div class=\"figures\">{''.join(images)}</div>\n"
-            f"<table class=\"histogram\"><tr><th>score (%)</th>{labels}</tr><tr><th>submissions</th>{cells}</tr></table>\n"
-            f"<details><summary>pass rate of every test (table)</summary><table class=\"tests\">"
-            f"<tr><th>test</th><th>passed</th><th>graded</th><th>pass rate</th></tr>{tests}</table></details>")
+            f"<table class=\"histogram\"><tr><th>{words['score']}</th>{labels}</tr><tr><th>{words['submissions']}"
+            f"</th>{cells}</tr></table>\n"
+            f"<details><summary>{words['rates']}</summary><table class=\"tests\">"
+            f"<tr><th>{words['test']}</th><th>{words['passed']}</th><th>{words['graded']}</th>"
+            f"<th>{words['rate']}</th></tr>{tests}</table></details>")
 
 
 def _diagnoses(ex) -> str:
     if not ex["diagnoses"]:
-        return "<p>No failed checks.</p>" if ex["graded"] else ""
+        return "<p>" + _e(_("No failed checks.")) + "</p>" if ex["graded"] else ""
     rows = "".join(
         f"<tr class=\"diagnosis\"><td class=\"n\">{i}</td><td class=\"idea\">{_e(d['diagnosis'])}</td>"
         f"<td class=\"n count\">{d['submissions']}</td><td class=\"n\">{d['occurrences']}</td>"
         f"<td>{''.join(f'<pre>{_e(x)}</pre>' for x in d['examples'])}</td></tr>"
         for i, d in enumerate(ex["diagnoses"][:SHOWN_DIAGNOSES], 1))
-    return ("<h3>Most frequent diagnoses</h3>\n<table class=\"diagnoses\"><tr><th>#</th><th>diagnosis</th>"
-            "<th>submissions</th><th>times</th><th>two examples (anonymised)</th></tr>" + rows + "</table>")
+    headers = "".join(f"<th>{_e(h)}</th>" for h in ("#", _("diagnosis"), _("submissions"), _("times"),
+                                                     _("two examples (anonymised)")))
+    return ("<h3>" + _e(_("Most frequent diagnoses")) + f"</h3>\n<table class=\"diagnoses\"><tr>{headers}</tr>"
+            + rows + "</table>")
 
 
 def _not_graded(ex) -> str:
@@ -151,5 +186,6 @@ def _not_graded(ex) -> str:
         return ""
     rows = "".join(f"<tr class=\"not-graded\"><td>{_e(r['submission'])}</td><td class=\"status\">{_e(r['status'])}</td>"
                    f"<td><pre>{_e(r['reason'])}</pre></td></tr>" for r in ex["could_not_grade"])
-    return ("<h3>Could not be graded</h3>\n<table class=\"not-graded\"><tr><th>submission</th><th>status</th>"
-            "<th>why</th></tr>" + rows + "</table>")
+    headers = "".join(f"<th>{_e(h)}</th>" for h in (_("submission"), _("status"), _("why")))
+    return ("<h3>" + _e(_("Could not be graded")) + f"</h3>\n<table class=\"not-graded\"><tr>{headers}</tr>"
+            + rows + "</table>")

@@ -21,6 +21,8 @@ import statistics
 from collections import Counter, defaultdict
 from pathlib import Path, PurePath
 
+from backprop_lib.language import LANGUAGES, N_, _, message_from, translated
+
 from .exercises import EXERCISES
 from .feedback import inert
 from .report import write_json_atomically
@@ -31,6 +33,10 @@ BINS = list(range(0, 101, 10))  # score histogram: percent, the last bin include
 _NUMBER = re.compile(r"(?<![\w.=])[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?(?![\w])|(?<![\w])-?(?:nan|inf)(?![\w])")
 _TUPLE = re.compile(r"\((?:#, ?)*#?,?\)")  # (#, #, #) and () -> (#): shapes of any rank are one shape
 _GATE = re.compile(r"^this counts once .{1,60}? right: ")  # a test that repeats another test's failure
+# "Hint: " and "not implemented yet" in every language a learner's report may be in
+HINTS = tuple(dict.fromkeys(_("Hint: {hint}", lang).replace("{hint}", "") for lang in LANGUAGES))
+NOT_IMPLEMENTED = tuple(dict.fromkeys(_("not implemented yet ({error})", lang).split("(")[0].strip()
+                                      for lang in LANGUAGES))
 
 
 def report_paths(csv_path) -> tuple:
@@ -41,9 +47,10 @@ def report_paths(csv_path) -> tuple:
 
 def diagnosis(message: str) -> str:
     """The idea behind one failure message, without its numbers (see the module's docstring)."""
-    if message.startswith("not implemented yet"):
-        return "not implemented yet"
-    text = message.rsplit("Hint: ", 1)[1] if "Hint: " in message else _GATE.sub("", message)
+    if message.startswith(NOT_IMPLEMENTED):
+        return next(marker for marker in NOT_IMPLEMENTED if message.startswith(marker))
+    hint = max(HINTS, key=message.rfind)  # the hint marker that comes last, if any
+    text = message.rsplit(hint, 1)[1] if hint in message else _GATE.sub("", message)
     text = _TUPLE.sub("(#)", _NUMBER.sub("#", " ".join(text.split())))
     return text if len(text) <= 200 else text[:199] + "…"
 
@@ -107,13 +114,14 @@ def _exercise(exercise, entries) -> dict:
 
 def _pass_rates(records) -> list:
     """Every test with its attempts, passes and pass rate, the worst first."""
-    attempts, passes = Counter(), Counter()
+    attempts, passes, parts = Counter(), Counter(), {}
     for record in records:
         for test in record["tests"]:
             attempts[test["name"]] += 1
             passes[test["name"]] += bool(test["passed"])
-    tests = [{"name": name, "attempts": n, "passed": passes[name], "pass_rate": round(passes[name] / n, 4)}
-             for name, n in attempts.items()]
+            parts.setdefault(test["name"], test.get("name_parts", test["name"]))  # to say it in any language
+    tests = [{"name": name, "name_parts": parts[name], "attempts": n, "passed": passes[name],
+              "pass_rate": round(passes[name] / n, 4)} for name, n in attempts.items()]
     return sorted(tests, key=lambda t: (t["pass_rate"], t["name"]))
 
 
@@ -129,7 +137,8 @@ def _diagnoses(named_records) -> list:
                 occurrences[idea] += 1
                 submissions[idea] += idea not in seen
                 seen.add(idea)
-                example = inert(anonymise(f"{test['name']}: {message}", name))
+                shown = translated(message_from(test.get("name_parts"), test["name"]))  # the teacher's language
+                example = inert(anonymise(f"{shown}: {message}", name))
                 if len(examples[idea]) < EXAMPLES and example not in examples[idea]:
                     examples[idea].append(example)
     ranked = sorted(submissions, key=lambda d: (-submissions[d], -occurrences[d], d))[:TOP_DIAGNOSES]
@@ -156,12 +165,22 @@ def one_line(summary, page=None, earlier=0) -> str:
     percents = [(e["mean_percent"], e["graded"]) for e in summary["exercises"] if e["graded"]]
     graded = sum(n for _, n in percents)
     mean = sum(p * n for p, n in percents) / graded if graded else 0.0
-    parts = [f"{statuses.get('graded', 0)} graded (mean {mean:.1f}%)"]
-    parts += [f"{n} {status}" for status, n in statuses.items() if status != "graded"]
-    wall = f" in {summary['wall_seconds']:.1f} s" if summary.get("wall_seconds") is not None else ""
-    where = f"; class report: {page}" if page else ""
-    kept = f" ({earlier} kept from an earlier run)" if earlier else ""
-    return f"{summary['submissions']} submissions{kept}{wall}: {', '.join(parts)}{where}"
+    parts = [_("{count} graded (mean {mean}%)").format(count=statuses.get("graded", 0), mean=f"{mean:.1f}")]
+    parts += [f"{n} {status_word(status)}" for status, n in statuses.items() if status != "graded"]
+    kept = _(" ({count} kept from an earlier run)").format(count=earlier) if earlier else ""
+    wall = (_(" in {seconds} s").format(seconds=f"{summary['wall_seconds']:.1f}")
+            if summary.get("wall_seconds") is not None else "")
+    where = _("; class report: {page}").format(page=page) if page else ""
+    return _("{count} submissions{kept}{wall}: {statuses}{where}").format(
+        count=summary["submissions"], kept=kept, wall=wall, statuses=", ".join(parts), where=where)
+
+
+STATUSES = {"graded": N_("graded"), "could-not-grade": N_("could-not-grade"), "grader-error": N_("grader-error")}
+
+
+def status_word(status) -> str:
+    """A row's status (a machine word in the CSV) as the teacher reads it."""
+    return _(STATUSES[status]) if status in STATUSES else status
 
 
 def write_class_report(csv_path, reports_dir, wall_seconds=None) -> tuple:

@@ -1,12 +1,16 @@
 """backprop-grade: grade one submission, a whole class, or build the Gradescope autograder.
 
-    backprop-grade SUBMISSION [--json PATH [--format gradescope|prairielearn]] [--exercise NN]
-    backprop-grade --batch DIR --out grades.csv [-j N] [--reports DIR] [--exercise NN]
+    backprop-grade SUBMISSION [--json PATH [--format gradescope|prairielearn]] [--exercise NN] [--language ko|en]
+    backprop-grade --batch DIR --out grades.csv [-j N] [--reports DIR] [--exercise NN] [--language ko|en]
     backprop-grade gradescope-package [--out autograder.zip] [--exercise NN]
     backprop-grade prairielearn [--root /grade] [--exercise NN]
 
 A batch also writes, beside the CSV, the class report (grades.html, grades.summary.json) and one
 text and one JSON report per submission (in grades-reports/ unless --reports DIR).
+
+A learner's report is in --language, else in the language its notebook declares (a notebook from
+the Korean site says "ko"), else in the environment's ($BACKPROP_LANG, $LANG); the class report
+is in --language, else the environment's. The language changes the words, never the score.
 
 Exit status: 0 when graded (whatever the score), 2 when the submission could not be graded
 (unreadable file, unknown exercise), 3 when a batch had grader faults (rerun to retry them).
@@ -15,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+
+from backprop_lib.language import LANGUAGES, reporting
 
 from .files import write_json_atomically
 
@@ -41,6 +47,8 @@ def main(argv=None) -> int:
     parser.add_argument("-j", "--jobs", type=int, default=1, help="submissions graded in parallel")
     parser.add_argument("--reports", metavar="DIR", help="with --batch: write each report (.txt, .json) here "
                                                          "(default: beside the CSV, grades-reports/)")
+    parser.add_argument("--language", choices=LANGUAGES, help="the language of the reports (default: each "
+                        "notebook's own, else the environment's)")
     args = parser.parse_args(argv)
     if bool(args.batch) == bool(args.submission):
         parser.error("give either one SUBMISSION or --batch DIR")
@@ -50,7 +58,7 @@ def main(argv=None) -> int:
     from .sandbox import SandboxUnavailable
     _warn_without_secret()
     try:
-        report = grade(args.submission, args.exercise)
+        report = grade(args.submission, args.exercise, language=args.language)
     except SandboxUnavailable as error:
         print(f"backprop-grade: could not grade {args.submission}: {error}", file=sys.stderr)
         return COULD_NOT_GRADE
@@ -65,9 +73,11 @@ def _batch(args) -> int:
     from .batch import grade_batch
     from .class_report import one_line_summary
     _warn_without_secret()
-    counts = grade_batch(args.batch, args.out, jobs=args.jobs, exercise=args.exercise, reports_dir=args.reports)
-    skipped = counts.pop("skipped", [])
-    print(one_line_summary(args.out, counts.get("already graded", 0)))
+    with reporting(args.language):  # the class report: the teacher's language
+        counts = grade_batch(args.batch, args.out, jobs=args.jobs, exercise=args.exercise,
+                             reports_dir=args.reports, language=args.language)
+        skipped = counts.pop("skipped", [])
+        print(one_line_summary(args.out, counts.get("already graded", 0)))
     if skipped:
         print(f"skipped {len(skipped)} dot-file(s) and dot-folder(s), which are never graded:")
         print("\n".join(f"  {name}" for name in skipped))

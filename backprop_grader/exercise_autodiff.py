@@ -21,12 +21,13 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_lib.autodiff import Tensor
+from backprop_lib.language import N_, Message, _
 from backprop_lib.network import TwoLayerNet
 from .specs import Check, Exercise, attr, call, expect, expect_unchanged, make_test, new, save
 
 NAMES = ("Tensor", "unbroadcast", "topological_order")
-WALK_HINT = ("backward must call every node's _backward after all the nodes that use it (reverse topological "
-             "order), each exactly once, starting from zeroed gradients.")
+WALK_HINT = N_("backward must call every node's _backward after all the nodes that use it (reverse topological "
+               "order), each exactly once, starting from zeroed gradients.")
 
 
 def _dims(rng, low=2, high=5):
@@ -87,9 +88,10 @@ def graph_test(name, points, leaves, program, *, grads, constants=None, uses=NAM
         checks = [expect(outputs, f"{var}.grad", want[var], label=f"{var}.grad") for var in grads]
         failed = next((c for c in checks if c.message), None)
         for var in unchanged:  # no credit for leaving an argument alone by computing nothing
-            check = expect_unchanged(outputs, f"{var}_after", constants[var], label=f"{var} (the upstream gradient)")
-            checks.append(Check(check.label, f"this counts once the gradients are right: {failed.message}",
-                                missing=failed.missing) if failed else check)
+            check = expect_unchanged(outputs, f"{var}_after", constants[var],
+                                     label=_("{array} (the upstream gradient)").format(array=var))
+            checks.append(Check(check.label, _("this counts once the gradients are right: {message}").format(
+                message=failed.message), missing=failed.missing) if failed else check)
         return checks
     return make_test(name, points, steps, inputs, judge, uses, hint)
 
@@ -107,9 +109,9 @@ def _local(name, points, method, x, y=None, same=False, uses=("Tensor",), hint="
 
 # --- the local backward of *, @ and relu, and unbroadcast through + ----------------------------
 
-ADD_UP_HINT = "_backward adds to .grad (+=), it does not replace it (=): a tensor used by two nodes gets both."
-UNBROADCAST_HINT = ("a value that broadcasting copied gets the sum of its copies' gradients: "
-                    "unbroadcast(upstream_grad * x.data, y.data.shape).")
+ADD_UP_HINT = N_("_backward adds to .grad (+=), it does not replace it (=): a tensor used by two nodes gets both.")
+UNBROADCAST_HINT = N_("a value that broadcasting copied gets the sum of its copies' gradients: "
+                      "unbroadcast(upstream_grad * x.data, y.data.shape).")
 
 
 def _mul_tests(rng_for):
@@ -117,16 +119,19 @@ def _mul_tests(rng_for):
     N, H = _dims(rng, 3, 6), _dims(rng)
     uses = ("Tensor", "unbroadcast")
     return [
-        _local(f"Tensor.__mul__ backward [x * y, both {(N, H)}]", 2, "__mul__",
+        _local(Message(N_("Tensor.__mul__ backward [x * y, both {shape}]"), shape=(N, H)), 2, "__mul__",
                _values(rng, (N, H)), _values(rng, (N, H)), uses=uses, rng=rng),
-        _local(f"Tensor.__mul__ backward [x {(N, H)} * y {(H,)}, y broadcast]", 2, "__mul__",
+        _local(Message(N_("Tensor.__mul__ backward [x {x} * y {y}, y broadcast]"), x=(N, H), y=(H,)), 2, "__mul__",
                _values(rng, (N, H)), _values(rng, H), uses=uses, hint=UNBROADCAST_HINT, rng=rng),
-        _local(f"Tensor.__mul__ backward [a number times a matrix, shapes () and {(N, H)}]", 1, "__mul__",
+        _local(Message(N_("Tensor.__mul__ backward [a number times a matrix, shapes () and {shape}]"), shape=(N, H)),
+               1, "__mul__",
                _values(rng, ()), _values(rng, (N, H)), uses=uses, hint=UNBROADCAST_HINT, rng=rng),
-        _local(f"Tensor.__mul__ backward [x * x, the same tensor twice, {(N, H)}]", 1, "__mul__",
+        _local(Message(N_("Tensor.__mul__ backward [x * x, the same tensor twice, {shape}]"), shape=(N, H)),
+               1, "__mul__",
                _values(rng, (N, H)), same=True, uses=uses,
-               hint="x * x sends two gradients to x, and they add up: use +=, not =.", rng=rng),
-        _local(f"Tensor.__mul__ backward [called twice: the gradients add up, {(N, H)}]", 1, "__mul__",
+               hint=N_("x * x sends two gradients to x, and they add up: use +=, not =."), rng=rng),
+        _local(Message(N_("Tensor.__mul__ backward [called twice: the gradients add up, {shape}]"), shape=(N, H)),
+               1, "__mul__",
                _values(rng, (N, H)), _values(rng, (N, H)), uses=uses, hint=ADD_UP_HINT, rng=rng, times=2),
     ]
 
@@ -135,14 +140,17 @@ def _matmul_tests(rng_for):
     rng = rng_for("matmul")
     N, D, H = _dims(rng, 3, 6), _dims(rng), _dims(rng)
     return [
-        _local(f"Tensor.__matmul__ backward [x {(N, D)} @ W {(D, H)}]", 2, "__matmul__",
+        _local(Message(N_("Tensor.__matmul__ backward [x {x} @ W {W}]"), x=(N, D), W=(D, H)), 2, "__matmul__",
                _values(rng, (N, D)), _values(rng, (D, H)), rng=rng),
-        _local(f"Tensor.__matmul__ backward [batch of one, x {(1, D)} @ W {(D, H)}]", 1, "__matmul__",
+        _local(Message(N_("Tensor.__matmul__ backward [batch of one, x {x} @ W {W}]"), x=(1, D), W=(D, H)),
+               1, "__matmul__",
                _values(rng, (1, D)), _values(rng, (D, H)), rng=rng),
-        _local(f"Tensor.__matmul__ backward [W @ W, the same square tensor twice, {(D, D)}]", 1, "__matmul__",
+        _local(Message(N_("Tensor.__matmul__ backward [W @ W, the same square tensor twice, {shape}]"), shape=(D, D)),
+               1, "__matmul__",
                _values(rng, (D, D)), same=True,
-               hint="W @ W sends W two gradients, upstream_grad W^T and W^T upstream_grad, and they add up.", rng=rng),
-        _local("Tensor.__matmul__ backward [called twice: the gradients add up]", 1, "__matmul__",
+               hint=N_("W @ W sends W two gradients, upstream_grad W^T and W^T upstream_grad, and they add up."),
+               rng=rng),
+        _local(N_("Tensor.__matmul__ backward [called twice: the gradients add up]"), 1, "__matmul__",
                _values(rng, (N, D)), _values(rng, (D, H)), hint=ADD_UP_HINT, rng=rng, times=2),
     ]
 
@@ -152,25 +160,28 @@ def _relu_tests(rng_for):
     N, D = _dims(rng, 3, 6), _dims(rng)
     near_kink = rng.choice([-1.0, 1.0], (N, D)) * 10.0 ** rng.uniform(-9, -6, (N, D))
     return [
-        _local(f"Tensor.relu backward [{(N, D)}]", 2, "relu", _positive_large(rng, (N, D)), rng=rng),
-        _local("Tensor.relu backward [3-d input]", 1, "relu", _positive_large(rng, (2, 3, D)), rng=rng),
-        _local("Tensor.relu backward [called twice: the gradients add up]", 1, "relu", _positive_large(rng, (N, D)),
+        _local(Message(N_("Tensor.relu backward [{shape}]"), shape=(N, D)),
+               2, "relu", _positive_large(rng, (N, D)), rng=rng),
+        _local(N_("Tensor.relu backward [3-d input]"), 1, "relu", _positive_large(rng, (2, 3, D)), rng=rng),
+        _local(N_("Tensor.relu backward [called twice: the gradients add up]"), 1, "relu", _positive_large(rng, (N, D)),
                hint=ADD_UP_HINT, rng=rng, times=2),
-        _local("Tensor.relu backward [inputs within 1e-6 of 0, of either sign]", 1, "relu", near_kink, rng=rng,
-               hint="the local gradient is 1 where x > 0 and 0 where x < 0, however close to 0 x is."),
-        _local("Tensor.relu backward [leaves the upstream gradient unchanged]", 1, "relu",
+        _local(N_("Tensor.relu backward [inputs within 1e-6 of 0, of either sign]"), 1, "relu", near_kink, rng=rng,
+               hint=N_("the local gradient is 1 where x > 0 and 0 where x < 0, however close to 0 x is.")),
+        _local(N_("Tensor.relu backward [leaves the upstream gradient unchanged]"), 1, "relu",
                _positive_large(rng, (N, D)), unchanged=True, rng=rng,
-               hint="upstream_grad is the output's .grad: build a new array (np.where), never change it in place."),
+               hint=N_("upstream_grad is the output's .grad: build a new array (np.where), never change it in place.")),
     ]
 
 
 def _add_tests(rng_for):
     rng = rng_for("add")
     A, N, H = _dims(rng), _dims(rng, 3, 6), _dims(rng)
-    cases = [(f"x {(N, H)} + b {(H,)}, a bias", (N, H), (H,)), (f"x {(N, 1)} + y {(1, H)}", (N, 1), (1, H)),
-             (f"x {(A, N, H)} + y {(N, 1)}", (A, N, H), (N, 1)), (f"a number + x {(N, H)}", (), (N, H)),
-             (f"x {(N, H)} + y {(N, H)}, nothing broadcast", (N, H), (N, H))]
-    return [_local(f"unbroadcast, through Tensor.__add__ [{label}]", 1, "__add__", _values(rng, x_shape),
+    cases = [(Message(N_("x {x} + b {b}, a bias"), x=(N, H), b=(H,)), (N, H), (H,)),
+             (f"x {(N, 1)} + y {(1, H)}", (N, 1), (1, H)), (f"x {(A, N, H)} + y {(N, 1)}", (A, N, H), (N, 1)),
+             (Message(N_("a number + x {shape}"), shape=(N, H)), (), (N, H)),
+             (Message(N_("x {x} + y {y}, nothing broadcast"), x=(N, H), y=(N, H)), (N, H), (N, H))]
+    return [_local(Message(N_("unbroadcast, through Tensor.__add__ [{case}]"), case=label),
+                   1, "__add__", _values(rng, x_shape),
                    _values(rng, y_shape), uses=("Tensor", "unbroadcast"), rng=rng)
             for label, x_shape, y_shape in cases]
 
@@ -196,16 +207,17 @@ def _walk_tests(rng_for):
     many += [("s", "y39", "sigmoid", []), ("d", "s", "__add__", ["K"]), ("L", "d", "sum", []),
              (None, "L", "backward", [])]
     return [
-        graph_test("Tensor.backward [a chain: L = ((x + c).sigmoid() + K).sum()]", 2, {"x": x, "c": c, "K": K},
+        graph_test(N_("Tensor.backward [a chain: L = ((x + c).sigmoid() + K).sum()]"), 2, {"x": x, "c": c, "K": K},
                    chain, grads=["x", "c", "K"], hint=WALK_HINT),
-        graph_test("Tensor.backward [a value used twice: a = x.sigmoid(), L = (a + a.sigmoid().sigmoid() + K).sum()]",
+        graph_test(N_("Tensor.backward [a value used twice: a = x.sigmoid(), "
+                      "L = (a + a.sigmoid().sigmoid() + K).sum()]"),
                    2, {"x": x, "K": K}, diamond, grads=["x"], hint=WALK_HINT),
-        graph_test("Tensor.backward [called twice: the same gradients, not twice them]", 1, {"x": x, "K": K}, twice,
-                   grads=["x"], hint="start every backward() from zero gradients in the whole graph."),
-        graph_test("Tensor.backward [a tensor, not a loss: d.backward(upstream_grad)]", 1, {"x": x, "c": c, "K": K},
+        graph_test(N_("Tensor.backward [called twice: the same gradients, not twice them]"), 1, {"x": x, "K": K}, twice,
+                   grads=["x"], hint=N_("start every backward() from zero gradients in the whole graph.")),
+        graph_test(N_("Tensor.backward [a tensor, not a loss: d.backward(upstream_grad)]"), 1, {"x": x, "c": c, "K": K},
                    upstream, grads=["x", "c"], constants={"dout": rng.standard_normal((N, D))},
-                   hint="backward(upstream_grad) starts the walk with self.grad = upstream_grad."),
-        graph_test("Tensor.backward [x added to itself 40 times]", 1, {"x": x / 41, "K": K}, many, grads=["x"],
+                   hint=N_("backward(upstream_grad) starts the walk with self.grad = upstream_grad.")),
+        graph_test(N_("Tensor.backward [x added to itself 40 times]"), 1, {"x": x / 41, "K": K}, many, grads=["x"],
                    hint=WALK_HINT),
     ]
 
@@ -229,8 +241,8 @@ def _net_inputs(rng, D, H, C, N):
 
 def _net_tests(rng_for):
     tests = []
-    for label, N, one_hot, points in (("integer labels", 6, False, 3), ("one-hot labels", 5, True, 2),
-                                      ("batch of one", 1, False, 1)):
+    for label, N, one_hot, points in ((N_("integer labels"), 6, False, 3), (N_("one-hot labels"), 5, True, 2),
+                                      (N_("batch of one"), 1, False, 1)):
         rng = rng_for(f"net {label}")
         D, H, C = _dims(rng, 3, 5), _dims(rng, 4, 6), _dims(rng, 3, 4)
         x, params, labels = _net_inputs(rng, D, H, C, N)
@@ -241,16 +253,17 @@ def _net_tests(rng_for):
         program = [("a1", "x", "__matmul__", ["W1"]), ("z1", "a1", "__add__", ["b1"]), ("h", "z1", "relu", []),
                    ("a2", "h", "__matmul__", ["W2"]), ("s", "a2", "__add__", ["b2"]),
                    ("L", "s", "softmax_cross_entropy", ["t"]), (None, "L", "backward", [])]
-        tests.append(graph_test(f"TwoLayerNet's gradient with your engine [{label}]", points, {"x": x, **params},
+        tests.append(graph_test(Message(N_("TwoLayerNet's gradient with your engine [{case}]"), case=label),
+                                points, {"x": x, **params},
                                 program, grads=list(params), constants={"t": t}, expected=network.gradient(x, t)))
     return tests
 
 
 # --- the policy: no credit for finite differences where the task is backpropagation ------------
 
-LARGE_LABEL = "large input: backprop, not finite differences"  # the name the grader's other exercises use
-LARGE_HINT = ("on this input finite differences take minutes and backpropagation milliseconds: the other "
-              "tests of this task count only once this one passes.")
+LARGE_LABEL = N_("large input: backprop, not finite differences")  # the name the grader's other exercises use
+LARGE_HINT = N_("on this input finite differences take minutes and backpropagation milliseconds: the other "
+                "tests of this task count only once this one passes.")
 
 
 def _large_tests(rng_for):
@@ -261,14 +274,18 @@ def _large_tests(rng_for):
     x, y, K = rng.standard_normal((n, n)), rng.standard_normal((n, n)), _large(rng, (n, n))
     walk = [("a", "x", "__add__", ["y"]), ("s", "a", "sigmoid", []), ("b", "s", "__add__", ["s"]),
             ("d", "b", "__add__", ["K"]), ("L", "d", "sum", []), (None, "L", "backward", [])]
-    local = {"mul": _local(f"Tensor.__mul__ backward [{LARGE_LABEL}]", 1, "__mul__", x, y[0],
+    local = {"mul": _local(Message(N_("Tensor.__mul__ backward [{case}]"), case=LARGE_LABEL), 1, "__mul__", x, y[0],
                            uses=("Tensor", "unbroadcast"), hint=LARGE_HINT, rng=rng),
-             "matmul": _local(f"Tensor.__matmul__ backward [{LARGE_LABEL}]", 1, "__matmul__", x, y, hint=LARGE_HINT,
+             "matmul": _local(Message(N_("Tensor.__matmul__ backward [{case}]"), case=LARGE_LABEL),
+                              1, "__matmul__", x, y, hint=LARGE_HINT,
                               rng=rng),
-             "relu": _local(f"Tensor.relu backward [{LARGE_LABEL}]", 1, "relu", x, hint=LARGE_HINT, rng=rng),
-             "add": _local(f"unbroadcast, through Tensor.__add__ [{LARGE_LABEL}]", 1, "__add__", x, y[:, :1],
+             "relu": _local(Message(N_("Tensor.relu backward [{case}]"), case=LARGE_LABEL),
+                            1, "relu", x, hint=LARGE_HINT, rng=rng),
+             "add": _local(Message(N_("unbroadcast, through Tensor.__add__ [{case}]"), case=LARGE_LABEL),
+                           1, "__add__", x, y[:, :1],
                            uses=("Tensor", "unbroadcast"), hint=LARGE_HINT, rng=rng),
-             "walk": graph_test(f"Tensor.backward [{LARGE_LABEL}]", 1, {"x": x, "y": y, "K": K}, walk,
+             "walk": graph_test(Message(N_("Tensor.backward [{case}]"), case=LARGE_LABEL),
+                                1, {"x": x, "y": y, "K": K}, walk,
                                 grads=["x", "y"], hint=LARGE_HINT)}
     return local
 
@@ -288,5 +305,5 @@ def autodiff_tests(rng_for):
 
 
 # The notebook's setup cell imports checks and gradcheck; backprop_lib.autodiff (the answer) is not shipped.
-EXERCISE = Exercise("10", "10_autodiff", "A small automatic-differentiation engine", NAMES, autodiff_tests,
+EXERCISE = Exercise("10", "10_autodiff", N_("A small automatic-differentiation engine"), NAMES, autodiff_tests,
                     library_modules=("checks", "gradcheck"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_lib import checks, datasets, functions, gradcheck, layers, network, nodes
+from backprop_lib.language import N_, Message, _
 from backprop_lib.network import TwoLayerNet
 from .exercise_autodiff import EXERCISE as AUTODIFF
 from .exercises_bugs import _bug_affine, _bug_network
@@ -47,13 +48,13 @@ def _dims(rng, low=2, high=5):
 def _shopping(rng_for):
     rng = rng_for("shopping")
     # no fixed case (such as the notes' 100, 2, 150, 3, 1.1): its answer is known in advance
-    cases = {"random prices, small quantities": (float(rng.uniform(1, 500)), float(rng.integers(1, 5)),
+    cases = {N_("random prices, small quantities"): (float(rng.uniform(1, 500)), float(rng.integers(1, 5)),
                                                  float(rng.uniform(1, 500)), float(rng.integers(1, 5)),
                                                  float(rng.uniform(1.0, 1.3))),
-             "random prices and quantities": (float(rng.uniform(1, 500)), float(rng.integers(1, 20)),
+             N_("random prices and quantities"): (float(rng.uniform(1, 500)), float(rng.integers(1, 20)),
                                               float(rng.uniform(1, 500)), float(rng.integers(1, 20)),
                                               float(rng.uniform(1.0, 1.3))),
-             "prices in cents, no tax": (round(float(rng.uniform(0.5, 5)), 2), float(rng.integers(1, 50)),
+             N_("prices in cents, no tax"): (round(float(rng.uniform(0.5, 5)), 2), float(rng.integers(1, 50)),
                                          round(float(rng.uniform(0.5, 5)), 2), float(rng.integers(1, 50)), 1.0)}
     names = ["apple_total", "orange_total", "subtotal", "total"]
     tests = []
@@ -65,7 +66,8 @@ def _shopping(rng_for):
                         (apple_total + orange_total) * tax]
             return [expect(outputs, n, e) for n, e in zip(names, expected)]
         steps = [call(None, "shopping_forward", *[lit(a) for a in args], out=names)]
-        tests.append(make_test(f"shopping_forward [{label}]", 2, steps, {}, judge, ["shopping_forward"]))
+        tests.append(make_test(Message(N_("shopping_forward [{case}]"), case=label),
+                               2, steps, {}, judge, ["shopping_forward"]))
     return tests
 
 
@@ -76,9 +78,9 @@ def _mul_add(rng_for):
     for cls, reference in (("MulLayer", nodes.MulLayer), ("AddLayer", nodes.AddLayer)):
         rng = rng_for(cls)
         shape = (_dims(rng), _dims(rng))
-        cases = [Case("arrays of shape %s" % (shape,), [], {"x": rng.standard_normal(shape),
+        cases = [Case(Message(N_("arrays of shape {shape}"), shape=shape), [], {"x": rng.standard_normal(shape),
                       "y": rng.standard_normal(shape)}, rng.standard_normal(shape)),
-                 Case("scalars", [], {"x": np.array(rng.uniform(1, 200)), "y": np.array(rng.uniform(1, 5))},
+                 Case(N_("scalars"), [], {"x": np.array(rng.uniform(1, 200)), "y": np.array(rng.uniform(1, 5))},
                       np.array(rng.uniform(0.5, 2)), gradcheck=False)]
         large = Case("", [], {"x": rng.standard_normal(LARGE), "y": rng.standard_normal(LARGE)},
                      rng.standard_normal(LARGE))
@@ -86,7 +88,7 @@ def _mul_add(rng_for):
     return tests
 
 
-NEGATIVE_AXIS_HINT = "axis may be negative, as in numpy: -1 is the last axis (axis % x.ndim gives its index)."
+NEGATIVE_AXIS_HINT = N_("axis may be negative, as in numpy: -1 is the last axis (axis % x.ndim gives its index).")
 
 
 def _repeat_sum(rng_for):
@@ -96,7 +98,8 @@ def _repeat_sum(rng_for):
         x = rng.standard_normal(tuple(_dims(rng) for _ in range(ndim)))
         repeats = _dims(rng, 2, 4)
         out_shape = np.repeat(x, repeats, axis=axis).shape
-        repeat_cases.append(Case(f"axis={axis}, repeats={repeats}, x of shape {x.shape}",
+        repeat_cases.append(Case(Message(N_("axis={axis}, repeats={repeats}, x of shape {shape}"), axis=axis,
+                                         repeats=repeats, shape=x.shape),
                                  [("axis", axis), ("repeats", repeats)], {"x": x},
                                  rng.standard_normal(out_shape), gradcheck=axis == 1,
                                  hint=NEGATIVE_AXIS_HINT if axis < 0 else ""))
@@ -105,7 +108,8 @@ def _repeat_sum(rng_for):
     for axis, ndim in ((0, 2), (1, 3), (-1, 2)):
         x = rng.standard_normal(tuple(_dims(rng) for _ in range(ndim)))
         out_shape = np.sum(x, axis=axis, keepdims=True).shape
-        sum_cases.append(Case(f"axis={axis}, x of shape {x.shape}", [("axis", axis)], {"x": x},
+        sum_cases.append(Case(Message(N_("axis={axis}, x of shape {shape}"), axis=axis, shape=x.shape),
+                              [("axis", axis)], {"x": x},
                               rng.standard_normal(out_shape), gradcheck=axis == 1,
                               hint=NEGATIVE_AXIS_HINT if axis < 0 else ""))
     x = rng.standard_normal(LARGE)
@@ -120,13 +124,15 @@ def _matmul(rng_for):
     D, M = _dims(rng), _dims(rng)
     W = rng.standard_normal((D, M))
     cases = []
-    for label, N in (("random batch", _dims(rng, 3, 7)), ("batch of one", 1)):
-        cases.append(Case(f"{label}, x {N}x{D}, W {D}x{M}", [("W", W)], {"x": rng.standard_normal((N, D))},
+    for label, N in ((N_("random batch"), _dims(rng, 3, 7)), (N_("batch of one"), 1)):
+        cases.append(Case(Message(N_("{case}, x {N}x{D}, W {D}x{M}"), case=label, N=N, D=D, M=M),
+                          [("W", W)], {"x": rng.standard_normal((N, D))},
                           rng.standard_normal((N, M)), gradcheck=N > 1))
     N = _dims(rng, 3, 6)
     x = rng.standard_normal((N, D))
     x[::2] = 0  # zero rows: their outputs are 0, the others are not, so all-zero answers fail
-    cases.append(Case(f"x with zero rows, {N}x{D}", [("W", W)], {"x": x}, rng.standard_normal((N, M)),
+    cases.append(Case(Message(N_("x with zero rows, {N}x{D}"), N=N, D=D),
+                      [("W", W)], {"x": x}, rng.standard_normal((N, M)),
                       gradcheck=False))
     N, D, M = LARGE_MATRIX
     large = Case("", [("W", rng.standard_normal((D, M)))], {"x": rng.standard_normal((N, D))},
@@ -134,10 +140,10 @@ def _matmul(rng_for):
     return layer_tests("MatMul", layers.MatMul, cases, params=("W",), large=large)
 
 
-KINK_HINT = ("at x = 0 exactly, the course's convention is a gradient of 0 (1 where x > 0, 0 where x <= 0, "
-             "as in chapter 5); tiny positive inputs still pass the gradient through.")
-OVERFLOW_HINT = ("the inputs here reach ±1e4: computing sigmoid must not overflow (no RuntimeWarning), as the "
-                 "notebook's check at ±1000 asks; see the task's hint on the two equal forms of sigmoid.")
+KINK_HINT = N_("at x = 0 exactly, the course's convention is a gradient of 0 (1 where x > 0, 0 where x <= 0, "
+               "as in chapter 5); tiny positive inputs still pass the gradient through.")
+OVERFLOW_HINT = N_("the inputs here reach ±1e4: computing sigmoid must not overflow (no RuntimeWarning), as the "
+                   "notebook's check at ±1000 asks; see the task's hint on the two equal forms of sigmoid.")
 
 
 def _at_the_kink(rng, shape):
@@ -148,21 +154,21 @@ def _at_the_kink(rng, shape):
 
 def _activations(rng_for):
     rng = rng_for("Relu")
-    relu_cases = [Case("random (N, D)", [], {"x": away_from_zero(rng, (_dims(rng, 3, 6), _dims(rng)))}, None),
-                  Case("3-d input", [], {"x": away_from_zero(rng, (2, 3, _dims(rng)))}, None),
-                  Case("batch of one", [], {"x": away_from_zero(rng, (1, _dims(rng)))}, None, gradcheck=False),
-                  Case("x = 0 and tiny values", [], {"x": _at_the_kink(rng, (3, 6))}, None, gradcheck=False,
+    relu_cases = [Case(N_("random (N, D)"), [], {"x": away_from_zero(rng, (_dims(rng, 3, 6), _dims(rng)))}, None),
+                  Case(N_("3-d input"), [], {"x": away_from_zero(rng, (2, 3, _dims(rng)))}, None),
+                  Case(N_("batch of one"), [], {"x": away_from_zero(rng, (1, _dims(rng)))}, None, gradcheck=False),
+                  Case(N_("x = 0 and tiny values"), [], {"x": _at_the_kink(rng, (3, 6))}, None, gradcheck=False,
                        hint=KINK_HINT),
-                  Case("large values ±1e3", [], {"x": away_from_zero(rng, (3, 4)) * 1e3}, None, gradcheck=False)]
+                  Case(N_("large values ±1e3"), [], {"x": away_from_zero(rng, (3, 4)) * 1e3}, None, gradcheck=False)]
     rng = rng_for("Sigmoid")
     extremes = rng.permutation(np.resize([1e4, -1e4, 1e3, -1e3, 745.5, -745.5, 0.0], 12)).reshape(3, 4)
-    sigmoid_cases = [Case("random (N, D)", [], {"x": rng.standard_normal((_dims(rng, 3, 6), _dims(rng)))}, None),
-                     Case("3-d input", [], {"x": rng.standard_normal((2, 3, _dims(rng)))}, None, gradcheck=False),
-                     Case("batch of one", [], {"x": rng.standard_normal((1, _dims(rng)))}, None, gradcheck=False),
-                     Case("inputs of ±1e3..1e4", [],
+    sigmoid_cases = [Case(N_("random (N, D)"), [], {"x": rng.standard_normal((_dims(rng, 3, 6), _dims(rng)))}, None),
+                     Case(N_("3-d input"), [], {"x": rng.standard_normal((2, 3, _dims(rng)))}, None, gradcheck=False),
+                     Case(N_("batch of one"), [], {"x": rng.standard_normal((1, _dims(rng)))}, None, gradcheck=False),
+                     Case(N_("inputs of ±1e3..1e4"), [],
                           {"x": rng.choice([-1, 1], (3, 4)) * rng.uniform(1e3, 1e4, (3, 4))}, None,
                           gradcheck=False, strict=True, hint=OVERFLOW_HINT),
-                     Case("inputs of exactly ±1e4, ±1e3, ±745.5 and 0", [], {"x": extremes}, None,
+                     Case(N_("inputs of exactly ±1e4, ±1e3, ±745.5 and 0"), [], {"x": extremes}, None,
                           gradcheck=False, strict=True, hint=OVERFLOW_HINT)]
     relu_large = Case("", [], {"x": away_from_zero(rng, LARGE)}, None)
     sigmoid_large = Case("", [], {"x": rng.standard_normal(LARGE)}, None)
@@ -172,19 +178,19 @@ def _activations(rng_for):
             + layer_tests("Sigmoid", layers.Sigmoid, sigmoid_cases, large=sigmoid_large))
 
 
-AFFINE_ND_HINT = ("x may have more than two dimensions (N, d1, d2, ...): flatten it with "
-                  "x.reshape(x.shape[0], -1) in forward, and reshape dx back to x's shape in backward.")
+AFFINE_ND_HINT = N_("x may have more than two dimensions (N, d1, d2, ...): flatten it with "
+                    "x.reshape(x.shape[0], -1) in forward, and reshape dx back to x's shape in backward.")
 
 
 def _affine(rng_for):
     rng = rng_for("Affine")
     M = _dims(rng)
     cases = []
-    for label, x_shape in (("random batch", (_dims(rng, 3, 6), _dims(rng))),
-                           ("N-d input (N, 2, 3)", (_dims(rng), 2, 3)), ("batch of one", (1, _dims(rng)))):
+    for label, x_shape in ((N_("random batch"), (_dims(rng, 3, 6), _dims(rng))),
+                           (N_("N-d input (N, 2, 3)"), (_dims(rng), 2, 3)), (N_("batch of one"), (1, _dims(rng)))):
         D = int(np.prod(x_shape[1:]))
         W, b = rng.standard_normal((D, M)), rng.standard_normal(M)
-        cases.append(Case(f"{label}, x of shape {x_shape}", [("W", W), ("b", b)],
+        cases.append(Case(Message(N_("{case}, x of shape {shape}"), case=label, shape=x_shape), [("W", W), ("b", b)],
                           {"x": rng.standard_normal(x_shape)}, rng.standard_normal((x_shape[0], M)),
                           gradcheck=label != "batch of one",
                           hint=AFFINE_ND_HINT if "N-d" in label else ""))
@@ -201,11 +207,12 @@ def _function_test(name, label, inputs, reference, points, *, tol=1e-7, strict=F
 
     def judge(outputs):
         return [expect(outputs, "y", reference(*[np.copy(v) for v in inputs.values()]),
-                       label=f"{name} output", tol=tol)]
-    return make_test(f"{name} [{label}]", points, steps, dict(inputs), judge, [name], hint)
+                       label=_("{function} output").format(function=name), tol=tol)]
+    return make_test(Message(N_("{function} [{case}]"), function=name, case=label),
+                     points, steps, dict(inputs), judge, [name], hint)
 
 
-LARGE_LOGITS_HINT = "subtract each row's maximum before np.exp, so that no exp overflows (no RuntimeWarning)."
+LARGE_LOGITS_HINT = N_("subtract each row's maximum before np.exp, so that no exp overflows (no RuntimeWarning).")
 
 
 def _one_hot(labels, n_classes):
@@ -218,25 +225,25 @@ def _softmax_with_loss(rng_for):
     large = rng.standard_normal((N, C)) * rng.uniform(1e3, 1e4)
     tests = [_function_test("softmax", label, {"x": x}, functions.softmax, 1, strict="large" in label,
                             hint=LARGE_LOGITS_HINT if "large" in label else "")
-             for label, x in (("random logits (N, C)", rng.standard_normal((N, C))),
-                              ("large logits ±1e3..1e4", large), ("one row (C,)", rng.standard_normal(C)))]
+             for label, x in ((N_("random logits (N, C)"), rng.standard_normal((N, C))),
+                              (N_("large logits ±1e3..1e4"), large), (N_("one row (C,)"), rng.standard_normal(C)))]
     rng = rng_for("cross_entropy_error")
     # probabilities of at least a few percent: the notes' log(y + 1e-7) then stays within the tolerance
     y = functions.softmax(0.5 * rng.standard_normal((N, C)))
     labels = rng.integers(0, C, N)
-    for label, y_, t in (("one-hot labels", y, _one_hot(labels, C)), ("integer labels", y, labels),
-                         ("batch of one", y[:1], labels[:1])):
+    for label, y_, t in ((N_("one-hot labels"), y, _one_hot(labels, C)), (N_("integer labels"), y, labels),
+                         (N_("batch of one"), y[:1], labels[:1])):
         tests.append(_function_test("cross_entropy_error", label, {"y": y_, "t": t},
                                     functions.cross_entropy_error, 1, tol=1e-5))
     rng = rng_for("SoftmaxWithLoss")
     cases = []
-    for label, x, integer in (("one-hot labels", rng.standard_normal((N, C)), False),
-                              ("integer labels", rng.standard_normal((N + 1, C)), True),
-                              ("batch of one", rng.standard_normal((1, C)), True),
-                              ("large logits ±1e3..1e4", large, False)):
+    for label, x, integer in ((N_("one-hot labels"), rng.standard_normal((N, C)), False),
+                              (N_("integer labels"), rng.standard_normal((N + 1, C)), True),
+                              (N_("batch of one"), rng.standard_normal((1, C)), True),
+                              (N_("large logits ±1e3..1e4"), large, False)):
         t = rng.integers(0, C, x.shape[0])
         hint = LARGE_LOGITS_HINT if "large" in label else (
-            "t may be integer labels of shape (N,) as well as one-hot rows (N, C)." if integer else "")
+            N_("t may be integer labels of shape (N,) as well as one-hot rows (N, C).") if integer else "")
         cases.append(Case(label, [], {"x": x}, 1, constants={"t": t if integer else _one_hot(t, C)},
                           gradcheck="large" not in label and x.shape[0] > 1, forward_tol=1e-5,
                           forward_check=_large_loss_message if "large" in label else None,
@@ -251,10 +258,13 @@ def _large_loss_message(label, found, expected):
     found = np.asarray(found, dtype=np.float64)
     low = min(float(expected), -np.log(1e-7)) * (1 - 1e-6)
     if found.shape != ():
-        return f"{label} has shape {found.shape}; expected a single number (the mean loss)."
+        return _("{name} has shape {shape}; expected a single number (the mean loss).").format(
+            name=label, shape=found.shape)
     if not np.isfinite(found) or not low <= found <= float(expected) * (1 + 1e-6):
-        return (f"{label} is {float(found):.6g}; expected a finite loss between {low:.6g} and the exact "
-                f"{float(expected):.6g}. Hint: subtract the row maximum before np.exp, and never take log(0).")
+        return checks.with_hint(_("{name} is {found}; expected a finite loss between {low} and the exact {exact}.")
+                                .format(name=label, found=f"{float(found):.6g}", low=f"{low:.6g}",
+                                        exact=f"{float(expected):.6g}"),
+                                _("subtract the row maximum before np.exp, and never take log(0)."))
     return None
 
 
@@ -273,8 +283,9 @@ LARGE_NET = (784, 50, 10, 100)  # D, H, C, N: finite differences over 40,000 par
 def _two_layer_gradient(rng_for):
     keys = ("W1", "b1", "W2", "b2")
     tests, requires = [], ""
-    for label, N, one_hot in (("large network: backprop, not finite differences", None, False),
-                              ("integer labels", 6, False), ("one-hot labels", 5, True), ("batch of one", 1, False)):
+    for label, N, one_hot in ((N_("large network: backprop, not finite differences"), None, False),
+                              (N_("integer labels"), 6, False), (N_("one-hot labels"), 5, True),
+                              (N_("batch of one"), 1, False)):
         rng = rng_for(f"gradient {label}")
         if N is None:
             *sizes, N = LARGE_NET
@@ -287,13 +298,15 @@ def _two_layer_gradient(rng_for):
         def judge(outputs, sizes=sizes, params=params, x=x, t=t, label=label):
             network = _reference_net(sizes, params)
             expected = network.gradient(x, t)
-            checks = [expect(outputs, f"grads.{k}", expected[k], label=f"gradient {k}") for k in keys]
+            checks = [expect(outputs, f"grads.{k}", expected[k], label=_("gradient {array}").format(array=k))
+                      for k in keys]
             if label == "integer labels":  # and against central differences of the reference's loss
                 numeric = network.numerical_gradient(x, t)
-                checks += [expect(outputs, f"grads.{k}", numeric[k], label=f"gradient {k} (numerical)",
-                                  tol=1e-6) for k in keys]
+                checks += [expect(outputs, f"grads.{k}", numeric[k], label=_("gradient {array} (numerical)").format(
+                    array=k), tol=1e-6) for k in keys]
             return checks
-        tests.append(make_test(f"gradient [{label}]", 4, steps, {**params, "x": x, "t": t}, judge, ["gradient"],
+        tests.append(make_test(Message(N_("gradient [{case}]"), case=label),
+                               4, steps, {**params, "x": x, "t": t}, judge, ["gradient"],
                                hint="" if requires else LARGE_HINT, requires=requires))
         requires = requires or tests[0].name
     return tests
@@ -322,21 +335,24 @@ def _sgd_tests(rng_for):
         return [expect(outputs, f"params.{k}", expected[k], label=f"params[{k!r}]") for k in shapes]
 
     def judge_in_place(outputs):
-        checks = [expect(outputs, f"original_{k}", expected[k], label=f"the array params[{k!r}]") for k in shapes]
-        hint = (" Hint: the arrays that were in params must hold the new values (the network's layers hold "
-                "those very arrays): change each array in place instead of putting a new one in the dict.")
-        return [Check(c.label, c.message and c.message + ("" if c.missing else hint), missing=c.missing)
-                for c in checks]
+        checks = [expect(outputs, f"original_{k}", expected[k],
+                         label=_("the array {array}").format(array=f"params[{k!r}]")) for k in shapes]
+        hint = _("the arrays that were in params must hold the new values (the network's layers hold those very "
+                 "arrays): change each array in place instead of putting a new one in the dict.")
+        return [Check(c.label, c.message and (c.message if c.missing else checks.with_hint(c.message, hint)),
+                      missing=c.missing) for c in checks]
 
     def judge_grads(outputs):
         failed = next((c for c in judge_update(outputs) if c.message), None)
         if failed:  # code that computes nothing must not earn this point
-            return [Check(failed.label, f"not checked yet: this point counts once the new values are right, "
-                                        f"and {failed.label} is not (see the test above).", missing=failed.missing)]
-        return [expect(outputs, f"grads_after_{k}", grads[k], label=f"grads[{k!r}] (unchanged)") for k in shapes]
-    return [make_test("sgd_step [new values]", 2, steps, inputs, judge_update, ["sgd_step"]),
-            make_test("sgd_step [updates the arrays in place]", 1, steps, inputs, judge_in_place, ["sgd_step"]),
-            make_test("sgd_step [leaves grads unchanged]", 1, steps, inputs, judge_grads, ["sgd_step"])]
+            return [Check(failed.label, _("not checked yet: this point counts once the new values are right, and "
+                                          "{array} is not (see the test above).").format(array=failed.label),
+                          missing=failed.missing)]
+        return [expect(outputs, f"grads_after_{k}", grads[k], label=_("{array} (unchanged)").format(
+            array=f"grads[{k!r}]")) for k in shapes]
+    return [make_test(N_("sgd_step [new values]"), 2, steps, inputs, judge_update, ["sgd_step"]),
+            make_test(N_("sgd_step [updates the arrays in place]"), 1, steps, inputs, judge_in_place, ["sgd_step"]),
+            make_test(N_("sgd_step [leaves grads unchanged]"), 1, steps, inputs, judge_grads, ["sgd_step"])]
 
 
 UPDATE_RULE = {"iters_num": 3, "batch_size": 10, "learning_rate": 0.5, "rows": 40}
@@ -352,7 +368,7 @@ def _update_rule_test(rng_for):
     x_train = np.repeat(rng.standard_normal((1, 2)), u["rows"], axis=0)
     t_train = np.full(u["rows"], label)
     reference = TwoLayerNet(input_size=2, hidden_size=100, output_size=label + 1, weight_init_std=0.1, seed=seed)
-    for _ in range(u["iters_num"]):
+    for _step in range(u["iters_num"]):
         grads = reference.gradient(x_train[:u["batch_size"]], t_train[:u["batch_size"]])
         for key in reference.params:
             reference.params[key] -= u["learning_rate"] * grads[key]
@@ -363,11 +379,13 @@ def _update_rule_test(rng_for):
 
     def judge(outputs):
         return [expect(outputs, f"params.{k}", reference.params[k],
-                       label=f"net.params[{k!r}] after {u['iters_num']} SGD steps") for k in keys]
+                       label=_("{array} after {steps} SGD steps").format(array=f"net.params[{k!r}]",
+                                                                          steps=u["iters_num"])) for k in keys]
     inputs = {"x_train": x_train, "t_train": t_train}
-    return make_test(f"train takes {u['iters_num']} SGD steps (every row of x_train the same point)", 2, steps,
-                     inputs, judge, ["train"], hint="train builds the network as given (seed=seed), then repeats "
-                     "iters_num times: a minibatch, net.gradient on it, one sgd_step with learning_rate.")
+    return make_test(Message(N_("train takes {steps} SGD steps (every row of x_train the same point)"),
+                             steps=u["iters_num"]), 2, steps, inputs, judge, ["train"],
+                     hint=N_("train builds the network as given (seed=seed), then repeats iters_num times: a "
+                             "minibatch, net.gradient on it, one sgd_step with learning_rate."))
 
 
 def _train_test(rng_for, requires):
@@ -382,10 +400,11 @@ def _train_test(rng_for, requires):
              call("net", "predict", "x_test", out=["scores"])]
 
     def judge(outputs):
-        return accuracy_checks(outputs, t_test, 3, TARGET_ACCURACY, f"train called with iters_num={s['iters_num']}, "
-                               f"batch_size={s['batch_size']}, learning_rate={s['learning_rate']}")
+        return accuracy_checks(outputs, t_test, 3, TARGET_ACCURACY, _("train called with {arguments}").format(
+            arguments=f"iters_num={s['iters_num']}, batch_size={s['batch_size']}, learning_rate={s['learning_rate']}"))
     inputs = {"x_train": x_train, "t_train": t_train, "x_test": x_test}
-    return make_test(f"train reaches test accuracy >= {TARGET_ACCURACY} on the spiral", 6, steps, inputs,
+    return make_test(Message(N_("train reaches test accuracy >= {target} on the spiral"), target=TARGET_ACCURACY),
+                     6, steps, inputs,
                      judge, ["train"], requires=requires)
 
 
@@ -395,29 +414,29 @@ def _sgd_training(rng_for):
 
 
 EXERCISES = {ex.id: ex for ex in [
-    Exercise("01", "01_graph_forward", "Forward values of a computational graph", ("shopping_forward",), _shopping),
-    Exercise("02", "02_mul_add_layers", "Multiplication and addition nodes", ("MulLayer", "AddLayer"), _mul_add),
-    Exercise("03", "03_repeat_sum", "Repeat and sum nodes", ("Repeat", "Sum"), _repeat_sum),
-    Exercise("04", "04_matmul", "The MatMul layer", ("MatMul",), _matmul),
-    Exercise("05", "05_activations", "ReLU and sigmoid layers", ("Relu", "Sigmoid"), _activations),
-    Exercise("06", "06_affine", "The Affine layer", ("Affine",), _affine),
-    Exercise("07", "07_softmax_with_loss", "Softmax with cross-entropy loss",
+    Exercise("01", "01_graph_forward", N_("Forward values of a computational graph"), ("shopping_forward",), _shopping),
+    Exercise("02", "02_mul_add_layers", N_("Multiplication and addition nodes"), ("MulLayer", "AddLayer"), _mul_add),
+    Exercise("03", "03_repeat_sum", N_("Repeat and sum nodes"), ("Repeat", "Sum"), _repeat_sum),
+    Exercise("04", "04_matmul", N_("The MatMul layer"), ("MatMul",), _matmul),
+    Exercise("05", "05_activations", N_("ReLU and sigmoid layers"), ("Relu", "Sigmoid"), _activations),
+    Exercise("06", "06_affine", N_("The Affine layer"), ("Affine",), _affine),
+    Exercise("07", "07_softmax_with_loss", N_("Softmax with cross-entropy loss"),
              ("softmax", "cross_entropy_error", "SoftmaxWithLoss"), _softmax_with_loss),
-    Exercise("08", "08_two_layer_gradient", "Backpropagation through TwoLayerNet", ("gradient",),
+    Exercise("08", "08_two_layer_gradient", N_("Backpropagation through TwoLayerNet"), ("gradient",),
              _two_layer_gradient, library_modules=FULL_LIBRARY,
              disabled=(TwoLayerNet.gradient, TwoLayerNet.numerical_gradient)),
-    Exercise("09", "09_sgd_training", "Training with minibatch SGD", ("sgd_step", "train"), _sgd_training,
+    Exercise("09", "09_sgd_training", N_("Training with minibatch SGD"), ("sgd_step", "train"), _sgd_training,
              library_modules=FULL_LIBRARY, cpu_seconds=10.0, wall_seconds=20.0),
     AUTODIFF,
-    Exercise("11", "11_tanh", "Derive the tanh layer", ("Tanh",), _tanh),
-    Exercise("12", "12_max_gate", "Derive the max gate", ("MaxGate",), _max_gate),
-    Exercise("13", "13_divide", "Derive the division node", ("DivideLayer",), _divide),
-    Exercise("14", "14_softmax_jacobian", "Derive softmax through its Jacobian", ("Softmax",), _softmax,
+    Exercise("11", "11_tanh", N_("Derive the tanh layer"), ("Tanh",), _tanh),
+    Exercise("12", "12_max_gate", N_("Derive the max gate"), ("MaxGate",), _max_gate),
+    Exercise("13", "13_divide", N_("Derive the division node"), ("DivideLayer",), _divide),
+    Exercise("14", "14_softmax_jacobian", N_("Derive softmax through its Jacobian"), ("Softmax",), _softmax,
              library_modules=("functions", "gradcheck", "checks")),
-    Exercise("15", "15_bug_affine", "Find the bug: an affine layer", ("Affine",), _bug_affine),
-    Exercise("16", "16_bug_network", "Find the bug: a two-layer network", ("Relu", "SoftmaxWithLoss", "Network"),
+    Exercise("15", "15_bug_affine", N_("Find the bug: an affine layer"), ("Affine",), _bug_affine),
+    Exercise("16", "16_bug_network", N_("Find the bug: a two-layer network"), ("Relu", "SoftmaxWithLoss", "Network"),
              _bug_network, library_modules=("functions", "gradcheck", "layers", "checks")),
-    Exercise("17", "17_multilayer_net", "A network of any depth", ("MultiLayerNet",), _multilayer_net,
+    Exercise("17", "17_multilayer_net", N_("A network of any depth"), ("MultiLayerNet",), _multilayer_net,
              library_modules=("functions", "gradcheck", "layers", "checks", "datasets"), cpu_seconds=10.0,
              wall_seconds=20.0),
 ]}

@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_lib import layers
+from backprop_lib.language import N_, Message, _
 from backprop_lib.network import TwoLayerNet
 from .specs import Check, attr, call, expect, expect_unchanged, lit, make_test, new, save, two_layer_inputs
 
-LARGE_LABEL = "large input: backprop, not finite differences"
+LARGE_LABEL = N_("large input: backprop, not finite differences")
 KEYS = ("W1", "b1", "W2", "b2")
 
 
@@ -27,12 +28,13 @@ def _all_right(label, checks):
     return Check(label, failed.message if failed else None, missing=bool(failed and failed.missing))
 
 
-def _counts_once(checks, label, what):
-    """None, or a failed check: this test's point needs `what` right first."""
+def _counts_once(checks, label, message):
+    """None, or a failed check: this test's point needs the others right first (`message` says which,
+    and takes the first failure's {message})."""
     failed = next((c for c in checks if c.message), None)
     if failed is None:
         return None
-    return Check(label, f"this counts once {what}: {failed.message}", missing=failed.missing)
+    return Check(label, message.format(message=failed.message), missing=failed.missing)
 
 
 # --- 15: the affine layer with two bugs -----------------------------------------------------
@@ -70,7 +72,7 @@ def _grad(name):
 
 def _dx_once_fixed(outputs, expected):
     checks = [expect(outputs, k, expected[k], label=f"Affine.backward {k}") for k in ("dW", "db")]
-    gate = _counts_once(checks, "Affine.backward dx", "dW and db are right")
+    gate = _counts_once(checks, "Affine.backward dx", _("this counts once dW and db are right: {message}"))
     return [gate] if gate else [expect(outputs, "dx", expected["dx"], label="Affine.backward dx"),
                                 expect(outputs, "y", expected["y"], label="Affine.forward output")]
 
@@ -78,17 +80,20 @@ def _dx_once_fixed(outputs, expected):
 def _each_affine_gradient(outputs, expected):
     """dW and db, each on its own; dx (right in the code as handed over) counts once both are."""
     checks = [expect(outputs, k, expected[k], label=f"Affine.backward {k}") for k in ("dW", "db")]
-    gate = _counts_once(checks, "Affine.backward dx", "dW and db are right")
+    gate = _counts_once(checks, "Affine.backward dx", _("this counts once dW and db are right: {message}"))
     return checks + [gate or expect(outputs, "dx", expected["dx"], label="Affine.backward dx")]
 
 
 def _affine_unchanged(inputs):
     def judge(outputs, expected):
         checks = [expect(outputs, k, expected[k], label=f"Affine.backward {k}") for k in ("dx", "dW", "db")]
-        gate = _counts_once(checks, "inputs unchanged", "forward and backward are right")
+        gate = _counts_once(checks, _("inputs unchanged"), _("this counts once forward and backward are right: "
+                                                             "{message}"))
         return [gate] if gate else [
-            expect_unchanged(outputs, "x_after_forward", inputs["x"], label="x (after forward)"),
-            expect_unchanged(outputs, "dout_after_backward", inputs["dout"], label="dout (after backward)")]
+            expect_unchanged(outputs, "x_after_forward", inputs["x"], label=_("{array} (after forward)").format(
+                array="x")),
+            expect_unchanged(outputs, "dout_after_backward", inputs["dout"],
+                             label=_("{array} (after backward)").format(array="dout"))]
     return judge
 
 
@@ -100,18 +105,24 @@ def _bug_affine(rng_for):
     one = _affine_case(rng, 1, H, D)
     square = _affine_case(rng, N + 1, D, D)  # same shape, transposed values
     large = _affine_case(rng_for("Affine large"), 200, 300, 200)
-    wide_label, one_label, square_label = (f"D={D}, H={H}, batch of {N}", f"D={H}, H={D}, batch of one",
-                                           f"square W, D=H={D}, batch of {N + 1}")
-    large_name = f"Affine.backward [{LARGE_LABEL}]"  # each gradient counts elsewhere once it is right here
+    wide_label, one_label, square_label = (Message(N_("D={D}, H={H}, batch of {N}"), D=D, H=H, N=N),
+                                           Message(N_("D={D}, H={H}, batch of one"), D=H, H=D),
+                                           Message(N_("square W, D=H={D}, batch of {N}"), D=D, N=N + 1))
+    # each gradient counts elsewhere once it is right here
+    large_name = Message(N_("{cls}.backward [{case}]"), cls="Affine", case=LARGE_LABEL)
+
+    def named(gradient, case):
+        return Message(N_("Affine.backward {gradient} [{case}]"), gradient=gradient, case=case)
     return [_affine_test(large_name, 1, large, _each_affine_gradient),
-            _affine_test(f"Affine.backward dW [{wide_label}]", 2, wide, _grad("dW"), large_name),
-            _affine_test(f"Affine.backward dW [{one_label}]", 2, one, _grad("dW"), large_name),
-            _affine_test(f"Affine.backward dW [{square_label}]", 2, square, _grad("dW"), large_name),
-            _affine_test(f"Affine.backward db [{wide_label}]", 2, wide, _grad("db"), large_name),
-            _affine_test(f"Affine.backward db [{square_label}]", 2, square, _grad("db"), large_name),
-            _affine_test(f"Affine.backward dx and forward, still right [{wide_label}]", 1, wide, _dx_once_fixed,
-                         large_name),
-            _affine_test("Affine leaves its inputs unchanged", 1, wide, _affine_unchanged(wide), large_name)]
+            _affine_test(named("dW", wide_label), 2, wide, _grad("dW"), large_name),
+            _affine_test(named("dW", one_label), 2, one, _grad("dW"), large_name),
+            _affine_test(named("dW", square_label), 2, square, _grad("dW"), large_name),
+            _affine_test(named("db", wide_label), 2, wide, _grad("db"), large_name),
+            _affine_test(named("db", square_label), 2, square, _grad("db"), large_name),
+            _affine_test(Message(N_("Affine.backward dx and forward, still right [{case}]"), case=wide_label), 1,
+                         wide, _dx_once_fixed, large_name),
+            _affine_test(Message(N_("{cls} leaves its inputs unchanged"), cls="Affine"), 1, wide,
+                         _affine_unchanged(wide), large_name)]
 
 
 # --- 16: the network with an in-place ReLU and a loss gradient not divided by N -------------
@@ -133,9 +144,10 @@ def _network_test(label, points, inputs, sizes, *, all_or_nothing=False):
 
     def judge(outputs):
         expected = _reference_gradient(inputs, sizes)
-        checks = [expect(outputs, f"grads.{k}", expected[k], label=f"gradient {k}") for k in KEYS]
-        return [_all_right("every gradient", checks)] if all_or_nothing else checks
-    return make_test(f"Network.gradient [{label}]", points, steps, inputs, judge, ["Network"])
+        checks = [expect(outputs, f"grads.{k}", expected[k], label=_("gradient {array}").format(array=k))
+                  for k in KEYS]
+        return [_all_right(_("every gradient"), checks)] if all_or_nothing else checks
+    return make_test(Message(N_("Network.gradient [{case}]"), case=label), points, steps, inputs, judge, ["Network"])
 
 
 def _loss_test(label, points, x, t, requires):
@@ -146,7 +158,8 @@ def _loss_test(label, points, x, t, requires):
         reference = layers.SoftmaxWithLoss()
         reference.forward(x.copy(), t.copy())
         return [expect(outputs, "dx", reference.backward(1), label="SoftmaxWithLoss.backward dx")]
-    return make_test(f"SoftmaxWithLoss.backward [{label}]", points, steps, {"x": x, "t": t}, judge,
+    return make_test(Message(N_("{cls}.backward [{case}]"), cls="SoftmaxWithLoss", case=label),
+                     points, steps, {"x": x, "t": t}, judge,
                      ["SoftmaxWithLoss"], requires=requires)
 
 
@@ -160,11 +173,13 @@ def _relu_test(rng):
     def judge(outputs):
         values = [expect(outputs, "y", np.maximum(x, 0), label="Relu.forward output"),
                   expect(outputs, "dx", np.where(x > 0, dout, 0.0), label="Relu.backward dx")]
-        gate = _counts_once(values, "inputs unchanged", "forward and backward give the right values")
-        return [gate] if gate else [_all_right("x and dout unchanged", [
-            expect_unchanged(outputs, "x_after_forward", x, label="x (after forward)"),
-            expect_unchanged(outputs, "dout_after_backward", dout, label="dout (after backward)")])]
-    return make_test("Relu leaves x and dout unchanged", 3, steps, {"x": x, "dout": dout}, judge, ["Relu"])
+        gate = _counts_once(values, _("inputs unchanged"), _("this counts once forward and backward give the right "
+                                                             "values: {message}"))
+        return [gate] if gate else [_all_right(_("x and dout unchanged"), [
+            expect_unchanged(outputs, "x_after_forward", x, label=_("{array} (after forward)").format(array="x")),
+            expect_unchanged(outputs, "dout_after_backward", dout,
+                             label=_("{array} (after backward)").format(array="dout"))])]
+    return make_test(N_("Relu leaves x and dout unchanged"), 3, steps, {"x": x, "dout": dout}, judge, ["Relu"])
 
 
 def _bug_network(rng_for):
@@ -172,14 +187,17 @@ def _bug_network(rng_for):
     large_sizes = (784, 50, 10)
     large = _net_inputs(rng_for("Network large"), large_sizes, 100, False)
     tests = [_network_test(LARGE_LABEL, 1, large, large_sizes, all_or_nothing=True)]
-    for label, one_hot in (("integer labels", False), ("one-hot labels", True)):
+    for label, one_hot in ((N_("integer labels"), False), (N_("one-hot labels"), True)):
         sizes, N = (_dims(rng, 3, 5), _dims(rng, 4, 6), _dims(rng, 2, 4)), _dims(rng, 4, 8)
-        tests.append(_network_test(f"{label}, batch of {N}, sizes {sizes}", 3, _net_inputs(rng, sizes, N, one_hot),
+        tests.append(_network_test(Message(N_("{case}, batch of {N}, sizes {sizes}"), case=label, N=N, sizes=sizes),
+                                   3, _net_inputs(rng, sizes, N, one_hot),
                                    sizes))
     rng = rng_for("SoftmaxWithLoss")
     N, C = _dims(rng, 3, 6), _dims(rng, 3, 5)
     labels = rng.integers(0, C, N)
-    tests += [_loss_test(f"integer labels, batch of {N}", 2, rng.standard_normal((N, C)), labels, tests[0].name),
-              _loss_test(f"one-hot labels, batch of {N}", 2, rng.standard_normal((N, C)), np.eye(C)[labels],
+    tests += [_loss_test(Message(N_("integer labels, batch of {N}"), N=N),
+                         2, rng.standard_normal((N, C)), labels, tests[0].name),
+              _loss_test(Message(N_("one-hot labels, batch of {N}"), N=N),
+                         2, rng.standard_normal((N, C)), np.eye(C)[labels],
                          tests[0].name)]
     return tests + [_relu_test(rng_for("Relu"))]

@@ -14,10 +14,11 @@ import numpy as np
 from backprop_lib import layers
 from backprop_lib.datasets import make_spiral
 from backprop_lib.gradcheck import numerical_gradient
+from backprop_lib.language import N_, Message, _
 from .specs import (Check, accuracy_checks, call, expect, expect_unchanged, lit, make_dict,
                     make_test, new, save)
 
-LARGE_LABEL = "large input: backprop, not finite differences"
+LARGE_LABEL = N_("large input: backprop, not finite differences")
 TRAIN = {"sizes": (2, 50, 50, 3), "iters_num": 1500, "batch_size": 100, "learning_rate": 0.5}
 TARGET_ACCURACY = 0.9
 
@@ -102,16 +103,17 @@ def _gradient_test(label, points, sizes, activation, rng, N, one_hot=False, *, n
     def judge(outputs):
         reference = MultiLayerNetReference(sizes, activation, {k: v.copy() for k, v in params.items()})
         expected = reference.gradient(x, t)
-        checks = [expect(outputs, f"grads.{k}", expected[k], label=f"gradient {k}") for k in keys]
+        checks = [expect(outputs, f"grads.{k}", expected[k], label=_("gradient {array}").format(array=k))
+                  for k in keys]
         if numerical:
             numeric = _numerical(sizes, activation, params, x, t)
-            checks += [expect(outputs, f"grads.{k}", numeric[k], label=f"gradient {k} (numerical)", tol=1e-6)
-                       for k in keys]
+            checks += [expect(outputs, f"grads.{k}", numeric[k], label=_("gradient {array} (numerical)").format(
+                array=k), tol=1e-6) for k in keys]
         if all_or_nothing:
             failed = next((c for c in checks if c.message), None)
-            return [Check("every gradient", failed.message if failed else None)]
+            return [Check(_("every gradient"), failed.message if failed else None)]
         return checks
-    name = f"MultiLayerNet.gradient [{label}]"
+    name = Message(N_("MultiLayerNet.gradient [{case}]"), case=label)
     return make_test(name, points, steps, {**params, "x": x, "t": t}, judge, ["MultiLayerNet"])
 
 
@@ -126,14 +128,15 @@ def _loss_and_unchanged_test(rng):
         loss = reference.loss(x, t)
         expected = reference.gradient(x, t)
         values = [expect(outputs, "loss", loss, label="loss", tol=1e-5)]
-        values += [expect(outputs, f"grads.{k}", expected[k], label=f"gradient {k}") for k in keys]
+        values += [expect(outputs, f"grads.{k}", expected[k], label=_("gradient {array}").format(array=k))
+                   for k in keys]
         failed = next((c for c in values if c.message), None)
         if failed:
-            return [Check("parameters unchanged", f"this counts once loss and gradient are right: {failed.message}",
-                          missing=failed.missing)]
-        return [expect_unchanged(outputs, f"params_after.{k}", params[k], label=f"params[{k!r}] (after gradient)")
-                for k in keys]
-    return make_test("MultiLayerNet.loss is right and gradient leaves the parameters unchanged", 2, steps,
+            return [Check(_("parameters unchanged"), _("this counts once loss and gradient are right: {message}")
+                          .format(message=failed.message), missing=failed.missing)]
+        return [expect_unchanged(outputs, f"params_after.{k}", params[k],
+                                 label=_("{array} (after gradient)").format(array=f"params[{k!r}]")) for k in keys]
+    return make_test(N_("MultiLayerNet.loss is right and gradient leaves the parameters unchanged"), 2, steps,
                      {**params, "x": x, "t": t}, judge, ["MultiLayerNet"])
 
 
@@ -148,10 +151,12 @@ def _training_test(rng):
              call("net", "predict", "x_test", out=["scores"])]
 
     def judge(outputs):
-        return accuracy_checks(outputs, t_test, 3, TARGET_ACCURACY, f"sizes {list(s['sizes'])}, relu, sgd with "
-                               f"iters_num={s['iters_num']}, batch_size={s['batch_size']}, learning_rate="
-                               f"{s['learning_rate']}; check the initial weights (He: sqrt(2 / fan_in))")
-    name = f"sgd trains MultiLayerNet({list(s['sizes'])}) to test accuracy >= {TARGET_ACCURACY} on the spiral"
+        return accuracy_checks(outputs, t_test, 3, TARGET_ACCURACY, _(
+            "sizes {sizes}, relu, sgd with {arguments}; check the initial weights (He: sqrt(2 / fan_in))").format(
+            sizes=list(s["sizes"]), arguments=f"iters_num={s['iters_num']}, batch_size={s['batch_size']}, "
+                                              f"learning_rate={s['learning_rate']}"))
+    name = Message(N_("sgd trains MultiLayerNet({sizes}) to test accuracy >= {target} on the spiral"),
+                   sizes=list(s["sizes"]), target=TARGET_ACCURACY)
     return make_test(name, 4, steps, {"x_train": x_train, "t_train": t_train, "x_test": x_test}, judge,
                      ["MultiLayerNet"])
 
@@ -162,14 +167,17 @@ def _multilayer_net(rng_for):
     def sizes(depth):
         return (int(rng.integers(2, 6)), *[int(rng.integers(3, 7)) for _ in range(depth)], int(rng.integers(2, 5)))
     return [
-        _gradient_test(f"784-100-50-10, relu, batch of 100: {LARGE_LABEL}", 1, (784, 100, 50, 10), "relu",
+        _gradient_test(Message(N_("784-100-50-10, relu, batch of 100: {case}"), case=LARGE_LABEL),
+                       1, (784, 100, 50, 10), "relu",
                        rng_for("MultiLayerNet large"), 100, all_or_nothing=True),
-        _gradient_test("relu, two hidden layers, integer labels", 3, sizes(2), "relu", rng, 6, numerical=True),
-        _gradient_test("sigmoid, three hidden layers, one-hot labels", 3, sizes(3), "sigmoid", rng, 5, True),
-        _gradient_test(f"relu, {(depth := int(rng.integers(1, 5)))} hidden layer(s), random sizes", 3, sizes(depth),
+        _gradient_test(N_("relu, two hidden layers, integer labels"), 3, sizes(2), "relu", rng, 6, numerical=True),
+        _gradient_test(N_("sigmoid, three hidden layers, one-hot labels"), 3, sizes(3), "sigmoid", rng, 5, True),
+        _gradient_test(Message(N_("relu, {depth} hidden layer(s), random sizes"),
+                               depth=(depth := int(rng.integers(1, 5)))),
+                       3, sizes(depth),
                        "relu", rng, int(rng.integers(3, 8))),
-        _gradient_test("no hidden layer: sizes (D, C)", 2, sizes(0), "sigmoid", rng, 4),
-        _gradient_test("batch of one", 1, sizes(2), "sigmoid", rng, 1, all_or_nothing=True),
+        _gradient_test(N_("no hidden layer: sizes (D, C)"), 2, sizes(0), "sigmoid", rng, 4),
+        _gradient_test(N_("batch of one"), 1, sizes(2), "sigmoid", rng, 1, all_or_nothing=True),
         _loss_and_unchanged_test(rng_for("MultiLayerNet loss")),
         _training_test(rng_for("MultiLayerNet training")),
     ]

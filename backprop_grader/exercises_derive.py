@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_lib.functions import softmax
+from backprop_lib.language import N_, Message
 from .layer_tests import Case, layer_tests
 
 LARGE = (400, 400)  # finite differences over 160,000 entries take minutes; backprop milliseconds
@@ -50,20 +51,20 @@ class TanhReference:
         return dout * (1 - self.y ** 2)
 
 
-SATURATED_HINT = ("where tanh saturates (|x| of 8 to 12) its gradient is tiny but not zero; the formula you "
-                  "derived keeps its digits there, a difference quotient does not.")
-LARGE_TANH_HINT = ("for |x| of 1e3 and more, e^x overflows: use np.tanh, or a form that only takes e^(-2|x|), "
-                   "so that forward returns ±1 and backward 0 without a warning.")
+SATURATED_HINT = N_("where tanh saturates (|x| of 8 to 12) its gradient is tiny but not zero; the formula you "
+                    "derived keeps its digits there, a difference quotient does not.")
+LARGE_TANH_HINT = N_("for |x| of 1e3 and more, e^x overflows: use np.tanh, or a form that only takes e^(-2|x|), "
+                     "so that forward returns ±1 and backward 0 without a warning.")
 
 
 def _tanh(rng_for):
     rng = rng_for("Tanh")
-    cases = [Case("random (N, D)", [], {"x": rng.standard_normal((_dims(rng, 3, 6), _dims(rng)))}, None),
-             Case("3-d input", [], {"x": 2 * rng.standard_normal((2, 3, _dims(rng)))}, None),
-             Case("batch of one", [], {"x": rng.standard_normal((1, _dims(rng)))}, None, gradcheck=False),
-             Case("saturated inputs, |x| of 8 to 12", [], {"x": _signs(rng, (3, 5)) * rng.uniform(8, 12, (3, 5))},
+    cases = [Case(N_("random (N, D)"), [], {"x": rng.standard_normal((_dims(rng, 3, 6), _dims(rng)))}, None),
+             Case(N_("3-d input"), [], {"x": 2 * rng.standard_normal((2, 3, _dims(rng)))}, None),
+             Case(N_("batch of one"), [], {"x": rng.standard_normal((1, _dims(rng)))}, None, gradcheck=False),
+             Case(N_("saturated inputs, |x| of 8 to 12"), [], {"x": _signs(rng, (3, 5)) * rng.uniform(8, 12, (3, 5))},
                   None, gradcheck=False, hint=SATURATED_HINT),
-             Case("inputs of ±1e3..1e4", [], {"x": _signs(rng, (3, 4)) * rng.uniform(1e3, 1e4, (3, 4))}, None,
+             Case(N_("inputs of ±1e3..1e4"), [], {"x": _signs(rng, (3, 4)) * rng.uniform(1e3, 1e4, (3, 4))}, None,
                   gradcheck=False, hint=LARGE_TANH_HINT)]
     large = Case("", [], {"x": rng.standard_normal(LARGE)}, None)
     return standard_tests("Tanh", TanhReference, _elementwise(cases, rng), _elementwise([large], rng)[0])
@@ -82,10 +83,10 @@ class MaxGateReference:
         return np.where(self.x_wins, dout, 0.0), np.where(self.x_wins, 0.0, dout)
 
 
-TIES_HINT = ("where x == y this exercise sends the whole gradient to x and 0 to y (the task's convention); "
-             "the gradient is routed, never copied: dx + dy equals dout everywhere.")
-HUGE_HINT = ("for inputs of 1e5..1e6 the gradient is still exactly dout or 0: route it by comparing x and y, "
-             "do not estimate it with a difference quotient.")
+TIES_HINT = N_("where x == y this exercise sends the whole gradient to x and 0 to y (the task's convention); "
+               "the gradient is routed, never copied: dx + dy equals dout everywhere.")
+HUGE_HINT = N_("for inputs of 1e5..1e6 the gradient is still exactly dout or 0: route it by comparing x and y, "
+               "do not estimate it with a difference quotient.")
 
 
 def _apart(rng, shape, scale=1.0, gap=1e-2):
@@ -102,11 +103,12 @@ def _max_gate(rng_for):
     ties = rng.random((4, 5)) < 0.5
     tie_y[ties] = tie_x[ties]
     huge = _signs(rng, (3, 4)) * rng.uniform(1e5, 1e6, (3, 4))
-    cases = [Case(f"random arrays of shape {shape}", [], {"x": x, "y": y}, None),
-             Case("batch of one", [], dict(zip("xy", _apart(rng, (1, _dims(rng))))), None, gradcheck=False),
-             Case("ties: x == y in about half the entries", [], {"x": tie_x, "y": tie_y}, None, gradcheck=False,
+    cases = [Case(Message(N_("random arrays of shape {shape}"), shape=shape), [], {"x": x, "y": y}, None),
+             Case(N_("batch of one"), [], dict(zip("xy", _apart(rng, (1, _dims(rng))))), None, gradcheck=False),
+             Case(N_("ties: x == y in about half the entries"), [], {"x": tie_x, "y": tie_y}, None, gradcheck=False,
                   hint=TIES_HINT),
-             Case("inputs of 1e5..1e6", [], {"x": huge, "y": huge + _signs(rng, (3, 4)) * rng.uniform(1, 10, (3, 4))},
+             Case(N_("inputs of 1e5..1e6"), [],
+                  {"x": huge, "y": huge + _signs(rng, (3, 4)) * rng.uniform(1, 10, (3, 4))},
                   None, gradcheck=False, hint=HUGE_HINT)]
     large = Case("", [], dict(zip("xy", _apart(rng, LARGE))), None)
     return standard_tests("MaxGate", MaxGateReference, _elementwise(cases, rng), _elementwise([large], rng)[0])
@@ -131,14 +133,14 @@ def _denominators(rng, shape, low=0.1, high=3.0):
 def _divide(rng_for):
     rng = rng_for("DivideLayer")
     shape = (_dims(rng, 3, 6), _dims(rng))
-    cases = [Case(f"random arrays of shape {shape}", [], {"x": rng.standard_normal(shape),
+    cases = [Case(Message(N_("random arrays of shape {shape}"), shape=shape), [], {"x": rng.standard_normal(shape),
                                                           "y": _denominators(rng, shape, 0.5)}, None),
-             Case("denominators near the promised 0.1", [], {"x": rng.standard_normal((3, 4)),
+             Case(N_("denominators near the promised 0.1"), [], {"x": rng.standard_normal((3, 4)),
                                                              "y": _denominators(rng, (3, 4), 0.1, 0.2)},
                   None, gradcheck=False),
-             Case("scalars", [], {"x": np.array(rng.uniform(1, 100)), "y": np.array(rng.uniform(1, 5))}, None,
+             Case(N_("scalars"), [], {"x": np.array(rng.uniform(1, 100)), "y": np.array(rng.uniform(1, 5))}, None,
                   gradcheck=False),
-             Case("numerators of 1e5..1e6", [], {"x": _signs(rng, (3, 4)) * rng.uniform(1e5, 1e6, (3, 4)),
+             Case(N_("numerators of 1e5..1e6"), [], {"x": _signs(rng, (3, 4)) * rng.uniform(1e5, 1e6, (3, 4)),
                                                  "y": _denominators(rng, (3, 4), 0.5)}, None, gradcheck=False)]
     large = Case("", [], {"x": rng.standard_normal(LARGE), "y": _denominators(rng, LARGE, 0.5)}, None)
     return standard_tests("DivideLayer", DivideReference, _elementwise(cases, rng), _elementwise([large], rng)[0])
@@ -156,19 +158,19 @@ class SoftmaxReference:
         return self.y * (dout - np.sum(dout * self.y, axis=-1, keepdims=True))
 
 
-SPREAD_HINT = ("probabilities here range from about 1e-7 to 1; the gradient of a tiny probability is tiny but "
-               "exact with the Jacobian you derived, and loses its digits with a difference quotient.")
-LARGE_LOGITS_HINT = "subtract the row maximum before np.exp (chapter 7), so logits of ±1e4 do not overflow."
+SPREAD_HINT = N_("probabilities here range from about 1e-7 to 1; the gradient of a tiny probability is tiny but "
+                 "exact with the Jacobian you derived, and loses its digits with a difference quotient.")
+LARGE_LOGITS_HINT = N_("subtract the row maximum before np.exp (chapter 7), so logits of ±1e4 do not overflow.")
 
 
 def _softmax(rng_for):
     rng = rng_for("Softmax")
     N, C = _dims(rng, 3, 6), _dims(rng, 3, 6)
-    cases = [Case(f"random logits ({N}, {C})", [], {"x": rng.standard_normal((N, C))}, None),
-             Case("batch of one", [], {"x": rng.standard_normal((1, C))}, None, gradcheck=False),
-             Case("spread logits: probabilities from 1e-7 to 1", [], {"x": 6 * rng.standard_normal((4, 6))}, None,
+    cases = [Case(Message(N_("random logits ({N}, {C})"), N=N, C=C), [], {"x": rng.standard_normal((N, C))}, None),
+             Case(N_("batch of one"), [], {"x": rng.standard_normal((1, C))}, None, gradcheck=False),
+             Case(N_("spread logits: probabilities from 1e-7 to 1"), [], {"x": 6 * rng.standard_normal((4, 6))}, None,
                   gradcheck=False, hint=SPREAD_HINT),
-             Case("large logits ±1e3..1e4", [], {"x": rng.standard_normal((3, C)) * rng.uniform(1e3, 1e4)}, None,
+             Case(N_("large logits ±1e3..1e4"), [], {"x": rng.standard_normal((3, C)) * rng.uniform(1e3, 1e4)}, None,
                   gradcheck=False, hint=LARGE_LOGITS_HINT)]
     large = Case("", [], {"x": rng.standard_normal(LARGE)}, None)
     return standard_tests("Softmax", SoftmaxReference, _elementwise(cases, rng), _elementwise([large], rng)[0])

@@ -5,12 +5,16 @@ them to students (`alice/06_affine.ipynb` -> `alice__06_affine.ipynb.<hash>.txt`
 of the exact path keeps two submissions from ever sharing a file (`a/b` and `a__b` both exist).
 The JSON is also what the class report reads, so a resumed batch still knows every test result.
 Learner text (messages, exception text, prints, file names) goes through `inert` first.
+The record is in the report's language ("language"); a test's "name" stays the English key the
+class report counts by, and "display_name" says it in the report's language.
 """
 from __future__ import annotations
 
 import hashlib
 import re
 from pathlib import Path
+
+from backprop_lib.language import message_data
 
 from . import text
 from .files import write_atomically, write_json_atomically
@@ -46,11 +50,13 @@ def student_record(report, name: str, sha256: str = "") -> dict:
     """The JSON report of one submission: everything the text report says, as data."""
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
     return {"submission": inert(name), "report": report_stem(name), "sha256": sha256 or report.sha256,
-            "exercise": report.exercise or "", "title": report.title, "status": report.status,
+            "exercise": report.exercise or "", "title": report.name(report.title), "status": report.status,
+            "language": report.language,
             "score": report.score, "max_score": report.max_score, "percent": round(percent, 2),
             "reason": inert(report.reason), "seconds": round(report.execution_time, 3),
             "notes": [inert(n) for n in report.notes if "development secret" not in n],
-            "tests": [{"name": t.name, "score": t.score, "max_score": t.max_score, "passed": t.passed,
+            "tests": [{"name": t.name, "display_name": report.name(t.name), "name_parts": message_data(t.name),
+                       "score": t.score, "max_score": t.max_score, "passed": t.passed,
                        "message": "\n".join(failures(t)), "failures": failures(t)} for t in report.tests]}
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import backprop_lib
+from backprop_lib.language import _, reporting, translated
 
 from . import frames as protocol
 from .exercises import EXERCISES
@@ -38,8 +39,14 @@ def grader_secret() -> str:
     return os.environ.get("BACKPROP_GRADER_SECRET") or DEV_SECRET
 
 
-def grade(path, exercise_id=None, secret=None) -> Report:
-    """Grade the file at `path`. Never raises for anything the submission does."""
+def grade(path, exercise_id=None, secret=None, language=None) -> Report:
+    """Grade the file at `path`. Never raises for anything the submission does. The report is in
+    `language` ("en", "ko"), else in the one the notebook declares, else in the environment's."""
+    with reporting(language):
+        return _grade(path, exercise_id, secret)
+
+
+def _grade(path, exercise_id, secret) -> Report:
     start = time.monotonic()
     try:
         submission = load(path, exercise_id)
@@ -151,15 +158,15 @@ def _valid_outputs(arrays, test):
 
 def judge_all(tests, received, outcome, imported, notes) -> list:
     if received.violation:
-        notes.append(f"the results your code sent back were not in the grader's format ({received.violation}), "
-                     f"so this run earns no points. Code that writes to the grader's result channel itself "
-                     f"causes this.")
-        return [TestResult(t.name, 0.0, t.max_score, [Check(t.name, "no points: the results of this run were "
-                           "not in the grader's format (see the notes)")]) for t in tests]
+        notes.append(_("the results your code sent back were not in the grader's format ({violation}), so this "
+                       "run earns no points. Code that writes to the grader's result channel itself causes this.")
+                     .format(violation=received.violation))
+        return [TestResult(t.name, 0.0, t.max_score, [Check(t.name, _("no points: the results of this run were "
+                           "not in the grader's format (see the notes)"))]) for t in tests]
     names = received.names or {}
-    notes += [f"your code raised an error while loading: {inert(m)}" for m in received.load or []]
+    notes += [_("your code raised an error while loading: {error}").format(error=inert(m)) for m in received.load or []]
     if not received.done:
-        notes.append(f"the grader stopped your code: it {outcome.message or 'ended early'}"
+        notes.append(_("the grader stopped your code: it {reason}").format(reason=_stopped(outcome))
                      + _tail(outcome.stderr_tail))
     first_missing = next((i for i in range(len(tests)) if i not in received.tests), None)
     results = [_judge_one(i, test, received, outcome, imported, names, first_missing)
@@ -170,7 +177,7 @@ def judge_all(tests, received, outcome, imported, notes) -> list:
                     if not t.hint and r.score < r.max_score and i in received.tests}
     for test, result in zip(tests, results):
         if test.hint and result.score < result.max_score and _kind(test.name) not in plain_failed:
-            result.checks.append(Check("hint", f"Hint: {test.hint}", weight=0))
+            result.checks.append(Check("hint", _("Hint: {hint}").format(hint=translated(test.hint)), weight=0))
     return results
 
 
@@ -185,12 +192,12 @@ def _apply_requirements(tests, results) -> None:
             continue
         failed = [c.label for c in needed.checks if c.message]
         if not any(_same_array(c.label, n.label) for c in result.checks for n in needed.checks):
-            result.checks = [Check(test.name, f"no points yet: this test counts once the test "
-                                              f"'{needed.name}' passes (see it above).")]
+            result.checks = [Check(test.name, _("no points yet: this test counts once the test '{test}' passes "
+                                                "(see it above).").format(test=translated(needed.name)))]
         for check in result.checks:
             if check.message is None and any(_same_array(check.label, label) for label in failed):
-                check.message = (f"{check.label} is right here, but counts only once it is also right in "
-                                 f"the test '{needed.name}' (see it above).")
+                check.message = _("{array} is right here, but counts only once it is also right in the test "
+                                  "'{test}' (see it above).").format(array=check.label, test=translated(needed.name))
         result.score = _score(result.checks, result.max_score)
 
 
@@ -206,15 +213,16 @@ def _kind(test_name):
 
 def _judge_one(i, test, received, outcome, imported, names, first_missing) -> TestResult:
     problem = next((imported[n] for n in test.uses if n in imported), None) or next(
-        (inert(names[n]) for n in test.uses if names.get(n, "ok") != "ok"), None)
+        (_missing(n, names[n]) for n in test.uses if names.get(n, "ok") != "ok"), None)
     if problem:
         return TestResult(test.name, 0.0, test.max_score, [Check(test.name, problem)])
     if i not in received.tests:
-        reason = "not run: the grader had stopped your code in an earlier test"
+        reason = _("not run: the grader had stopped your code in an earlier test")
         if received.names is None:
-            reason = f"not run: loading your code did not finish (it {outcome.message or 'ended early'})"
+            reason = _("not run: loading your code did not finish (it {reason})").format(reason=_stopped(outcome))
         elif i == first_missing:
-            reason = f"this test was running when the grader stopped your code: it {outcome.message or 'ended early'}"
+            reason = _("this test was running when the grader stopped your code: it {reason}").format(
+                reason=_stopped(outcome))
         return TestResult(test.name, 0.0, test.max_score, [Check(test.name, reason)])
     arrays = received.tests[i]
     error = inert(protocol.text(arrays["__error__"]))
@@ -222,16 +230,24 @@ def _judge_one(i, test, received, outcome, imported, names, first_missing) -> Te
     try:
         checks = test.judge(outputs)
     except Exception as exc:  # noqa: BLE001  (a judge failing on odd outputs must not lose the submission)
-        checks = [Check(test.name, f"the grader could not judge the values your code returned "
-                                   f"({inert(type(exc).__name__)}: {inert(exc, limit=300)})")]
+        checks = [Check(test.name, _("the grader could not judge the values your code returned ({error})").format(
+            error=f"{inert(type(exc).__name__)}: {inert(exc, limit=300)}"))]
     score = _score(checks, test.max_score)
     low = sorted(name for name, value in outputs.items() if value.dtype.kind == "f" and value.itemsize < 8)
     if score < test.max_score and low:
-        checks.append(Check("precision", f"Precision: {', '.join(low)} came back as "
-                            f"{outputs[low[0]].dtype} (about {7 if outputs[low[0]].itemsize == 4 else 3} significant "
-                            f"digits); the grader compares with float64 values to a relative error of 1e-7, so "
-                            f"compute in float64 (the inputs are float64).", weight=0))
+        checks.append(Check("precision", _("Precision: {arrays} came back as {dtype} (about {digits} significant "
+                                           "digits); the grader compares with float64 values to a relative error "
+                                           "of 1e-7, so compute in float64 (the inputs are float64).").format(
+            arrays=", ".join(low), dtype=outputs[low[0]].dtype, digits=7 if outputs[low[0]].itemsize == 4 else 3),
+            weight=0))
     return TestResult(test.name, score, test.max_score, checks, error=error)
+
+
+def _missing(name, status) -> str:
+    """The child's word on a name it could not find, said here in the report's language."""
+    if status.startswith("missing"):
+        return _("missing: the submission defines no `{name}`").format(name=name)
+    return inert(status)
 
 
 def _score(checks, max_score) -> float:
@@ -240,7 +256,12 @@ def _score(checks, max_score) -> float:
     return round(max_score * passed / total, 4) if total else 0.0
 
 
+def _stopped(outcome) -> str:
+    """Why the sandbox stopped the code (sandbox.py says it in the report's language)."""
+    return outcome.message or _("ended early")
+
+
 def _tail(text, lines=5) -> str:
     kept = [line for line in text.strip().splitlines() if line.strip()][-lines:]
-    return (". The last lines it printed to stderr: " + " ".join(f"«{inert(line, limit=300)}»" for line in kept)
-            if kept else "")
+    return (_(". The last lines it printed to stderr: {lines}").format(
+        lines=" ".join(f"«{inert(line, limit=300)}»" for line in kept)) if kept else "")

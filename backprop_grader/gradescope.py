@@ -18,6 +18,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from backprop_lib.language import _
+
 from .report import Report, write_json_atomically
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -91,7 +93,7 @@ def _add(archive, name, text, mode=0o755):
 def _project_files():
     files = [PROJECT / "pyproject.toml", PROJECT / "README.md"]
     files += [p for package in ("backprop_lib", "backprop_grader") for p in sorted((PROJECT / package).rglob("*"))
-              if p.is_file() and "__pycache__" not in p.parts and p.suffix in (".py", ".md")]
+              if p.is_file() and "__pycache__" not in p.parts and p.suffix in (".py", ".md", ".mo")]  # .mo: Korean
     files += sorted((PROJECT / "exercises").glob("*.ipynb"))
     return [p for p in files if p.exists()]
 
@@ -126,15 +128,17 @@ def run(root, exercise=None) -> int:
     submission = pick_submission(root / "submission", exercise)
     try:
         if submission is None:
-            report = Report.could_not_grade("(nothing)", "the submission holds no file; upload your .ipynb notebook", 0.0)
+            report = Report.could_not_grade("(nothing)", _("the submission holds no file; upload your .ipynb "
+                                                           "notebook"), 0.0)
         elif submission.is_symlink():  # never followed: it may point at a reference notebook or the secret
-            report = Report.could_not_grade(submission.name, "not graded: symbolic link; upload the notebook file "
-                                                             "itself", 0.0, exercise)
+            report = Report.could_not_grade(submission.name, _("not graded: symbolic link; upload the notebook "
+                                                               "file itself"), 0.0, exercise)
         else:
             report = grade(submission, exercise)
     except Exception as error:  # noqa: BLE001  (Gradescope needs a results.json whatever happens)
-        report = Report.could_not_grade(str(submission), f"internal grader error ({type(error).__name__}: {error}); "
-                                                         f"please tell the course staff", 0.0)
+        report = Report.could_not_grade(str(submission), _("internal grader error ({error}); please tell the "
+                                                           "course staff").format(
+            error=f"{type(error).__name__}: {error}"), 0.0)
     write_json_atomically(results, report.gradescope())
     print(report.text())
     return 0

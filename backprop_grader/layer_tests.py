@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from backprop_lib.gradcheck import input_names, numerical_gradients
+from backprop_lib.language import N_, Message, _
 
 from .specs import Check, attr, call, expect, expect_gradcheck, expect_unchanged, lit, make_test, new, save
 
-LARGE_LABEL = "large input: backprop, not finite differences"
-LARGE_HINT = ("the grading policy: a backward computed by finite differences earns no points. On this input "
-              "finite differences take minutes, backprop milliseconds; each gradient counts in the other tests "
-              "only where it is right here.")
+LARGE_LABEL = N_("large input: backprop, not finite differences")
+LARGE_HINT = N_("the grading policy: a backward computed by finite differences earns no points. On this input "
+                "finite differences take minutes, backprop milliseconds; each gradient counts in the other tests "
+                "only where it is right here.")
 
 
 def grad_name(name):
@@ -134,14 +135,14 @@ def _backward_checks(cls, reference, case, params, outputs):
     return [expect(outputs, name, value, label=f"{cls}.backward {name}") for name, value in expected.items()]
 
 
-def _unless_wrong(checks, what):
-    """None if every check passed; else one check saying this test is not judged until `what` is right.
-    (Code that computes nothing must not earn the no-mutation points.)"""
+def _unless_wrong(checks, message):
+    """None if every check passed; else one check with `message` (naming the {array} that is wrong):
+    this test is not judged until the others are right. (Code that computes nothing must not earn the
+    no-mutation points.)"""
     failed = next((c for c in checks if c.message), None)
     if failed is None:
         return None
-    return Check(failed.label, f"not checked yet: this point counts once {what} right, and "
-                               f"{failed.label} is not (its own test says why).", missing=failed.missing)
+    return Check(failed.label, message.format(array=failed.label), missing=failed.missing)
 
 
 def _forward_test(cls, reference, case, points):
@@ -150,7 +151,8 @@ def _forward_test(cls, reference, case, points):
 
     def judge(outputs):
         return _forward_checks(cls, reference, case, outputs)
-    return make_test(f"{cls}.forward [{case.label}]", points, steps, _sent(case), judge, [cls], case.hint)
+    return make_test(Message(N_("{cls}.forward [{case}]"), cls=cls, case=case.label), points, steps, _sent(case),
+                     judge, [cls], case.hint)
 
 
 def _backward_steps(cls, case, params):
@@ -166,8 +168,8 @@ def _backward_test(cls, reference, case, params, points, requires):
 
     def judge(outputs):
         return _backward_checks(cls, reference, case, params, outputs)
-    return make_test(f"{cls}.backward [{case.label}]", points, steps, _sent(case), judge, [cls], case.hint,
-                     requires)
+    return make_test(Message(N_("{cls}.backward [{case}]"), cls=cls, case=case.label), points, steps, _sent(case),
+                     judge, [cls], case.hint, requires)
 
 
 def _gradcheck_test(cls, reference, case, params, points, requires):
@@ -179,8 +181,8 @@ def _gradcheck_test(cls, reference, case, params, points, requires):
                                       case.dout, params)
         return [expect_gradcheck(outputs, grad_name(name), value, label=f"{cls}.backward {grad_name(name)}")
                 for name, value in numeric.items()]
-    return make_test(f"{cls} gradient check [{case.label}]", points, steps, _sent(case), judge, [cls], case.hint,
-                     requires)
+    return make_test(Message(N_("{cls} gradient check [{case}]"), cls=cls, case=case.label), points, steps,
+                     _sent(case), judge, [cls], case.hint, requires)
 
 
 def _mutation_test(cls, reference, case, params, points, requires):
@@ -195,14 +197,16 @@ def _mutation_test(cls, reference, case, params, points, requires):
 
     def judge(outputs):
         values = _forward_checks(cls, reference, case, outputs) + _backward_checks(cls, reference, case, params, outputs)
-        gate = _unless_wrong(values, "forward and backward are")
+        gate = _unless_wrong(values, _("not checked yet: this point counts once forward and backward are right, "
+                                       "and {array} is not (its own test says why)."))
         if gate:
             return [gate]
-        checks = [expect_unchanged(outputs, f"{name}_after_forward", value, label=f"{name} (after forward)")
+        checks = [expect_unchanged(outputs, f"{name}_after_forward", value,
+                                   label=_("{array} (after forward)").format(array=name))
                   for name, value in case.inputs.items()]
         if isinstance(case.dout, np.ndarray):
             checks.append(expect_unchanged(outputs, "dout_after_backward", case.dout,
-                                           label="dout (after backward)"))
+                                           label=_("{array} (after backward)").format(array="dout")))
         return checks
-    return make_test(f"{cls} leaves its inputs unchanged", points, steps, _sent(case), judge, [cls],
-                     requires=requires)
+    return make_test(Message(N_("{cls} leaves its inputs unchanged"), cls=cls), points, steps, _sent(case), judge,
+                     [cls], requires=requires)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from backprop_lib.language import N_, _
+
 from .feedback import inert
 from .report import Report, write_json_atomically
 
@@ -26,19 +28,24 @@ def _short(text) -> str:
 def results(report) -> dict:
     """The results.json of one graded (or ungradable) submission."""
     if report.status != "graded":
-        reason = f"Could not grade the submission: {report.reason}"
+        reason = report.say(N_("Could not grade the submission: {reason}"), reason=report.reason)
         return {"gradable": False, "score": 0.0, "format_errors": [_short(reason)], "message": _short(reason),
                 "output": "", "tests": []}
     score = report.score / report.max_score if report.max_score else 0.0
-    tests = [{"name": t.name, "description": f"test {i + 1} of exercise {report.exercise}",
+    tests = [{"name": report.name(t.name),
+              "description": report.say(N_("test {number} of exercise {exercise}"), number=i + 1,
+                                        exercise=report.exercise),
               "points": t.score, "max_points": t.max_score,
-              "message": "passed" if t.passed else _short((t.message() or "failed").split("\n")[0]),
+              "message": report.say(N_("passed")) if t.passed else _short((t.message() or report.say(N_("failed")))
+                                                                           .split("\n")[0]),
               "output": "" if t.passed else _short(t.message())} for i, t in enumerate(report.tests)]
     output = [f"- {note}" for note in report.notes]
     if report.output_tail.strip():
-        output += ["The last lines your code printed (not graded):", report.output_tail.strip()]
+        output += [report.say(N_("The last lines your code printed (not graded):")), report.output_tail.strip()]
     return {"gradable": True, "score": round(min(1.0, max(0.0, score)), 6),
-            "message": f"Exercise {report.exercise}: {report.title}. Score {report.score:g} / {report.max_score:g}.",
+            "message": report.say(N_("Exercise {exercise}: {title}. Score {score} / {max_score}."),
+                                  exercise=report.exercise, title=report.name(report.title),
+                                  score=f"{report.score:g}", max_score=f"{report.max_score:g}"),
             "output": _short("\n".join(output)), "tests": tests}
 
 
@@ -50,12 +57,14 @@ def run(root, exercise=None) -> int:
     submission = pick_submission(root / "student", exercise)
     try:
         if submission is None:
-            report = Report.could_not_grade("(nothing)", "the submission holds no file; upload your .ipynb notebook", 0.0)
+            report = Report.could_not_grade("(nothing)", _("the submission holds no file; upload your .ipynb "
+                                                           "notebook"), 0.0)
         else:
             report = grade(submission, exercise)
     except Exception as error:  # noqa: BLE001  (PrairieLearn needs a results.json whatever happens)
-        report = Report.could_not_grade(str(submission), f"internal grader error ({type(error).__name__}: {error}); "
-                                                         f"please tell the course staff", 0.0)
+        report = Report.could_not_grade(str(submission), _("internal grader error ({error}); please tell the "
+                                                           "course staff").format(
+            error=f"{type(error).__name__}: {error}"), 0.0)
     write_json_atomically(root / "results" / "results.json", results(report))
     print(inert(report.text()))
     return 0

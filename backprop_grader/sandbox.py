@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import backprop_lib
+from backprop_lib.language import _
 
 from . import confine
 
@@ -569,26 +570,34 @@ def _classify(outcome: Outcome, why_killed, limits: Limits, streams: _Streams) -
     signo = -rc if rc is not None and rc < 0 else (rc - 128 if rc is not None and rc > 128 else None)
     last_err = _last_line(outcome.stderr_tail)
     if why_killed == "timeout":
-        status, msg = "timeout", f"ran longer than the wall-clock limit of {limits.wall_seconds:g} s and was stopped"
+        status, msg = "timeout", _("ran longer than the wall-clock limit of {seconds} s and was stopped").format(
+            seconds=f"{limits.wall_seconds:g}")
     elif why_killed == "payload":
-        status, msg = "output-limit", f"wrote more than {limits.payload_bytes} bytes of results and was stopped"
+        status, msg = "output-limit", _("wrote more than {limit} bytes of results and was stopped").format(
+            limit=limits.payload_bytes)
     elif why_killed == "flood":
-        status, msg = "output-limit", f"printed more than {limits.output_flood_bytes} bytes and was stopped"
+        status, msg = "output-limit", _("printed more than {limit} bytes and was stopped").format(
+            limit=limits.output_flood_bytes)
     # SIGKILL after the CPU limit: the hard limit, when the child ignored SIGXCPU
     elif signo == signal.SIGXCPU or (signo == signal.SIGKILL and outcome.wall_seconds >= limits.cpu_seconds):
-        status, msg = "cpu-limit", f"used more than the CPU-time limit of {limits.cpu_seconds:g} s and was stopped"
+        status, msg = "cpu-limit", _("used more than the CPU-time limit of {seconds} s and was stopped").format(
+            seconds=f"{limits.cpu_seconds:g}")
     elif rc != 0 and any(sign in outcome.stderr_tail for sign in _MEMORY_SIGNS):
-        status, msg = "memory-limit", f"needed more than the memory limit of {limits.memory_bytes >> 20} MiB ({last_err})"
+        status, msg = "memory-limit", _("needed more than the memory limit of {mib} MiB ({error})").format(
+            mib=limits.memory_bytes >> 20, error=last_err)
     elif signo == signal.SIGXFSZ:
-        status, msg = "crashed", f"wrote a file larger than the limit of {limits.file_size_bytes} bytes"
+        status, msg = "crashed", _("wrote a file larger than the limit of {limit} bytes").format(
+            limit=limits.file_size_bytes)
     elif signo is not None:
-        status, msg = "killed", f"was killed by signal {signal.Signals(signo).name if signo in signal.valid_signals() else signo}"
+        status, msg = "killed", _("was killed by signal {signal}").format(
+            signal=signal.Signals(signo).name if signo in signal.valid_signals() else signo)
     elif rc != 0:
-        status, msg = "crashed", f"exited with code {rc}" + (f": {last_err}" if last_err else "")
+        status, msg = "crashed", (_("exited with code {code}: {error}") if last_err else
+                                  _("exited with code {code}")).format(code=rc, error=last_err)
     else:
         status, msg = "ok", ""
     if status == "ok" and any(t > limits.output_bytes for t in streams.totals.values()):
-        msg = f"output longer than {limits.output_bytes} bytes was cut; only its end is kept"
+        msg = _("output longer than {limit} bytes was cut; only its end is kept").format(limit=limits.output_bytes)
     outcome.status, outcome.message = status, msg
 
 

@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from backprop_lib.checks import compare, mutation_message
+from backprop_lib.language import _
 
 
 @dataclass
@@ -178,7 +179,7 @@ def expect(outputs, name, expected, *, label=None, tol=1e-7):
     try:
         found = get(outputs, name)
     except Missing:
-        return Check(label, f"{label} was not computed.", missing=True)
+        return Check(label, _("{array} was not computed.").format(array=label), missing=True)
     return Check(label, compare(label, found, expected, tol=tol))
 
 
@@ -186,7 +187,7 @@ def expect_unchanged(outputs, name, before, *, label):
     try:
         after = get(outputs, name)
     except Missing:
-        return Check(label, f"could not check {label}.", missing=True)
+        return Check(label, _("could not check {array}.").format(array=label), missing=True)
     return Check(label, mutation_message(label, before, after))
 
 
@@ -196,10 +197,11 @@ def expect_gradcheck(outputs, analytic_name, numeric, *, label, tol=1e-6):
     try:
         analytic = get(outputs, analytic_name)
     except Missing:
-        return Check(label, f"{label} was not computed.", missing=True)
+        return Check(label, _("{array} was not computed.").format(array=label), missing=True)
     message = compare(label, analytic, numeric, tol=tol)
     if message:
-        message = f"your backward disagrees with the numerical gradient of the forward. {message}"
+        message = _("your backward disagrees with the numerical gradient of the forward. {message}").format(
+            message=message)
     return Check(label, message)
 
 
@@ -225,11 +227,14 @@ def accuracy_checks(outputs, t_test, n_classes, target, settings):
     try:
         scores = np.asarray(get(outputs, "scores"), dtype=np.float64)
     except Missing:
-        return [Check("test accuracy", "the trained network's predictions were not computed.", missing=True)]
+        return [Check(_("test accuracy"), _("the trained network's predictions were not computed."), missing=True)]
     if scores.shape != (len(t_test), n_classes):
-        return [Check("test accuracy", f"net.predict(x_test) has shape {scores.shape}; expected "
-                                       f"{(len(t_test), n_classes)}, one row of {n_classes} class scores per point.")]
+        return [Check(_("test accuracy"), _("{call} has shape {found}; expected {expected}, one row of {classes} class "
+                                            "scores per point.").format(call="net.predict(x_test)", found=scores.shape,
+                                                                        expected=(len(t_test), n_classes),
+                                                                        classes=n_classes))]
     accuracy = float(np.mean(np.argmax(scores, axis=1) == t_test))
-    message = None if accuracy >= target else (
-        f"test accuracy {accuracy:.3f}; at least {target} is needed ({settings}).")
-    return [Check(f"test accuracy {accuracy:.3f}", message)]
+    message = None if accuracy >= target else _("test accuracy {accuracy}; at least {target} is needed "
+                                                "({settings}).").format(accuracy=f"{accuracy:.3f}", target=target,
+                                                                        settings=settings)
+    return [Check(_("test accuracy {accuracy}").format(accuracy=f"{accuracy:.3f}"), message)]

@@ -19,13 +19,15 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from backprop_lib.language import N_, _, declare, declared_language
+
 from . import notebook_format
 from .exercises import EXERCISES
 from .text import inert
 
 MAX_BYTES = 5 << 20
 RUN_ROLES = ("setup", "solution", None)  # None: a code cell the learner added
-SYMLINK = "not graded: symbolic link (the grader never follows links; submit the file itself)"
+SYMLINK = N_("not graded: symbolic link (the grader never follows links; submit the file itself)")
 
 
 class CannotGrade(Exception):
@@ -47,21 +49,21 @@ def read_bytes(path) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
         if os.path.islink(path):
-            raise CannotGrade(SYMLINK) from None
+            raise CannotGrade(_(SYMLINK)) from None
         if not os.path.lexists(path):
-            raise CannotGrade("expected a submission file here; found no such file") from None
-        raise CannotGrade(f"the file cannot be read ({inert(error.strerror)})") from None
+            raise CannotGrade(_("expected a submission file here; found no such file")) from None
+        raise CannotGrade(_("the file cannot be read ({error})").format(error=inert(error.strerror))) from None
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(f.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise CannotGrade("expected a submission file; found something else (a folder, a device or a pipe)")
+            raise CannotGrade(_("expected a submission file; found something else (a folder, a device or a pipe)"))
         if info.st_size > MAX_BYTES:
-            raise CannotGrade(f"the file is {info.st_size / 2**20:.1f} MB; the grader reads at most "
-                              f"{MAX_BYTES >> 20} MB. Clear the outputs (Kernel > Restart & Clear Output), "
-                              f"save, and submit again.")
+            raise CannotGrade(_("the file is {size} MB; the grader reads at most {limit} MB. Clear the outputs "
+                                "(Kernel > Restart & Clear Output), save, and submit again.").format(
+                size=f"{info.st_size / 2**20:.1f}", limit=MAX_BYTES >> 20))
         data = f.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise CannotGrade(f"the file grew past {MAX_BYTES >> 20} MB while it was read")
+        raise CannotGrade(_("the file grew past {limit} MB while it was read").format(limit=MAX_BYTES >> 20))
     return data
 
 
@@ -70,24 +72,28 @@ def load(path, exercise_id=None) -> Submission:
     path = Path(path)
     data = read_bytes(path)
     if not data.strip():
-        raise CannotGrade("the file is empty. Save the notebook (File > Save) before submitting it.")
+        raise CannotGrade(_("the file is empty. Save the notebook (File > Save) before submitting it."))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise CannotGrade(f"the file is not UTF-8 text (byte {error.start} cannot be decoded); "
-                          f"expected a .ipynb notebook or a .py file") from None
+        raise CannotGrade(_("the file is not UTF-8 text (byte {byte} cannot be decoded); expected a .ipynb "
+                            "notebook or a .py file").format(byte=error.start)) from None
     digest = hashlib.sha256(data).hexdigest()
     if path.suffix not in (".py", ".ipynb"):
-        raise CannotGrade(f"expected a .ipynb notebook or a .py file; found a file named {inert(path.name)!r}")
+        raise CannotGrade(_("expected a .ipynb notebook or a .py file; found a file named {name}").format(
+            name=repr(inert(path.name))))
     exercise = choose_exercise(exercise_id, path.name)
     if path.suffix == ".py":
         return Submission(path, digest, exercise, [{"name": inert(path.name, limit=80), "source": text}])
     notebook = _read_notebook(text)
+    declare(declared_language(notebook))  # the report is in the notebook's language (unless --language)
     chunks, notes = notebook_code(notebook, released_notebook(EXERCISES[exercise].stem))
     claimed = notebook_format.claimed_exercise(notebook)
     if claimed and claimed != exercise:
-        notes.append(f"this notebook says it is exercise {claimed}; it was graded as exercise {exercise}, "
-                     f"{'as the teacher asked' if exercise_id else 'from its file name'}")
+        notes.append((_("this notebook says it is exercise {claimed}; it was graded as exercise {exercise}, as the "
+                        "teacher asked") if exercise_id else
+                      _("this notebook says it is exercise {claimed}; it was graded as exercise {exercise}, from its "
+                        "file name")).format(claimed=claimed, exercise=exercise))
     return Submission(path, digest, exercise, chunks, notes)
 
 
@@ -96,8 +102,8 @@ def _read_notebook(text):
         return notebook_format.reads(text)
     except Exception as error:  # nbformat raises several kinds for broken JSON and schemas
         first_line = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
-        raise CannotGrade(f"the file is not a valid Jupyter notebook ({inert(first_line)}). Open it in Jupyter, "
-                          f"save it, and submit the saved .ipynb file.") from None
+        raise CannotGrade(_("the file is not a valid Jupyter notebook ({error}). Open it in Jupyter, save it, and "
+                            "submit the saved .ipynb file.").format(error=inert(first_line))) from None
 
 
 def choose_exercise(override, filename) -> str:
@@ -105,14 +111,14 @@ def choose_exercise(override, filename) -> str:
     if override:
         normalized = str(override).strip().zfill(2)
         if normalized not in EXERCISES:
-            raise CannotGrade(f"--exercise {inert(override)!r} is not an exercise; expected one of "
-                              f"{', '.join(EXERCISES)}")
+            raise CannotGrade(_("--exercise {value} is not an exercise; expected one of {exercises}").format(
+                value=repr(inert(override)), exercises=", ".join(EXERCISES)))
         return normalized
     match = re.match(r"(?:ex)?(\d{1,2})(?:[_\-. ]|$)", filename, re.IGNORECASE)
     if match and match.group(1).zfill(2) in EXERCISES:
         return match.group(1).zfill(2)
-    raise CannotGrade(f"could not tell which exercise {inert(filename, limit=200)!r} is: expected a file name "
-                      f"starting with the exercise number (e.g. 04_matmul.ipynb) or --exercise NN")
+    raise CannotGrade(_("could not tell which exercise {name} is: expected a file name starting with the exercise "
+                        "number (e.g. 04_matmul.ipynb) or --exercise NN").format(name=repr(inert(filename, limit=200))))
 
 
 def released_notebook(stem):
@@ -135,7 +141,7 @@ def notebook_code(notebook, released):
     """The code chunks to run, with locked cells checked against (and restored from) `released`."""
     notes = []
     if released is None:
-        notes.append("the released notebook was not found, so locked cells were not checked")
+        notes.append(_("the released notebook was not found, so locked cells were not checked"))
     released_cells = {m["id"]: (m, c.source) for c in (released.cells if released else [])
                       if (m := notebook_format.cell_meta(c)).get("id")}
     chunks, seen = [], set()
@@ -151,21 +157,23 @@ def notebook_code(notebook, released):
             role = known.get("role")
             if known.get("locked"):
                 if cell_id in seen:
-                    notes.append(f"a copy of locked cell {shown!r} was ignored")
+                    notes.append(_("a copy of locked cell {cell} was ignored").format(cell=repr(shown)))
                     continue
                 if normalized_hash(source) != normalized_hash(released_source):
-                    notes.append(f"locked cell {shown!r} was edited; the released version was used instead")
+                    notes.append(_("locked cell {cell} was edited; the released version was used instead").format(
+                        cell=repr(shown)))
                     source = released_source
         seen.add(cell_id)
         if role in RUN_ROLES:
             python, commands = as_python(source)
-            notes += [f"cell {shown!r}: the IPython command {inert(c, limit=80)} does nothing while grading"
-                      for c in commands]
+            notes += [_("cell {cell}: the IPython command {command} does nothing while grading").format(
+                cell=repr(shown), command=inert(c, limit=80)) for c in commands]
             chunks.append({"name": f"cell {shown}", "source": python})
     restored = []
     for cell_id, (known, released_source) in released_cells.items():
         if known.get("locked") and cell_id not in seen:
-            notes.append(f"locked cell {inert(cell_id)!r} was deleted; the released version was restored")
+            notes.append(_("locked cell {cell} was deleted; the released version was restored").format(
+                cell=repr(inert(cell_id))))
             if known.get("role") == "setup":
                 restored.append({"name": f"cell {cell_id}", "source": as_python(released_source)[0]})
     return restored + chunks, notes
@@ -217,7 +225,8 @@ def reference_imports(chunks, names) -> dict:
                 for a in node.names:
                     if a.name in names or a.name == "*":
                         for name in (names if a.name == "*" else [a.name]):
-                            found[name] = f"`{name}` is imported from {node.module}"
+                            found[name] = _("`{name}` is imported from {module}").format(name=name,
+                                                                                           module=node.module)
                     elif a.name in ("layers", "nodes", "functions", "network", "training"):
                         aliases.add(a.asname or a.name)
         for node in ast.walk(tree):
@@ -226,6 +235,7 @@ def reference_imports(chunks, names) -> dict:
                 while isinstance(base, ast.Attribute):
                     base = base.value
                 if isinstance(base, ast.Name) and base.id in aliases:
-                    found[node.attr] = f"`{node.attr}` is taken from backprop_lib ({ast.unparse(node)})"
-    return {name: f"{reason}, not written in the submission: the exercise asks you to implement it "
-                  f"yourself, so it earns no credit" for name, reason in found.items()}
+                    found[node.attr] = _("`{name}` is taken from backprop_lib ({code})").format(
+                        name=node.attr, code=ast.unparse(node))
+    return {name: _("{reason}, not written in the submission: the exercise asks you to implement it yourself, so "
+                    "it earns no credit").format(reason=reason) for name, reason in found.items()}

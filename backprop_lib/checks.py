@@ -6,6 +6,8 @@ message first and the line of the cell, not the library's frames. Values are com
 course's relative error |a - b| / max(1e-8, |a| + |b|) (see gradcheck.rel_error).
 A message names the symptom and where to look (which array, which index, expected and found,
 the likely concept); it never gives code: the fix in words is the notebook's second hint.
+Messages are in the learner's language (language.py), decided when the message is made; the
+numbers, names, indices and shapes in them are formatted by the same code in every language.
 """
 import functools
 import linecache
@@ -16,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .gradcheck import analytic_gradients, numerical_gradients
+from .language import _
 
 # Below this absolute difference (times the size of the expected values) two numbers are equal:
 # roundoff in a correct sum can leave 1e-15 where the exact answer is 0.
@@ -41,7 +44,9 @@ def _cell_line(tb):
     if where is None:
         return []
     code = linecache.getline(*where).strip()
-    return [f"  (line {where[1]} of this cell: {code})" if code else f"  (line {where[1]} of this cell)"]
+    if code:
+        return [_("  (line {line} of this cell: {code})").format(line=where[1], code=code)]
+    return [_("  (line {line} of this cell)").format(line=where[1])]
 
 
 def _learner_facing(function):
@@ -91,7 +96,7 @@ def check(name, found, expected, *, tol=1e-7):
     message = compare(name, found, expected, tol=tol)
     if message:
         raise CheckFailed(message)
-    print(f"✓ {name} matches")
+    print(_("✓ {name} matches").format(name=name))
 
 
 def mutation_message(name, before, after):
@@ -100,15 +105,15 @@ def mutation_message(name, before, after):
     if before.shape == after.shape and np.array_equal(before, after, equal_nan=True):
         return None
     if before.shape != after.shape:
-        return f"{name} changed shape from {before.shape} to {after.shape} during the call."
+        return _("{name} changed shape from {before} to {after} during the call.").format(
+            name=name, before=before.shape, after=after.shape)
     changed = np.argwhere(~((before == after) | (np.isnan(before) & np.isnan(after))))
     idx = tuple(int(i) for i in changed[0])
     was, now = _fmt_pair(before[idx], after[idx])
-    return (f"{name} was modified in place: at index {_fmt_index(idx)} it was {was}, "
-            f"now it is {now} ({len(changed)} entries changed). "
-            f"Hint: a layer must not change its arguments: the caller may still need them (a branch "
-            f"sends the same gradient on twice). Build a new array for the result (chapter 5, "
-            f"*Why an in-place backward is a bug*).")
+    return _("{name} was modified in place: at index {index} it was {was}, now it is {now} ({count} entries "
+             "changed). Hint: a layer must not change its arguments: the caller may still need them (a branch "
+             "sends the same gradient on twice). Build a new array for the result (chapter 5, *Why an in-place "
+             "backward is a bug*).").format(name=name, index=_fmt_index(idx), was=was, now=now, count=len(changed))
 
 
 def check_not_mutated(name, before, after):
@@ -116,7 +121,7 @@ def check_not_mutated(name, before, after):
     message = mutation_message(name, before, after)
     if message:
         raise CheckFailed(message)
-    print(f"✓ {name} was not modified")
+    print(_("✓ {name} was not modified").format(name=name))
 
 
 @_learner_facing
@@ -144,8 +149,10 @@ def check_gradients(layer, *inputs, constants=(), params=None, tol=1e-6, seed=0)
     for var, expected in numerical.items():
         message = compare(f"{label}: d{var}", analytic.get("d" + var), expected, tol=tol)
         if message:
-            raise AssertionError(f"{message} (The expected values are numerical gradients of your forward.)")
-    print(f"✓ {label}: backward agrees with numerical gradients of forward ({', '.join(analytic)})")
+            raise AssertionError(_("{message} (The expected values are numerical gradients of your forward.)")
+                                 .format(message=message))
+    print(_("✓ {layer}: backward agrees with numerical gradients of forward ({gradients})").format(
+        layer=label, gradients=", ".join(analytic)))
 
 
 def no_warnings(name, func, *args):
@@ -155,9 +162,10 @@ def no_warnings(name, func, *args):
         try:
             return func(*args)
         except RuntimeWarning as warning:
-            raise CheckFailed(
-                f"{name} warned: {warning}. Hint: the exponential overflows above about 709: subtract the "
-                f"row maximum first (softmax), exponentiate only -|x| (sigmoid), and never take the log of 0.") from None
+            raise CheckFailed(_(
+                "{name} warned: {warning}. Hint: the exponential overflows above about 709: subtract the "
+                "row maximum first (softmax), exponentiate only -|x| (sigmoid), and never take the log of 0."
+            ).format(name=name, warning=warning)) from None
 
 
 @contextmanager
@@ -166,18 +174,21 @@ def explain_shape_errors(what):
     try:
         yield
     except ValueError as error:
-        raise CheckFailed(
-            f"{what} raised ValueError: {error}. Hint: in a matrix product the shapes must chain, "
-            f"(N, D) times (D, H) gives (N, H), and each gradient has the shape of its variable "
-            f"(dx like x, dW like W): is a transpose missing, or an input not flattened?") from error
+        raise CheckFailed(_(
+            "{what} raised ValueError: {error}. Hint: in a matrix product the shapes must chain, "
+            "(N, D) times (D, H) gives (N, H), and each gradient has the shape of its variable "
+            "(dx like x, dW like W): is a transpose missing, or an input not flattened?"
+        ).format(what=what, error=error)) from error
 
 
 def _compare_dict(name, found, expected, tol):
     if not isinstance(found, dict):
-        return f"{name}: expected a dict with keys {sorted(expected)}; found {type(found).__name__}."
+        return _("{name}: expected a dict with keys {keys}; found {found}.").format(
+            name=name, keys=sorted(expected), found=type(found).__name__)
     missing = [k for k in expected if k not in found]
     if missing:
-        return f"{name}: expected keys {sorted(expected)}; the keys {missing} are missing."
+        return _("{name}: expected keys {keys}; the keys {missing} are missing.").format(
+            name=name, keys=sorted(expected), missing=missing)
     for key in expected:
         message = compare(f"{name}[{key!r}]", found[key], expected[key], tol=tol)
         if message:
@@ -187,9 +198,10 @@ def _compare_dict(name, found, expected, tol):
 
 def _compare_sequence(name, found, expected, tol):
     if not isinstance(found, (tuple, list)) or len(found) != len(expected):
-        what = f"a {type(found).__name__} of length {len(found)}" if isinstance(found, (tuple, list)) \
-            else type(found).__name__
-        return f"{name}: expected a tuple of {len(expected)} values; found {what}."
+        what = _("a {type} of length {length}").format(type=type(found).__name__, length=len(found)) \
+            if isinstance(found, (tuple, list)) else type(found).__name__
+        return _("{name}: expected a tuple of {count} values; found {found}.").format(
+            name=name, count=len(expected), found=what)
     for i, (f, e) in enumerate(zip(found, expected)):
         message = compare(f"{name}[{i}]", f, e, tol=tol)
         if message:
@@ -199,43 +211,49 @@ def _compare_sequence(name, found, expected, tol):
 
 def _as_float_array(name, found, expected):
     """(array, None) when found is numeric, else (None, message)."""
-    what = "a number" if expected.ndim == 0 else f"an array of shape {expected.shape}"
+    what = _("a number") if expected.ndim == 0 else _("an array of shape {shape}").format(shape=expected.shape)
     if found is None:
-        return None, f"{name}: expected {what}; found None. Did you forget a `return` (or to set it)?"
+        return None, _("{name}: expected {what}; found None. Did you forget a `return` (or to set it)?").format(
+            name=name, what=what)
     try:
         return np.asarray(found, dtype=np.float64), None
     except (TypeError, ValueError):
-        return None, f"{name}: expected {what}; found {type(found).__name__} ({_short(found)})."
+        return None, _("{name}: expected {what}; found {type} ({value}).").format(
+            name=name, what=what, type=type(found).__name__, value=_short(found))
 
 
 def _shape_message(name, found_shape, expected_shape):
-    message = f"{name} has shape {found_shape}; expected {expected_shape}."
+    message = _("{name} has shape {found}; expected {expected}.").format(
+        name=name, found=found_shape, expected=expected_shape)
     squeezed = tuple(d for d in found_shape if d != 1) == tuple(d for d in expected_shape if d != 1)
     if expected_shape == ():
-        hint = "a single number is expected: the loss is one number for the whole batch (a mean or a sum)."
+        hint = _("a single number is expected: the loss is one number for the whole batch (a mean or a sum).")
     elif len(expected_shape) == 1 and found_shape == (1, expected_shape[0]):
-        hint = ("one row instead of a vector: a bias gradient has the shape of b, (H,); the batch axis "
-                "is summed away, not kept with size 1.")
+        hint = _("one row instead of a vector: a bias gradient has the shape of b, (H,); the batch axis "
+                 "is summed away, not kept with size 1.")
     elif len(expected_shape) == 1 and len(found_shape) == 2 and found_shape[1] == expected_shape[0]:
-        hint = ("the bias gradient must be summed over the batch (chapter 6: the bias is copied to every "
-                "row): one number per output, not one row per example.")
+        hint = _("the bias gradient must be summed over the batch (chapter 6: the bias is copied to every "
+                 "row): one number per output, not one row per example.")
     elif len(found_shape) == 2 and found_shape == expected_shape[::-1]:
-        hint = "the shape is transposed: is a transpose missing, or a matrix product in the wrong order?"
+        hint = _("the shape is transposed: is a transpose missing, or a matrix product in the wrong order?")
     elif squeezed:
-        hint = ("(N,) and (N, 1) are different shapes, and adding them broadcasts to (N, N): "
-                "a summed axis must be kept (size 1) or dropped consistently, so the shapes agree exactly.")
+        hint = _("(N,) and (N, 1) are different shapes, and adding them broadcasts to (N, N): "
+                 "a summed axis must be kept (size 1) or dropped consistently, so the shapes agree exactly.")
     else:
-        hint = ("a gradient has the shape of the variable it belongs to (an output, that of the layer's "
-                "output); look at reshapes, at which axis is summed, and at the order of matrix products.")
-    return f"{message} Hint: {hint}"
+        hint = _("a gradient has the shape of the variable it belongs to (an output, that of the layer's "
+                 "output); look at reshapes, at which axis is summed, and at the order of matrix products.")
+    return with_hint(message, hint)
 
 
 def _nonfinite_message(name, found):
     bad = np.argwhere(~np.isfinite(found))
     idx = tuple(int(i) for i in bad[0])
-    where = f" at index {_fmt_index(idx)} ({len(bad)} of {found.size} entries are NaN or inf)" if idx else ""
-    return (f"{name} is {found[idx]}{where}. Hint: exp of a large number overflows and log(0) is -inf: "
-            f"subtract the row maximum before np.exp, and never take the log of 0.")
+    hint = _("exp of a large number overflows and log(0) is -inf: subtract the row maximum before np.exp, "
+             "and never take the log of 0.")
+    if not idx:
+        return with_hint(_("{name} is {value}.").format(name=name, value=found[idx]), hint)
+    return with_hint(_("{name} is {value} at index {index} ({count} of {size} entries are NaN or inf).").format(
+        name=name, value=found[idx], index=_fmt_index(idx), count=len(bad), size=found.size), hint)
 
 
 def _value_message(name, found, expected, tol):
@@ -247,12 +265,22 @@ def _value_message(name, found, expected, tol):
         return None
     idx = np.unravel_index(np.argmax(np.where(wrong, errors, -1.0)), found.shape)
     idx = tuple(int(i) for i in idx)
-    where = f" at index {_fmt_index(idx)}" if idx else ""
-    count = f" ({int(wrong.sum())} of {found.size} entries differ)" if found.size > 1 else ""
     e, f = _fmt_pair(expected[idx], found[idx])
-    message = f"{name} is wrong{where}: expected {e}, found {f}{count}."
-    hint = _value_hint(found, expected, tol)
-    return f"{message} Hint: {hint}" if hint else message
+    if not idx:
+        message = _("{name} is wrong: expected {expected}, found {found}.")
+    elif found.size > 1:
+        message = _("{name} is wrong at index {index}: expected {expected}, found {found} "
+                    "({count} of {size} entries differ).")
+    else:
+        message = _("{name} is wrong at index {index}: expected {expected}, found {found}.")
+    message = message.format(name=name, index=_fmt_index(idx), expected=e, found=f, count=int(wrong.sum()),
+                             size=found.size)
+    return with_hint(message, _value_hint(found, expected, tol))
+
+
+def with_hint(message, hint):
+    """'message Hint: hint' in the learner's language (the message alone if there is no hint)."""
+    return _("{message} Hint: {hint}").format(message=message, hint=hint) if hint else message
 
 
 def _value_hint(found, expected, tol):
@@ -261,21 +289,24 @@ def _value_hint(found, expected, tol):
         return np.allclose(a, b, rtol=max(tol, 1e-9), atol=_ROUNDOFF)
 
     if close(found, -expected):
-        return "every entry has the wrong sign: check the sign of the local gradient (y - t, not t - y)."
+        return _("every entry has the wrong sign: check the sign of the local gradient (y - t, not t - y).")
     if found.ndim == 2 and found.shape[0] == found.shape[1] > 1 and close(found, expected.T):
-        return "found is the transpose of expected: is a transpose missing, or a matrix product in the wrong order?"
+        return _("found is the transpose of expected: is a transpose missing, or a matrix product in the "
+                 "wrong order?")
     if not np.any(found):
-        return "found is all zeros: is the gradient computed before it is returned, and is the mask the right way round?"
+        return _("found is all zeros: is the gradient computed before it is returned, and is the mask the "
+                 "right way round?")
     ratio = _constant_ratio(found, expected)
     if ratio is not None:
         k = round(ratio)
         if ratio > 1.5 and abs(ratio - k) < 1e-6:
-            return f"found is {k} times expected: did you forget to divide by the batch size?"
+            return _("found is {factor} times expected: did you forget to divide by the batch size?").format(factor=k)
         inverse = 1 / ratio
         if inverse > 1.5 and abs(inverse - round(inverse)) < 1e-6:
-            return (f"found is expected / {round(inverse)}: is the gradient averaged where it should be "
-                    f"summed over the batch, or divided by the batch size twice?")
-        return f"found is {ratio:.4g} times expected everywhere: a constant factor is wrong."
+            return _("found is expected / {factor}: is the gradient averaged where it should be summed over "
+                     "the batch, or divided by the batch size twice?").format(factor=round(inverse))
+        return _("found is {factor} times expected everywhere: a constant factor is wrong.").format(
+            factor=f"{ratio:.4g}")
     return None
 
 
