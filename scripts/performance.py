@@ -104,7 +104,9 @@ def raw(value):
         return fmt(value)
     if isinstance(value, list):
         return ", ".join(raw(item) for item in value)
-    return "`" + json.dumps(value, ensure_ascii=False).strip('"').replace("`", "'") + "`"
+    text = json.dumps(value, ensure_ascii=False)
+    text = text.strip('"') if isinstance(value, str) and value else text  # an empty string shows as ""
+    return "`" + text.replace("`", "'") + "`"
 
 
 def scalars(data, prefix=""):
@@ -212,8 +214,9 @@ def grader_summary(page, data):
     """bench_grader.py: one submission from the command line, and a class of 200 in one batch."""
     n, all_ = data["n"], say("all", "전부")
     page.table([say("measure", "측정 항목"), say("value", "값"), say("target", "목표")], [
-        [say("one submission, `backprop-grade solutions/04_matmul.ipynb` (command line, median of 3)",
-             "제출물 하나, `backprop-grade solutions/04_matmul.ipynb` (명령줄, 3회의 중앙값)"),
+        [say("one submission, `backprop-grade solutions/04_matmul.ipynb` (command line, median of {runs})",
+             "제출물 하나, `backprop-grade solutions/04_matmul.ipynb` (명령줄, {runs}회의 중앙값)",
+             runs=data.get("single_cli_runs", 3)),
          say("{t:.2f} s", "{t:.2f}초", t=data["single_cli_seconds"]),
          say("<= {t} s", "{t}초 이하", t=TARGETS["single_cli_seconds"])],
         [say("a class of {n} mixed submissions, -j {jobs}", "여러 종류가 섞인 한 반의 제출물 {n}개, -j {jobs}",
