@@ -36,6 +36,16 @@ def sphinx_build(builder, outdir, doctrees, freshenv=False, **overrides):
         sys.exit(f"the {builder} build of the Korean edition failed (status {result})")
 
 
+def catalogues_digest():
+    """A digest of every page's catalogue: it changes exactly when a translation does."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for po in sorted((LOCALES / LANGUAGE / "LC_MESSAGES").rglob("*.po")):
+        digest.update(str(po.relative_to(LOCALES)).encode() + b"\0" + po.read_bytes())
+    return digest.hexdigest()
+
+
 def compile_catalogues():
     """Each page's .mo from its .po, rewritten only when it differs. Sphinx compiles a .mo only when
     its .po is newer, so a .mo that git or a merge left behind would otherwise stay stale."""
@@ -56,11 +66,12 @@ def build():
     site = BUILD / "html" / LANGUAGE
     # A changed catalogue can change any page's title, and every page's sidebar shows them all, but
     # Sphinx rewrites only the pages it re-reads: read them all again (10-20 s) when a catalogue changed.
-    stamp = BUILD / f".{LANGUAGE}-catalogues"
-    newest = max(f.stat().st_mtime for f in (LOCALES / LANGUAGE).rglob("*.[pm]o"))
-    fresh = not stamp.exists() or stamp.stat().st_mtime < newest
-    sphinx_build("html", site, BUILD / f".doctrees-{LANGUAGE}", freshenv=fresh, language=LANGUAGE)
-    stamp.touch()
+    stamp, catalogues = BUILD / f".{LANGUAGE}-catalogues", catalogues_digest()
+    fresh = not stamp.exists() or stamp.read_text() != catalogues
+    sphinx_build("html", site, BUILD / f".doctrees-{LANGUAGE}", freshenv=fresh, language=LANGUAGE,
+                 # MyST-NB's toggle of a hidden cell (the chapters hide only inputs: the code of a figure)
+                 nb_code_prompt_show="코드 보기", nb_code_prompt_hide="코드 숨기기")
+    stamp.write_text(catalogues)
     for own in (ROOT / "book" / "_static").glob("*.*"):  # Sphinx never overwrites its earlier copy
         shutil.copy2(own, site / "_static" / own.name)
     for notebook in sorted((site / "_sources").rglob("*.ipynb")):  # what the download button gives
