@@ -19,6 +19,7 @@ import pytest
 
 from backprop_grader import batch, cli, grader
 from test_gradescope import autograder  # noqa: F401  (the Gradescope zip, unpacked and set up: a fixture)
+from test_grading import MATMUL_TRANSPOSED_DW  # the English tests' wrong MatMul: dW transposed
 from test_gradescope import grade as gradescope_grade
 from backprop_lib import language
 from backprop_lib.checks import CheckFailed, check, compare
@@ -47,29 +48,8 @@ FACTS = [
                    rf"\(원소 (?P<size>\d+)개 중 (?P<count>\d+)개가 NaN 또는 inf\)"),
 ]
 
-MATMUL_TRANSPOSED_DW = """
-class MatMul:
-    def __init__(self, W):
-        self.W = W
-    def forward(self, x):
-        self.x = x
-        return x @ self.W
-    def backward(self, dout):
-        self.dW = dout.T @ self.x
-        return dout @ self.W.T
-"""
-
-MATMUL_SQUARE_WRONG_SIGN = """
-class MatMul:
-    def __init__(self, W):
-        self.W = W
-    def forward(self, x):
-        self.x = x
-        return x @ self.W
-    def backward(self, dout):
-        self.dW = self.x.T @ dout
-        return -(dout @ self.W.T)
-"""
+MATMUL_SQUARE_WRONG_SIGN = (MATMUL_TRANSPOSED_DW.replace("self.dW = dout.T @ self.x", "self.dW = self.x.T @ dout")
+                            .replace("return dout @ self.W.T", "return -(dout @ self.W.T)"))
 
 WRONG = {"04_matmul.py": MATMUL_TRANSPOSED_DW, "04_matmul_sign.py": MATMUL_SQUARE_WRONG_SIGN,
          "05_mutates_dout.py": (ROOT / "tests" / "submissions" / "05_mutates_dout.py").read_text(encoding="utf-8"),
