@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backprop_lib.gradcheck import input_names, numerical_gradients
+from backprop_lib.gradcheck import input_names, loss_magnitude, numerical_gradients, roundoff_floor
 from backprop_lib.language import N_, Message, _
 
 from .specs import Check, attr, call, expect, expect_gradcheck, expect_unchanged, lit, make_test, new, save
@@ -177,10 +177,11 @@ def _gradcheck_test(cls, reference, case, params, points, requires):
 
     def judge(outputs):
         layer = _reference_layer(reference, case)
-        numeric = numerical_gradients(layer, list(case.inputs.values()), list(case.constants.values()),
-                                      case.dout, params)
-        return [expect_gradcheck(outputs, grad_name(name), value, label=f"{cls}.backward {grad_name(name)}")
-                for name, value in numeric.items()]
+        inputs, constants = list(case.inputs.values()), list(case.constants.values())
+        numeric = numerical_gradients(layer, inputs, constants, case.dout, params)
+        floor = roundoff_floor(loss_magnitude(layer, inputs, constants, case.dout))
+        return [expect_gradcheck(outputs, grad_name(name), value, label=f"{cls}.backward {grad_name(name)}",
+                                 atol=floor) for name, value in numeric.items()]
     return make_test(Message(N_("{cls} gradient check [{case}]"), cls=cls, case=case.label), points, steps,
                      _sent(case), judge, [cls], case.hint, requires)
 

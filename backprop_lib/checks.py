@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .gradcheck import analytic_gradients, numerical_gradients
+from .gradcheck import analytic_gradients, loss_magnitude, numerical_gradients, roundoff_floor
 from .language import _
 
 # Below this absolute difference (times the size of the expected values) two numbers are equal:
@@ -70,16 +70,17 @@ def _raised_here(tb):
     return Path(tb.tb_frame.f_code.co_filename).resolve() == Path(__file__).resolve()
 
 
-def compare(name, found, expected, *, tol=1e-7):
+def compare(name, found, expected, *, tol=1e-7, atol=0.0):
     """None if `found` matches `expected`; otherwise a short explanation for a learner.
+    Differences up to `atol` never count (against numerical gradients: gradcheck.roundoff_floor).
 
     A tuple (such as the (dx, dy) of a two-input node) and a dict (such as the gradients
     {"W1": ..., "b1": ...}) are compared item by item; a list is an array, [[1, 2], [3, 4]].
     """
     if isinstance(expected, dict):
-        return _compare_dict(name, found, expected, tol)
+        return _compare_dict(name, found, expected, tol, atol)
     if isinstance(expected, tuple):
-        return _compare_sequence(name, found, expected, tol)
+        return _compare_sequence(name, found, expected, tol, atol)
     expected = np.asarray(expected, dtype=np.float64)
     found_array, message = _as_float_array(name, found, expected)
     if message:
@@ -88,7 +89,7 @@ def compare(name, found, expected, *, tol=1e-7):
         return _shape_message(name, found_array.shape, expected.shape)
     if not np.all(np.isfinite(found_array)):
         return _nonfinite_message(name, found_array)
-    return _value_message(name, found_array, expected, tol)
+    return _value_message(name, found_array, expected, tol, atol)
 
 
 def check(name, found, expected, *, tol=1e-7):
@@ -146,8 +147,9 @@ def check_gradients(layer, *inputs, constants=(), params=None, tol=1e-6, seed=0)
         raise AssertionError(message)
     with explain_shape_errors(f"{label}.forward"):
         numerical = numerical_gradients(layer, inputs, constants, dout, params)
+        floor = roundoff_floor(loss_magnitude(layer, inputs, constants, dout))
     for var, expected in numerical.items():
-        message = compare(f"{label}: d{var}", analytic.get("d" + var), expected, tol=tol)
+        message = compare(f"{label}: d{var}", analytic.get("d" + var), expected, tol=tol, atol=floor)
         if message:
             raise AssertionError(_("{message} (The expected values are numerical gradients of your forward.)")
                                  .format(message=message))
@@ -181,7 +183,7 @@ def explain_shape_errors(what):
         ).format(what=what, error=error)) from error
 
 
-def _compare_dict(name, found, expected, tol):
+def _compare_dict(name, found, expected, tol, atol=0.0):
     if not isinstance(found, dict):
         return _("{name}: expected a dict with keys {keys}; found {found}.").format(
             name=name, keys=sorted(expected), found=type(found).__name__)
@@ -190,20 +192,20 @@ def _compare_dict(name, found, expected, tol):
         return _("{name}: expected keys {keys}; the keys {missing} are missing.").format(
             name=name, keys=sorted(expected), missing=missing)
     for key in expected:
-        message = compare(f"{name}[{key!r}]", found[key], expected[key], tol=tol)
+        message = compare(f"{name}[{key!r}]", found[key], expected[key], tol=tol, atol=atol)
         if message:
             return message
     return None
 
 
-def _compare_sequence(name, found, expected, tol):
+def _compare_sequence(name, found, expected, tol, atol=0.0):
     if not isinstance(found, (tuple, list)) or len(found) != len(expected):
         what = _("a {type} of length {length}").format(type=type(found).__name__, length=len(found)) \
             if isinstance(found, (tuple, list)) else type(found).__name__
         return _("{name}: expected a tuple of {count} values; found {found}.").format(
             name=name, count=len(expected), found=what)
     for i, (f, e) in enumerate(zip(found, expected)):
-        message = compare(f"{name}[{i}]", f, e, tol=tol)
+        message = compare(f"{name}[{i}]", f, e, tol=tol, atol=atol)
         if message:
             return message
     return None
@@ -256,11 +258,11 @@ def _nonfinite_message(name, found):
         name=name, value=found[idx], index=_fmt_index(idx), count=len(bad), size=found.size), hint)
 
 
-def _value_message(name, found, expected, tol):
+def _value_message(name, found, expected, tol, atol=0.0):
     diff = np.abs(found - expected)
     errors = diff / np.maximum(1e-8, np.abs(found) + np.abs(expected))
     scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
-    wrong = (errors > tol) & (diff > _ROUNDOFF * scale)
+    wrong = (errors > tol) & (diff > max(_ROUNDOFF * scale, atol))
     if not np.any(wrong):
         return None
     idx = np.unravel_index(np.argmax(np.where(wrong, errors, -1.0)), found.shape)

@@ -56,6 +56,20 @@ def analytic_gradients(layer, n_inputs, upstream_grad, params=None):
     return analytic
 
 
+def roundoff_floor(magnitude, h=1e-5):
+    """How far a central difference can be off by rounding alone: f(x + h) and f(x - h) each carry
+    about eps times `magnitude` (the sum of the absolute values of the terms that make f), and the
+    difference is divided by 2h; a margin of 100 covers long sums. Below it, a gap between a
+    backward pass and a numerical gradient says nothing."""
+    return 100 * np.finfo(np.float64).eps * max(1.0, float(magnitude)) / h
+
+
+def loss_magnitude(layer, inputs, constants=(), upstream_grad=None):
+    """sum |y * upstream_grad|: the size of the terms of L = sum(y * upstream_grad) (see roundoff_floor)."""
+    y = layer.forward(*[np.array(x, dtype=np.float64) for x in inputs], *constants)
+    return float(np.sum(np.abs(y * np.asarray(upstream_grad, dtype=np.float64))))
+
+
 def numerical_gradients(layer, inputs, constants=(), upstream_grad=None, params=None, h=1e-5):
     """{"x": ..., "W": ...}: central differences of L = sum(layer.forward(*inputs, *constants) * upstream_grad).
 

@@ -297,3 +297,36 @@ def test_a_failed_check_shows_its_message_first_in_a_real_kernel(tmp_path):
     assert "line 2 of this cell: check('dW'" in errors[1][0].traceback[1]
     [own] = errors[4]
     assert own.ename == "AssertionError" and own.evalue == "my own assert"
+
+
+class _Scale:
+    """y = x * s for a fixed s whose entries are 1e6 and 1e-3: L's terms are huge, one gradient is small."""
+
+    def __init__(self, wrong=1.0):
+        self.s, self.wrong = np.array([1e6, 1e-3]), wrong
+
+    def forward(self, x):
+        return x * self.s
+
+    def backward(self, dout):
+        return dout * self.s * self.wrong
+
+
+def test_a_numerical_gradient_is_trusted_only_above_its_own_rounding():
+    """Central differences of an L made of terms near 1e6 are off by about eps * 1e6 / h: a correct
+    backward's small entry (1e-3) must not be called wrong for that (gradcheck.roundoff_floor), and a
+    wrong backward is still caught on the entries above it."""
+    from backprop_lib.gradcheck import loss_magnitude, numerical_gradients, roundoff_floor
+
+    x, dout = np.array([1.0, 2.0]), np.array([1.0, -1.0])
+    numeric = numerical_gradients(_Scale(), [x], (), dout)["x"]
+    analytic = _Scale().backward(dout)
+    assert abs(numeric[1] - analytic[1]) > 1e-7 * abs(analytic[1])  # the noise is real ...
+    floor = roundoff_floor(loss_magnitude(_Scale(), [x], (), dout))
+    assert abs(numeric[1] - analytic[1]) < floor < 1e-6 * abs(analytic[0])  # ... below the floor, itself tiny beside dx[0]
+    assert compare("dx", analytic, numeric, tol=1e-6) is not None  # without the floor: a false alarm
+    assert compare("dx", analytic, numeric, tol=1e-6, atol=floor) is None
+    assert compare("dx", analytic * 2, numeric, tol=1e-6, atol=floor) is not None
+    check_gradients(_Scale(), x)  # the visible check uses the same floor
+    with pytest.raises(AssertionError, match="wrong"):
+        check_gradients(_Scale(wrong=2.0), x)
