@@ -33,5 +33,16 @@ def write_atomically(path, data) -> None:
         file.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
+def write_if_changed(path, data) -> bool:
+    """write_atomically, unless `path` already holds `data`: then the file and its modification time
+    stay (builds that compare times rebuild nothing). True if it wrote."""
+    data = data.encode("utf-8") if isinstance(data, str) else data
+    path = Path(path)
+    if path.exists() and path.read_bytes() == data:
+        return False
+    write_atomically(path, data)
+    return True
+
+
 def write_json_atomically(path, data) -> None:
     write_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")

@@ -10,11 +10,12 @@ Translators edit the .po files (msgstr); `update` keeps them in step with the En
 (sphinx-intl marks changed messages fuzzy), and `check` fails while any message is missing.
 """
 import argparse
-import os
 import re
 import shutil
 import sys
 from pathlib import Path
+
+from backprop_grader.files import write_atomically, write_if_changed
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
@@ -56,9 +57,7 @@ def compile_catalogues():
     for po in sorted((LOCALES / LANGUAGE / "LC_MESSAGES").rglob("*.po")):
         compiled = io.BytesIO()
         write_mo(compiled, read_catalogue(po))
-        mo = po.with_suffix(".mo")
-        if not mo.exists() or mo.read_bytes() != compiled.getvalue():
-            atomic_write_bytes(mo, compiled.getvalue())
+        write_if_changed(po.with_suffix(".mo"), compiled.getvalue())
 
 
 def build():
@@ -115,18 +114,8 @@ def translate_notebook(source, target):
             cell.source, missing = translate_markdown(cell.source, catalogue)
             placed |= {m.id for m in catalogue if m.id and m.string} - set(missing)
     notebook.metadata.setdefault("backprop", {})["language"] = LANGUAGE
-    atomic_write(target, nbformat.writes(notebook) + "\n")
+    write_atomically(target, nbformat.writes(notebook) + "\n")
     return sorted({m.id for m in catalogue if m.id and m.string and not is_untranslatable(m.id)} - placed)
-
-
-def atomic_write(path, text):
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_bytes(path, data):
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    temporary.replace(path)
 
 
 def extract(outdir=BUILD / "gettext"):
@@ -307,8 +296,10 @@ def library_problems():
         found.append(f"{LIBRARY_PO.relative_to(ROOT)}: {len(missing)} message(s) of the code have no entry, "
                      f"e.g. {str(missing[0])[:60]!r}: run `python scripts/korean.py messages`")
     mo = LIBRARY_PO.with_suffix(".mo")
-    with mo.open("rb") if mo.exists() else open(os.devnull, "rb") as f:
-        compiled = {m.id: m.string for m in read_mo(f) if m.id} if mo.exists() else {}
+    compiled = {}
+    if mo.exists():
+        with mo.open("rb") as f:
+            compiled = {m.id: m.string for m in read_mo(f) if m.id}
     if compiled != {m.id: m.string for m in korean if m.id and not m.fuzzy and m.string}:
         found.append(f"{mo.relative_to(ROOT)} is not compiled from {LIBRARY_PO.name}: "
                      "run `python scripts/korean.py messages`")

@@ -13,11 +13,12 @@ A missing result gives a sentence saying the benchmark has not been run yet, nev
 import argparse
 import io
 import json
-import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
+
+from backprop_grader.files import write_if_changed
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -371,18 +372,6 @@ def catalogue_text(page, date):
     return out.getvalue().decode("utf-8")
 
 
-def write_atomic(path, text):
-    """Write text through a temporary file; leave the file alone when nothing changed (Sphinx rebuilds
-    a page whose source is newer)."""
-    path = Path(path)
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, default=RESULTS, help="the benchmarks' NAME.json files")
@@ -390,8 +379,9 @@ def main(argv=None):
     parser.add_argument("--catalogue", type=Path, default=CATALOGUE, help="its Korean catalogue to write")
     args = parser.parse_args(argv)
     page = write_page(args.results)
-    write_atomic(args.page, "\n".join(page.lines).rstrip() + "\n")
-    write_atomic(args.catalogue, catalogue_text(page, measured_at(args.results)))
+    # unchanged files keep their time: Sphinx rebuilds a page whose source is newer
+    write_if_changed(args.page, "\n".join(page.lines).rstrip() + "\n")
+    write_if_changed(args.catalogue, catalogue_text(page, measured_at(args.results)))
     return 0
 
 

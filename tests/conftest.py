@@ -1,5 +1,5 @@
 """Shared test configuration: hypothesis profiles, and the fixtures for what CI must have
-(the PyTorch oracle, the Debian Fashion-MNIST package). `make setup` installs both, so that
+(the PyTorch oracle, the Debian Fashion-MNIST package, Debian's Chromium for the browser tests). `make setup` installs both, so that
 `make test` on a fresh Debian machine runs every test and skips none.
 
 Profiles (choose with HYPOTHESIS_PROFILE=dev|ci|thorough; CI=true selects "ci"):
@@ -58,3 +58,31 @@ def fashion_package():
             pytest.fail(f"CI=true requires it: {message}", pytrace=False)
         pytest.skip(message + ": sudo apt-get install dataset-fashion-mnist (on Debian or Ubuntu)")
     return FASHION_DIR
+
+
+# Debian's Chromium, driven by Playwright (which downloads no browser of its own): the site's,
+# JupyterLab's and the class page's browser tests.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def unavailable(reason):
+    """Skip locally, fail in CI: a missing site or browser is never a pass there."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the Python package playwright is missing: pip install -e '.[dev]'")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()

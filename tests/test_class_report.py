@@ -19,14 +19,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from conftest import CHROMIUM, CHROMIUM_ARGS
+
 from backprop_grader import class_report, feedback, prairielearn, text
 from backprop_grader.grader import grade
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, EXERCISES, ARTIFACTS = ROOT / "solutions", ROOT / "exercises", ROOT / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 GRADE = [sys.executable, "-m", "backprop_grader.cli"]
 
 BIAS_HINT = "the bias gradient must be summed over the batch"

@@ -24,9 +24,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts" / "lab"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 CHAPTERS = sorted(path.name for path in (ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
 # What the learner copy needs: chapters link to exercises, and both to the book's pages.
 COURSE_FOLDERS = ["chapters", "exercises", "book"]
@@ -36,12 +33,6 @@ RUN_TIMEOUT_MS = 150_000  # one chapter, all cells (chapter 9 trains a network)
 RAW_MYST = [":class:", "{term}", "{ref}", "{doc}", "{cite", "{numref}", "```{", ":::{", "{admonition}"]
 RAW_MATH = re.compile(r"\$[^$\s][^$]*\$|\\\(|\\\[|\\begin\{")
 
-
-def unavailable(reason):
-    """Skip locally, fail in CI: a missing browser is never a pass there."""
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 def free_port():
@@ -99,20 +90,6 @@ def wait_for_server(server, url, timeout=90):
         except OSError:
             time.sleep(0.5)
     pytest.fail(f"JupyterLab did not answer {url} within {timeout} s; see artifacts/lab/jupyterlab.log")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("the Python package playwright is missing: pip install -e '.[dev]'")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -10,7 +10,6 @@ locally and fail in CI (CI=true).
 import functools
 import http.server
 import json
-import os
 import re
 import threading
 import zipfile
@@ -19,21 +18,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from conftest import unavailable  # (the fixture `browser` comes from conftest too)
+
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 # Ten chapters; every solution notebook is released as an exercise and put on the site (issue 9).
 EXPECTED = {"chapters": 10, "exercises": len(list((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")))}
 
-
-def unavailable(reason):
-    """Skip locally, fail in CI: a missing site or browser is never a pass there."""
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 def site_pages():
@@ -66,21 +58,6 @@ def server():
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # keep pytest's output readable
         pass
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("the Python package playwright is missing: pip install -e '.[dev]'")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                             headless=True)
-        yield browser
-        browser.close()
 
 
 class Visit:
