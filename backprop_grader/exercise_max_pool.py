@@ -7,7 +7,8 @@ index) gets the whole gradient, the others 0. Cases: random rows and 3-d input (
 ahead of the runner-up by 0.05 or more, so a numerical gradient means something), a batch of one,
 ties at random positions, all values negative, windows of 1 and one window per row, values of
 1e7..1e8 (a difference quotient keeps few digits there, the routed gradient is exact), and a large
-input that finite differences cannot finish. Typical wrong answers (the gradient copied or split over
+input of values of every size up to 1e8: finite differences entry by entry cannot finish it in time,
+and nudging one entry of every window at once (2 k passes) loses the digits of its largest values. Typical wrong answers (the gradient copied or split over
 the window, sent to every tied maximum or to the last one) are recognised and named (mistakes.py).
 """
 from __future__ import annotations
@@ -159,7 +160,9 @@ def _max_pool(rng_for):
              {"x": _signs(rng, shape) * rng.uniform(1e7, 1e8, shape)}, None, gradcheck=False, hint=HUGE_HINT),
     ]
     k_large = int(rng.choice([2, 4, 5]))
-    large = Case("", [("k", k_large)], {"x": rng.standard_normal(LARGE)}, None)
+    # values of every size up to 1e8: nudging one entry of every window at once is fast, but keeps few digits here
+    every_size = rng.standard_normal(LARGE) * 10.0 ** rng.uniform(0, 8, LARGE)
+    large = Case("", [("k", k_large)], {"x": _apart(every_size, k_large)}, None)
     for case in cases + [large]:
         x, k_case = case.inputs["x"], _k(case)
         case.dout = rng.standard_normal(x.shape[:-1] + (x.shape[-1] // k_case,))
