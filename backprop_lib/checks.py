@@ -70,9 +70,10 @@ def _raised_here(tb):
     return Path(tb.tb_frame.f_code.co_filename).resolve() == Path(__file__).resolve()
 
 
-def compare(name, found, expected, *, tol=1e-7, atol=0.0):
+def compare(name, found, expected, *, tol=1e-7, atol=0.0, hint=None):
     """None if `found` matches `expected`; otherwise a short explanation for a learner.
     Differences up to `atol` never count (against numerical gradients: gradcheck.roundoff_floor).
+    `hint`: the cause of wrong (or NaN) values when the caller knows it (a recognised mistake), not a guess.
 
     A tuple (such as the (dx, dy) of a two-input node) and a dict (such as the gradients
     {"W1": ..., "b1": ...}) are compared item by item; a list is an array, [[1, 2], [3, 4]].
@@ -88,8 +89,8 @@ def compare(name, found, expected, *, tol=1e-7, atol=0.0):
     if found_array.shape != expected.shape:
         return _shape_message(name, found_array.shape, expected.shape)
     if not np.all(np.isfinite(found_array)):
-        return _nonfinite_message(name, found_array)
-    return _value_message(name, found_array, expected, tol, atol)
+        return _nonfinite_message(name, found_array, hint)
+    return _value_message(name, found_array, expected, tol, atol, hint)
 
 
 def check(name, found, expected, *, tol=1e-7):
@@ -247,18 +248,18 @@ def _shape_message(name, found_shape, expected_shape):
     return with_hint(message, hint)
 
 
-def _nonfinite_message(name, found):
+def _nonfinite_message(name, found, hint=None):
     bad = np.argwhere(~np.isfinite(found))
     idx = tuple(int(i) for i in bad[0])
-    hint = _("exp of a large number overflows and log(0) is -inf: subtract the row maximum before np.exp, "
-             "and never take the log of 0.")
+    hint = hint or _("exp of a large number overflows and log(0) is -inf: subtract the row maximum before np.exp, "
+                     "and never take the log of 0.")
     if not idx:
         return with_hint(_("{name} is {value}.").format(name=name, value=found[idx]), hint)
     return with_hint(_("{name} is {value} at index {index} ({count} of {size} entries are NaN or inf).").format(
         name=name, value=found[idx], index=_fmt_index(idx), count=len(bad), size=found.size), hint)
 
 
-def _value_message(name, found, expected, tol, atol=0.0):
+def _value_message(name, found, expected, tol, atol=0.0, hint=None):
     diff = np.abs(found - expected)
     errors = diff / np.maximum(1e-8, np.abs(found) + np.abs(expected))
     scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
@@ -277,7 +278,7 @@ def _value_message(name, found, expected, tol, atol=0.0):
         message = _("{name} is wrong at index {index}: expected {expected}, found {found}.")
     message = message.format(name=name, index=_fmt_index(idx), expected=e, found=f, count=int(wrong.sum()),
                              size=found.size)
-    return with_hint(message, _value_hint(found, expected, tol))
+    return with_hint(message, hint or _value_hint(found, expected, tol))
 
 
 def with_hint(message, hint):

@@ -110,6 +110,21 @@ EXPECTED = {
     "16_finite_differences.py": (0, ["was running when the grader stopped your code"]),
     "17_finite_differences.py": (0, ["was running when the grader stopped your code"]),
     "17_hardcoded_outputs.py": (0, ["gradient W1 is wrong"]),
+    # --- exercises 18-20, derive a new node: finite differences (one entry at a time, or a whole column or window
+    # position at once), chapter 10's engine, PyTorch or the course's own nodes standing in for the derivation, and the
+    # classic wrong answer. Each keeps only its forward tests, or nothing where the forward cannot load.
+    "18_finite_differences.py": (7, ["was running when the grader stopped your code"]),  # the 7 forward tests
+    "18_column_differences.py": (7, ["was running when the grader stopped your code"]),
+    "18_torch_autograd.py": (7, ["No module named 'torch'"]),
+    "18_library_nodes.py": (0, ["No module named 'backprop_lib.nodes'"]),
+    "18_mean_variance_constants.py": (7, ["this is the gradient with mu and var held constant"]),
+    "19_finite_differences.py": (6, ["was running when the grader stopped your code"]),  # the 6 forward tests
+    "19_autodiff_one_hot.py": (0, ["No module named 'backprop_lib.autodiff'"]),
+    "19_buffered_add.py": (6, ["writes each selected row once (numpy buffers it)"]),
+    "20_finite_differences.py": (8, ["was running when the grader stopped your code"]),  # the 8 forward tests
+    "20_window_differences.py": (8, ["counts only once it is also right in the test 'MaxPool.backward [large input"]),
+    "20_copied_to_window.py": (8, ["the gradient is routed, not copied"]),
+    "20_torch_max_pool.py": (0, ["No module named 'torch'"]),
 }
 COULD_NOT_GRADE = {"04_not_json.ipynb", "04_empty.ipynb", "04_not_utf8.ipynb",
                    "04_json_but_not_a_notebook.ipynb", "04_very_large.ipynb"}
