@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from backprop_lib.checks import with_hint
 from backprop_lib.functions import sigmoid
-from backprop_lib.language import N_, Message
+from backprop_lib.language import N_, Message, _
 from .layer_tests import Case, layer_tests
 from .specs import Exercise
 
@@ -55,8 +56,11 @@ ND_HINT = N_("x may have several leading axes, (N, T, D): g is copied to each of
 ROW_HINT = N_("g may also have shape (1, D): dg has the shape of g, whatever it is.")
 SATURATED_HINT = N_("where the gate saturates (g of 16 to 19), sigmoid's slope is tiny but not zero; the formula "
                     "you derived keeps its digits there, a difference quotient does not.")
-LARGE_X_HINT = N_("for inputs of 1e5..1e6, dx is still exactly dout times the gate: compute it from the formula, "
-                  "not with a difference quotient.")
+LARGE_X_HINT = N_("for inputs of 1e5..1e6, a difference quotient keeps only a few digits of dx; the formula you "
+                  "derived keeps them all.")
+COPIES_HINT = N_("dg has one entry per entry of x: g was copied to every row of the batch (broadcasting is a hidden "
+                 "repeat node, chapter 6), so dg adds up the gradients of all its copies, over every axis of x but the "
+                 "last, and has the shape of g.")
 OVERFLOW_HINT = N_("g reaches ±1e4 here: compute sigmoid without overflow (the setup cell imports chapter 5's "
                    "stable sigmoid), in forward and in backward.")
 
@@ -85,7 +89,31 @@ def _gate(rng_for):
                           strict=strict, hint=hint))
     large = Case("", [("g", rng.standard_normal(LARGE[1]))], {"x": rng.standard_normal(LARGE)},
                  rng.standard_normal(LARGE), gradcheck=False)
-    return layer_tests("Gate", GateReference, cases, params=("g",), large=large)
+    tests = layer_tests("Gate", GateReference, cases, params=("g",), large=large)
+    judged = {name: case for case in [large, *cases]
+              for name in (f"Gate.backward [{case.label}]", f"Gate gradient check [{case.label}]")}
+    for test in tests:
+        if test.name in judged:
+            test.judge = _copies_not_added(judged[test.name], test.judge)
+    return tests
+
+
+def _copies_not_added(case, judge):
+    """`judge`, saying what is wrong when dg came back with x's shape: the copies' gradients not added up
+    (the generic shape hint would speak of a bias)."""
+    x_shape, g_shape = case.inputs["x"].shape, np.shape(dict(case.init)["g"])
+
+    def judged(outputs):
+        checks = judge(outputs)
+        found = outputs.get("dg")
+        if found is None or found.shape != x_shape or x_shape == g_shape:
+            return checks
+        for check in checks:
+            if check.message and check.label.endswith(" dg"):
+                check.message = with_hint(_("{name} has shape {found}; expected {expected}.").format(
+                    name=check.label, found=found.shape, expected=g_shape), _(COPIES_HINT))
+        return checks
+    return judged
 
 
 # functions (sigmoid, chapter 5's forward function) is shipped: see the docstring.
