@@ -124,7 +124,7 @@ SATISFIED_HINT = N_("when the true class wins every row by more than the margin,
 VIOLATED_HINT = N_("when every margin of a row is violated, the true-class entry collects one term from each "
                    "of the C - 1 margins of its row.")
 DOUT_HINT = N_("backward(dout) returns dout times dL/dx: the upstream gradient scales every entry.")
-LABELS_HINT = N_("t may be one-hot rows (N, C) as well as integer labels (N,).")
+LABELS_HINT = N_("t may be integer labels of shape (N,) as well as one-hot rows (N, C).")  # as exercise 07
 
 
 def _loss_check(N):
@@ -177,7 +177,7 @@ def _hinge(rng_for):
             (N_("every margin satisfied: loss 0"), _all_satisfied(rng, N, C), False, False, SATISFIED_HINT, 1),
             (N_("every margin violated"), _all_violated(rng, N, C + 2), False, False, VIOLATED_HINT, 1),
             (N_("margins of exactly 0 at random places"), _with_ties(rng, N + 2, C + 1), False, False, TIES_HINT, 1),
-            (N_("upstream gradient dout != 1"), _clear_scores(rng, N, C), False, True, DOUT_HINT,
+            (N_("random scores, dout != 1"), _clear_scores(rng, N, C), False, True, DOUT_HINT,
              float(rng.uniform(0.5, 3.0)))):
         t = np.eye(x.shape[1])[labels] if one_hot else labels
         cases.append(Case(label, [], {"x": x}, dout, constants={"t": t}, gradcheck=gradcheck,
