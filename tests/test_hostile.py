@@ -117,6 +117,7 @@ EXPECTED = {
     "21_forgets_mean.py": (7, ["found is 400 times expected: did you forget to divide by the batch size"]),
     "21_true_class_column.py": (7, ["dx is wrong only in the true-class column"]),
     "21_counts_true_class.py": (18, ["found is expected + 1"]),  # forward and no-mutation lost, backward right
+    "21_ties_pass_gradient.py": (24, ["where a margin is exactly 0"]),  # the other convention at the kink
     "22_finite_differences.py": (9, ["was running when the grader stopped your code"]),
     "22_pytorch.py": (0, ["No module named 'torch'"]),
     "22_no_max_trick.py": (30, ["overflow", "unless the maximum is subtracted first"]),  # the ±1e3..1e4 case
@@ -131,6 +132,7 @@ FIRST_HINT = {
     "21_forgets_mean.py": "did you forget to divide by the batch size",
     "21_true_class_column.py": "dx is wrong only in the true-class column",
     "21_counts_true_class.py": "found is expected + 1",
+    "21_ties_pass_gradient.py": "where a margin is exactly 0, this exercise's max(0, m) passes no gradient",
     "22_no_max_trick.py": "unless the maximum is subtracted first",
     "23_dg_not_summed.py": "dg has one entry per entry of x",
 }
