@@ -80,8 +80,8 @@ def _logsumexp(rng_for):
     cases = []
     for label, axis, x, gradcheck, strict, hint in (
             (Message(N_("random ({N}, {C}), axis=-1"), N=N, C=C), -1, rng.standard_normal((N, C)), True, False, ""),
-            (Message(N_("axis={axis}, x of shape {shape}"), axis=0, shape=(C, N)), 0, rng.standard_normal((C, N)), True, False,
-             AXIS_HINT),
+            (Message(N_("axis={axis}, x of shape {shape}"), axis=0, shape=(C, N)), 0, rng.standard_normal((C, N)), True,
+             False, AXIS_HINT),
             (Message(N_("3-d input {shape}, axis=1"), shape=(A, B, C)), 1, rng.standard_normal((A, B, C)), True, False,
              AXIS_HINT),
             (Message(N_("3-d input {shape}, axis=-1"), shape=(A, B, C)), -1, rng.standard_normal((A, B, C)), False,
