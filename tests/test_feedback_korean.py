@@ -56,6 +56,9 @@ WRONG = {"04_matmul.py": MATMUL_TRANSPOSED_DW, "04_matmul_sign.py": MATMUL_SQUAR
          "06_broadcast_shape.py": (ROOT / "tests" / "submissions" / "06_broadcast_shape.py").read_text(encoding="utf-8"),
          "07_nan_results.py": (ROOT / "tests" / "submissions" / "07_nan_results.py").read_text(encoding="utf-8")}
 
+WRONG.update({name: (ROOT / "tests" / "submissions" / name).read_text(encoding="utf-8")  # a named mistake's hint
+              for name in ("21_true_class_column.py", "23_dg_not_summed.py")})
+
 
 @pytest.fixture(autouse=True)
 def english_environment(monkeypatch):
