@@ -21,6 +21,9 @@ from .exercise_autodiff import EXERCISE as AUTODIFF
 from .exercise_embedding import EXERCISE as EMBEDDING
 from .exercise_layer_norm import EXERCISE as LAYER_NORM
 from .exercise_max_pool import EXERCISE as MAX_POOL
+from .exercise_gate import EXERCISE as GATE
+from .exercise_hinge_loss import EXERCISE as HINGE_LOSS
+from .exercise_logsumexp import EXERCISE as LOGSUMEXP
 from .exercises_bugs import _bug_affine, _bug_network
 from .exercises_deeper import _multilayer_net
 from .exercises_derive import _divide, _max_gate, _softmax, _tanh
@@ -454,4 +457,5 @@ EXERCISES = {ex.id: ex for ex in [
     LAYER_NORM,
     EMBEDDING,
     MAX_POOL,
+    HINGE_LOSS, LOGSUMEXP, GATE,
 ]}

@@ -159,6 +159,19 @@ MISTAKES = [  # (stem, check cell, wrong code, right code, what the learner must
     ("20_max_pool", "ex20-check-forward", "return np.repeat(dout, self.k, axis=-1)",
      "return np.where(won, dout[..., None], 0.0).reshape(self.x_shape)",
      r"MaxPool\(3\)\.backward with ties \(the first maximum gets it\) is wrong"),
+    ("21_hinge_loss", "ex21-check-facts", "= 0.0 * np.sum(self.violated, axis=1)", "= -np.sum(self.violated, axis=1)",
+     r"the sum of each row of dx is wrong at index \d: expected 0, found"),  # the true class collects nothing
+    ("21_hinge_loss", "ex21-check-facts", "return dx * dout\n", "return dx * dout / N\n",
+     r"dx of the batch twice \(its first three rows\) is wrong.*found is 2 times expected: did you forget to divide"),
+    ("22_logsumexp", "ex22-check-forward", "m = 0.0 * np.max(x, axis=self.axis, keepdims=True)",
+     "m = np.max(x, axis=self.axis, keepdims=True)", r"LogSumExp\.forward warned: overflow"),
+    ("22_logsumexp", "ex22-check-facts", "return np.exp(self.x - self.y)",
+     "return np.expand_dims(dout, self.axis) * np.exp(self.x - self.y)",
+     r"the sum of each row of dx is wrong at index \d: expected (2|-1), found 1"),  # dout forgotten
+    ("23_gate", "ex23-check-facts", "self.dg = dout * self.x * self.s * (1 - self.s)",
+     "dg = np.sum(dout * self.x, axis=batch_axes) * self.s.reshape(-1) * (1 - self.s.reshape(-1))\n"
+     "        self.dg = dg.reshape(np.shape(self.g))",
+     r"dg of the two saturated gates has shape \(2, 2\); expected \(2,\)\. Hint: the bias gradient must be summed"),
     # level 3: the fixed code with one bug put back fails the check the demo did not run
     ("15_bug_affine", "ex15-check-gradients", "self.db = np.mean(dout, axis=0)", "self.db = np.sum(dout, axis=0)",
      r"db is wrong.*averaged where it should be summed"),

@@ -125,6 +125,31 @@ EXPECTED = {
     "20_window_differences.py": (8, ["counts only once it is also right in the test 'MaxPool.backward [large input"]),
     "20_copied_to_window.py": (8, ["the gradient is routed, not copied"]),
     "20_torch_max_pool.py": (0, ["No module named 'torch'"]),
+    # --- exercises 21-23: finite differences, chapter 10's engine or PyTorch where a derivation is asked, the
+    # typical wrong answers (partial credit, exactly), and the library's forward function used as a tool ---
+    "21_finite_differences.py": (7, ["was running when the grader stopped your code"]),  # the 7 forward tests
+    "21_autodiff_engine.py": (7, ["No module named 'backprop_lib.autodiff'"]),
+    "21_forgets_mean.py": (7, ["found is 400 times expected: did you forget to divide by the batch size"]),
+    "21_true_class_column.py": (7, ["dx is wrong only in the true-class column"]),
+    "21_counts_true_class.py": (18, ["found is expected + 1"]),  # forward and no-mutation lost, backward right
+    "21_ties_pass_gradient.py": (24, ["where a margin is exactly 0"]),  # the other convention at the kink
+    "22_finite_differences.py": (9, ["was running when the grader stopped your code"]),
+    "22_pytorch.py": (0, ["No module named 'torch'"]),
+    "22_no_max_trick.py": (30, ["overflow", "unless the maximum is subtracted first"]),  # the ±1e3..1e4 case
+    "22_softmax_from_library.py": (FULL, []),  # chapter 7's softmax is a tool here, not the answer
+    "23_finite_differences.py": (7, ["was running when the grader stopped your code"]),
+    "23_autodiff_engine.py": (7, ["No module named 'backprop_lib.autodiff'"]),
+    "23_dg_not_summed.py": (16, ["dg has one entry per entry of x"]),  # dx's half of each backward test
+    "23_vectorized_differences.py": (24, ["saturated gates", "inputs x of ±1e5..1e6"]),
+}
+# The first hint a report gives names the real cause (checked for the typical wrong answers).
+FIRST_HINT = {
+    "21_forgets_mean.py": "did you forget to divide by the batch size",
+    "21_true_class_column.py": "dx is wrong only in the true-class column",
+    "21_counts_true_class.py": "found is expected + 1",
+    "21_ties_pass_gradient.py": "where a margin is exactly 0, this exercise's max(0, m) passes no gradient",
+    "22_no_max_trick.py": "unless the maximum is subtracted first",
+    "23_dg_not_summed.py": "dg has one entry per entry of x",
 }
 COULD_NOT_GRADE = {"04_not_json.ipynb", "04_empty.ipynb", "04_not_utf8.ipynb",
                    "04_json_but_not_a_notebook.ipynb", "04_very_large.ipynb"}
@@ -323,6 +348,14 @@ def test_hostile_submission(graded, name):
     everything = text + row["reason"] + json.dumps(report, ensure_ascii=False)
     for phrase in phrases:
         assert phrase in everything, f"{phrase!r} not in the report of {name}:\n{text}\n{row['reason']}"
+
+
+@pytest.mark.parametrize("name", sorted(FIRST_HINT))
+def test_the_first_hint_names_the_real_cause(graded, name):
+    _, results = graded
+    _, text, _ = results[name]
+    first = next(line for line in text.splitlines() if "Hint:" in line)
+    assert FIRST_HINT[name] in first.split("Hint:", 1)[1], text
 
 
 @pytest.mark.parametrize("stem", sorted(p.stem for p in (REPO / "solutions").glob("*.ipynb")))

@@ -34,6 +34,9 @@ CONTRACT = {
     "18_layer_norm": {"LayerNorm"},
     "19_embedding": {"Embedding"},
     "20_max_pool": {"MaxPool"},
+    "21_hinge_loss": {"HingeLoss"},
+    "22_logsumexp": {"LogSumExp"},
+    "23_gate": {"Gate"},
 }
 
 
