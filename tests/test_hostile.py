@@ -110,6 +110,12 @@ EXPECTED = {
     "16_finite_differences.py": (0, ["was running when the grader stopped your code"]),
     "17_finite_differences.py": (0, ["was running when the grader stopped your code"]),
     "17_hardcoded_outputs.py": (0, ["gradient W1 is wrong"]),
+    # --- exercise 24 (find the bug: gradients piled up across calls): the bug left in, the library's Affine,
+    # finite differences or the course's autodiff engine standing in for a backward ---
+    "24_unfixed.py": (0, ["the second call returned the sum of both calls' gradients"]),
+    "24_import_reference.py": (0, ["imported from backprop_lib.layers", "not available while grading"]),
+    "24_finite_differences.py": (0, ["was running when the grader stopped your code"]),
+    "24_autodiff_engine.py": (0, ["No module named 'backprop_lib.autodiff'"]),
 }
 COULD_NOT_GRADE = {"04_not_json.ipynb", "04_empty.ipynb", "04_not_utf8.ipynb",
                    "04_json_but_not_a_notebook.ipynb", "04_very_large.ipynb"}
