@@ -31,6 +31,7 @@ CONTRACT = {
     "15_bug_affine": {"Affine", "check_affine"},  # the learner's own check is part of the task
     "16_bug_network": {"Relu", "SoftmaxWithLoss", "Network", "check_network"},
     "17_multilayer_net": {"MultiLayerNet"},
+    "24_bug_accumulate": {"Affine", "Network", "check_network"},
 }
 
 
