@@ -24,12 +24,9 @@ from backprop_lib import layers
 from backprop_lib.checks import compare
 from backprop_lib.language import N_, Message, _
 from backprop_lib.network import TwoLayerNet
+from .layer_tests import LARGE_HINT, LARGE_LABEL
 from .specs import Check, Exercise, attr, call, expect, make_test, new, save, two_layer_inputs
 
-LARGE_LABEL = N_("large input: backprop, not finite differences")
-LARGE_HINT = N_("the grading policy: a backward computed by finite differences earns no points. On this input "
-                "finite differences take minutes, backprop milliseconds; each gradient counts in the other tests "
-                "only where it is right here.")
 PILED_UP_HINT = N_("the second call returned the sum of both calls' gradients: what the first call left in the "
                    "layer is still there. Look at how Affine.backward sets dW and db, and at what they hold before "
                    "it runs.")
