@@ -24,6 +24,7 @@ from .exercise_max_pool import EXERCISE as MAX_POOL
 from .exercise_gate import EXERCISE as GATE
 from .exercise_hinge_loss import EXERCISE as HINGE_LOSS
 from .exercise_logsumexp import EXERCISE as LOGSUMEXP
+from .exercise_bug_accumulate import EXERCISE as BUG_ACCUMULATE
 from .exercises_bugs import _bug_affine, _bug_network
 from .exercises_deeper import _multilayer_net
 from .exercises_derive import _divide, _max_gate, _softmax, _tanh
@@ -458,4 +459,5 @@ EXERCISES = {ex.id: ex for ex in [
     EMBEDDING,
     MAX_POOL,
     HINGE_LOSS, LOGSUMEXP, GATE,
+    BUG_ACCUMULATE,
 ]}

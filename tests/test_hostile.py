@@ -141,6 +141,12 @@ EXPECTED = {
     "23_autodiff_engine.py": (7, ["No module named 'backprop_lib.autodiff'"]),
     "23_dg_not_summed.py": (16, ["dg has one entry per entry of x"]),  # dx's half of each backward test
     "23_vectorized_differences.py": (24, ["saturated gates", "inputs x of ±1e5..1e6"]),
+    # --- exercise 24 (find the bug: gradients piled up across calls): the bug left in, the library's Affine,
+    # finite differences or the course's autodiff engine standing in for a backward ---
+    "24_unfixed.py": (0, ["the second call returned the sum of both calls' gradients"]),
+    "24_import_reference.py": (0, ["imported from backprop_lib.layers", "not available while grading"]),
+    "24_finite_differences.py": (0, ["was running when the grader stopped your code"]),
+    "24_autodiff_engine.py": (0, ["No module named 'backprop_lib.autodiff'"]),
 }
 # The first hint a report gives names the real cause (checked for the typical wrong answers).
 FIRST_HINT = {

@@ -37,6 +37,7 @@ CONTRACT = {
     "21_hinge_loss": {"HingeLoss"},
     "22_logsumexp": {"LogSumExp"},
     "23_gate": {"Gate"},
+    "24_bug_accumulate": {"Affine", "Network", "check_network"},
 }
 
 
