@@ -100,3 +100,35 @@ def test_chapter_asks_the_reader_to_predict_before_running(notebook):
             f"{notebook.name}, cell {i}: the answer belongs in <details class=\"answer\"><summary>Answer</summary>")
         assert i + 1 < len(cells) and cells[i + 1]["cell_type"] == "code", (
             f"{notebook.name}, cell {i}: a question must come right before the code cell that shows its answer")
+
+
+def revealing_cells(cells, question):
+    """The code cells between a question and the next Markdown cell: they show its answer."""
+    found = []
+    for cell in cells[question + 1:]:
+        if cell["cell_type"] != "code":
+            break
+        found.append(cell)
+    return found
+
+
+@pytest.mark.parametrize("notebook", PREDICTING_CHAPTERS, ids=[path.stem for path in PREDICTING_CHAPTERS])
+def test_each_answer_stays_out_of_sight_until_the_reader_asks(notebook):
+    """Issue 16: the chapters are committed with their outputs, so the output that answers a question
+    must start folded on the site (MyST-NB's `hide-output` tag, both editions) and collapsed in JupyterLab
+    (`jupyter.outputs_hidden`), and still be stored, so that nbval compares it like any other."""
+    cells = json.loads(notebook.read_text())["cells"]
+    questions = [i for i, cell in enumerate(cells)
+                 if cell["cell_type"] == "markdown" and QUESTION in join(cell["source"])]
+    for i in questions:
+        revealing = revealing_cells(cells, i)
+        assert any(cell.get("outputs") for cell in revealing), (
+            f"{notebook.name}, cell {i}: no stored output after the question shows its answer")
+        for cell in revealing:
+            where = f"{notebook.name}, cell {cells.index(cell)} (answers the question of cell {i})"
+            tags = cell["metadata"].get("tags", [])
+            assert "hide-output" in tags, f"{where}: needs the tag hide-output (folded on the site)"
+            assert cell["metadata"].get("jupyter", {}).get("outputs_hidden") is True, (
+                f"{where}: needs metadata jupyter.outputs_hidden = true (collapsed in JupyterLab)")
+            assert not {"remove-output", "remove-cell"} & set(tags) and "NBVAL_SKIP" not in join(cell["source"]), (
+                f"{where}: the answer must be folded, not removed or skipped by the tests")
