@@ -396,7 +396,7 @@ EDITIONS = {"": {"answer": "Answer", "show": "Show code cell output", "hide": "H
 
 FOLDS_JS = """() => {
     const article = document.querySelector('article');
-    const shown = e => !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length);
+    const shown = e => e.checkVisibility({visibilityProperty: true});  // false inside a closed <details>
     const boxes = [...article.querySelectorAll('details')];
     // a paragraph of its own that says only "::": what a Korean <details> used to turn into
     const stray = [...article.querySelectorAll('*')].filter(e => !e.closest('pre, code') &&
@@ -456,6 +456,7 @@ def test_every_prediction_starts_folded_in_both_editions(visit):
             if name == source_notebooks("chapters")[1]:
                 page.screenshot(path=str(ARTIFACTS / f"predict-{edition.strip('/') or 'en'}-folded.png"))
             fold.locator("summary").click()
+            page.wait_for_timeout(600)  # the fold opens with a short fade
             if not output.is_visible() or fold.locator("summary").inner_text().strip() != words["hide"]:
                 problems.append(f"{where}: opening the first fold did not show its output")
             if name == source_notebooks("chapters")[1]:
@@ -471,7 +472,7 @@ def test_every_folding_box_starts_closed_in_both_editions(visit):
     problems = []
     for folder in ("chapters", "exercises"):
         for name in source_notebooks(folder):
-            english, korean = (tab.open(f"{edition}{folder}/{name}.html").evaluate(FOLDS_JS) for edition in EDITIONS)
+            english, korean = (opened(tab, f"{edition}{folder}/{name}.html").evaluate(FOLDS_JS) for edition in EDITIONS)
             where = f"{folder}/{name}"
             for edition, found in (("", english), ("ko/", korean)):
                 if found["open"] or found["stray"]:
@@ -484,6 +485,12 @@ def test_every_folding_box_starts_closed_in_both_editions(visit):
             if untranslated:
                 problems.append(f"ko/{where}: summaries left in English: {untranslated}")
     assert not problems, "\n".join(problems)
+
+
+def opened(tab, path):
+    """The page as the browser parsed it (the boxes are in its HTML: no need to wait for MathJax)."""
+    tab.page.goto(f"{tab.server}/{path}", wait_until="domcontentloaded")
+    return tab.page
 
 
 def test_exercise_14_is_in_the_implement_tier(visit):
