@@ -2,13 +2,13 @@
 
 Read `training.train` first: it is the notes' loop, and the layers it drives are the chapters'.
 `train_fast` computes exactly the same numbers for a TwoLayerNet (tests/test_fast_training.py
-compares every parameter, loss and accuracy to the last bit), but spends less time between the
+compares every parameter, loss and accuracy to the last bit) and spends less time between the
 matrix products:
 
 - every array a step needs is made once, before the loop, and written in place (`out=`);
-- the batch is gathered into one of those arrays (`np.take(..., out=)`) instead of a new one;
-- what a layer checks on every call (shapes, labels) is checked once, for the whole data set;
-- each step keeps only the log-probabilities its loss needs, and the losses are averaged after the loop.
+- the batch is gathered into one of those arrays (`np.take(..., out=)`), not into a new one;
+- what a layer checks or looks up on every call (shapes, labels) is done once, before the loop;
+- a step keeps only the log-probabilities its loss needs; the losses are averaged after the loop.
 """
 import time
 
@@ -21,69 +21,62 @@ from .training import _check_arguments
 
 
 class FastStep:
-    """One SGD step of a TwoLayerNet: Affine1 -> ReLU -> Affine2 -> SoftmaxWithLoss, in arrays made once.
+    """One SGD step of a TwoLayerNet (Affine1, Relu1, Affine2, SoftmaxWithLoss) in arrays made once.
 
-    Each method names the part of training.train it replaces; the comments name the layer code
-    (layers.py) whose arithmetic, operation for operation, it repeats.
+    The comments name the layer code (layers.py, functions.py) whose arithmetic each line repeats,
+    operation for operation: the same operations in the same order give the same bits.
     """
 
-    def __init__(self, network, x_train, labels, batch_size):
-        self.W1, self.b1, self.W2, self.b2 = (network.params[key] for key in ("W1", "b1", "W2", "b2"))
-        self.x_train, self.labels, self.batch_size = x_train, labels, batch_size
+    def __init__(self, params, x_train, batch_size):
+        self.W1, self.b1, self.W2, self.b2 = (params[key] for key in ("W1", "b1", "W2", "b2"))
+        self.x_train, self.batch_size = x_train, batch_size
         (inputs, hidden), classes = self.W1.shape, self.W2.shape[1]
-
-        def empty(*shape, dtype=self.W1.dtype):
-            return np.empty(shape, dtype)
-
-        self.x = empty(batch_size, inputs)          # the batch (Affine1's x)
-        self.h = empty(batch_size, hidden)          # Affine1's output, then ReLU's, in place
-        self.relu_mask = empty(batch_size, hidden, dtype=bool)
-        self.score = empty(batch_size, classes)     # Affine2's output, then log-softmax, in place
-        self.y = empty(batch_size, classes)         # softmax, then the gradient of the score, in place
-        self.row = empty(batch_size, 1)             # a max, then a log-sum-exp, per row
-        self.dh = empty(batch_size, hidden)
+        dtype = self.W1.dtype
+        self.x = np.empty((batch_size, inputs), dtype)       # the batch (Affine1's x)
+        self.h = np.empty((batch_size, hidden), dtype)       # Affine1's output, then ReLU's, in place
+        self.relu_mask = np.empty((batch_size, hidden), bool)
+        self.score = np.empty((batch_size, classes), dtype)  # Affine2's output, then log y, in place
+        self.y = np.empty((batch_size, classes), dtype)      # softmax y, then the score's gradient, in place
+        self.row = np.empty((batch_size, 1), dtype)          # a max, then a log-sum-exp, of each row
+        self.dh = np.empty((batch_size, hidden), dtype)
         self.dW1, self.db1 = np.empty_like(self.W1), np.empty_like(self.b1)
         self.dW2, self.db2 = np.empty_like(self.W2), np.empty_like(self.b2)
         self.grads = ((self.W1, self.dW1), (self.b1, self.db1), (self.W2, self.dW2), (self.b2, self.db2))
-        # y[r, t[r]] for every row r, as one index into the flat array: y.ravel()[r * classes + t[r]]
-        self.row_start = np.arange(batch_size) * classes
-        self.label_index = np.empty(batch_size, np.int64)
 
     def gather(self, batch_mask):
-        """x_train[batch_mask], t_train[batch_mask], into the same arrays every time."""
-        np.take(self.x_train, batch_mask, axis=0, out=self.x)
-        np.take(self.labels, batch_mask, out=self.label_index)
-        self.label_index += self.row_start
+        """x_train[batch_mask], into the same array every time."""
+        np.take(self.x_train, batch_mask, axis=0, out=self.x, mode="clip")  # clip: no copy to check indices
 
-    def forward(self, log_likelihood):
-        """network.loss(x, t); log_likelihood receives log y[r, t[r]] of every row (the loss is minus their mean)."""
+    def forward(self, label_index, log_likelihood):
+        """network.loss(x, t). label_index: where y[r, t[r]] is in y.ravel(), for each row r;
+        log_likelihood receives log y[r, t[r]] (the loss is minus their mean)."""
         h, score, y, row = self.h, self.score, self.y, self.row
-        np.matmul(self.x, self.W1, out=h)        # Affine.forward: x @ W + b
+        np.matmul(self.x, self.W1, out=h)           # Affine.forward: x @ W + b
         h += self.b1
-        np.less_equal(h, 0, out=self.relu_mask)  # Relu.forward: mask = x <= 0, max(x, 0)
+        np.less_equal(h, 0, out=self.relu_mask)     # Relu.forward: mask = x <= 0; maximum(x, 0)
         np.maximum(h, 0, out=h)
-        np.matmul(h, self.W2, out=score)         # Affine.forward
+        np.matmul(h, self.W2, out=score)            # Affine.forward
         score += self.b2
-        np.max(score, axis=-1, keepdims=True, out=row)  # log_softmax: shifted = x - max(x)
+        np.maximum.reduce(score, axis=1, out=row[:, 0])  # log_softmax: shifted = x - max(x)
         score -= row
-        np.exp(score, out=y)                     # shifted - log(sum(exp(shifted)))
-        np.sum(y, axis=-1, keepdims=True, out=row)
+        np.exp(score, out=y)                        # log_y = shifted - log(sum(exp(shifted)))
+        np.add.reduce(y, axis=1, out=row[:, 0])
         np.log(row, out=row)
         score -= row
-        np.take(score.ravel(), self.label_index, out=log_likelihood)
-        np.exp(score, out=y)                     # SoftmaxWithLoss.forward: y = exp(log_y)
+        np.take(score.ravel(), label_index, out=log_likelihood, mode="clip")
+        np.exp(score, out=y)                        # SoftmaxWithLoss.forward: y = exp(log_y)
 
-    def backward(self):
-        """network.gradient's backward pass, leaving dW1, db1, dW2, db2 in this object's arrays."""
+    def backward(self, label_index):
+        """network.gradient's backward pass: dW1, db1, dW2, db2 into this object's arrays."""
         dscore, dh = self.y, self.dh
-        dscore.ravel()[self.label_index] -= 1     # SoftmaxWithLoss.backward: (y - t) * (dout / batch_size)
+        dscore.ravel()[label_index] -= 1            # SoftmaxWithLoss.backward: (y - t) * (dout / batch_size)
         dscore *= 1 / self.batch_size
-        np.matmul(self.h.T, dscore, out=self.dW2)  # Affine.backward: dW = x.T @ dout, db, dx = dout @ W.T
-        np.sum(dscore, axis=0, out=self.db2)
+        np.matmul(self.h.T, dscore, out=self.dW2)   # Affine.backward: dW = x.T @ dout, db = sum, dx = dout @ W.T
+        np.add.reduce(dscore, axis=0, out=self.db2)
         np.matmul(dscore, self.W2.T, out=dh)
-        np.copyto(dh, 0, where=self.relu_mask)   # Relu.backward: where(mask, 0, dout)
-        np.matmul(self.x.T, dh, out=self.dW1)    # Affine.backward, without dx (input_grad=False)
-        np.sum(dh, axis=0, out=self.db1)
+        np.putmask(dh, self.relu_mask, 0)           # Relu.backward: where(mask, 0, dout)
+        np.matmul(self.x.T, dh, out=self.dW1)       # Affine.backward, without dx (input_grad=False)
+        np.add.reduce(dh, axis=0, out=self.db1)
 
     def update(self, learning_rate):
         """params[key] -= learning_rate * grad[key], the product written over the gradient."""
@@ -95,10 +88,9 @@ class FastStep:
 class FastAccuracy:
     """training.accuracy for a TwoLayerNet, chunk by chunk into arrays made once (predict's arithmetic)."""
 
-    def __init__(self, network, chunk_size):
-        W1, W2 = network.params["W1"], network.params["W2"]
-        self.params = network.params
-        self.chunk_size = chunk_size
+    def __init__(self, params, chunk_size):
+        self.params, self.chunk_size = params, chunk_size
+        W1, W2 = params["W1"], params["W2"]
         self.h = np.empty((chunk_size, W1.shape[1]), W1.dtype)
         self.score = np.empty((chunk_size, W2.shape[1]), W2.dtype)
         self.predicted = np.empty(chunk_size, np.int64)
@@ -124,7 +116,7 @@ class FastAccuracy:
 
 def train_fast(network, x_train, t_train, x_test, t_test, iters_num=10000, batch_size=100,
                learning_rate=0.1, seed=0, eval_every=None, progress=True, chunk_size=10000):
-    """training.train(...) for a TwoLayerNet, with the same arguments and the same history, bit for bit.
+    """training.train(...) for a TwoLayerNet: the same arguments, the same history, bit for bit.
 
     The network's parameters are trained in place, as by train; its layers' caches are left alone.
     """
@@ -137,17 +129,19 @@ def train_fast(network, x_train, t_train, x_test, t_test, iters_num=10000, batch
         eval_every = max(train_size / batch_size, 1)
     rng = np.random.default_rng(seed)
     batch_masks = rng.integers(0, train_size, size=(iters_num, batch_size))  # the batches train draws
+    # where y[r, t[r]] is in y.ravel() (r * classes + t[r]), for every row of every batch, looked up once
+    label_index = t_train[batch_masks] + np.arange(batch_size) * classes
     learning_rate = float(learning_rate)
-    step, accuracy = FastStep(network, x_train, t_train, batch_size), FastAccuracy(network, chunk_size)
-    log_likelihood = np.empty((iters_num, batch_size), x_train.dtype)  # row i: log y[r, t[r]] of step i
+    step, accuracy = FastStep(network.params, x_train, batch_size), FastAccuracy(network.params, chunk_size)
+    log_likelihood = np.empty((iters_num, batch_size), x_train.dtype)
     history = {"loss": [], "train_acc": [], "test_acc": [], "iteration_of_eval": []}
 
     start = time.perf_counter()
     bar = tqdm(range(iters_num), desc="training", unit="iter", disable=not progress)
     for i in bar:
         step.gather(batch_masks[i])
-        step.forward(log_likelihood[i])
-        step.backward()
+        step.forward(label_index[i], log_likelihood[i])
+        step.backward(label_index[i])
         step.update(learning_rate)
         if i % eval_every == 0:
             train_acc, test_acc = accuracy(x_train, t_train), accuracy(x_test, t_test)
@@ -167,8 +161,7 @@ def train_fast(network, x_train, t_train, x_test, t_test, iters_num=10000, batch
 
 def _check_fast_path(network, x_train, x_test):
     """x_train and x_test as (N, inputs) arrays of the parameters' dtype, for a TwoLayerNet of Affine, Relu, Affine."""
-    layers = list(getattr(network, "layers", {}).values())
-    kinds = [type(layer) for layer in layers]
+    kinds = [type(layer) for layer in getattr(network, "layers", {}).values()]
     if kinds != [Affine, Relu, Affine] or not all(key in network.params for key in ("W1", "b1", "W2", "b2")):
         raise ValueError(f"train_fast expects a TwoLayerNet (Affine, Relu, Affine); found layers "
                          f"{[kind.__name__ for kind in kinds]}: use training.train")
