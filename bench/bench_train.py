@@ -171,10 +171,12 @@ def main(argv=None):
         result["summary"] = summarize(result["runs"])
         if not args.no_profile:
             print("profile, products, evaluations, ablation ...", file=sys.stderr)
-            result["profile"] = train_profile.profile(data, result["config"])
+            steps, ablation_steps, rounds = 2000, 1500, 3
+            result["profile_config"] = {"steps": steps, "ablation_steps": ablation_steps, "rounds": rounds}
+            result["profile"] = train_profile.profile(data, result["config"], steps, rounds)
             result["products"] = train_profile.products(data, result["config"])
             result["evaluation_ms"] = train_profile.evaluation_ms(data, result["config"])
-            result["ablation"] = train_profile.ablation(data, result["config"])
+            result["ablation"] = train_profile.ablation(data, result["config"], ablation_steps, rounds)
             result["floor"] = floor(result)
     write_json(RESULTS / f"{args.name}.json", result)
     write_atomic(RESULTS / f"{args.name}.md", markdown(result))

@@ -226,9 +226,9 @@ def products(data, config, repeats=2000, eval_repeats=5):
     x = x_train[rng.integers(0, len(x_train), batch_size)]
     W1 = (0.01 * rng.standard_normal((784, hidden))).astype(np.float32)
     W2 = (0.01 * rng.standard_normal((hidden, classes))).astype(np.float32)
-    h, dh, dW1 = np.empty((batch_size, hidden), np.float32), np.empty((batch_size, hidden), np.float32), np.empty_like(W1)
-    dscore, dW2 = rng.standard_normal((batch_size, classes)).astype(np.float32), np.empty_like(W2)
-    score = np.empty((batch_size, classes), np.float32)
+    h, dh = np.empty((batch_size, hidden), np.float32), np.empty((batch_size, hidden), np.float32)
+    score, dscore = np.empty((batch_size, classes), np.float32), rng.standard_normal((batch_size, classes)).astype(np.float32)
+    dW1, dW2 = np.empty_like(W1), np.empty_like(W2)
     step = {  # (phase, product): the products of forward and backward, as layers.py writes them
         ("forward", "x W1"): lambda: np.matmul(x, W1, out=h),
         ("forward", "h W2"): lambda: np.matmul(h, W2, out=score),
