@@ -35,20 +35,21 @@ WORDS = {
 
 ALT = {
     "run": {
-        "en": ("Bar chart of the time of the notes' training run, lower is better. {bars}. A dashed line marks "
-               "the floor, the time of the matrix products alone: {floor:.1f} s.",
-               "{name}: {wall:.1f} s of wall time, {cpu:.1f} s of CPU time"),
-        "ko": ("강의 노트의 학습 실험에 걸린 시간의 막대그래프입니다. 짧을수록 좋습니다. {bars}. 점선은 바닥, 곧 행렬 곱만의 "
-               "시간 {floor:.1f}초를 나타냅니다.",
-               "{name}: 경과 시간 {wall:.1f}초, CPU 시간 {cpu:.1f}초")},
+        "en": ("Bar chart of the time of the notes' training run, lower is better. Wall time and CPU time of "
+               "each implementation: {bars}. A dashed line marks the floor, the time of the matrix products "
+               "alone: {floor:.1f} s.",
+               "{name} {wall:.1f} s and {cpu:.1f} s"),
+        "ko": ("강의 노트의 학습 실험에 걸린 시간의 막대그래프입니다. 짧을수록 좋습니다. 구현별 경과 시간과 CPU 시간은 "
+               "{bars}입니다. 점선은 바닥, 곧 행렬 곱만의 시간 {floor:.1f}초를 나타냅니다.",
+               "{name} {wall:.1f}초와 {cpu:.1f}초")},
     "step": {
-        "en": ("Stacked bar chart of one training step's time in microseconds. {bars}. A dashed line marks the "
-               "matrix products alone: {products:.0f} µs.",
-               "{name}: {step:.0f} in all (gather {gather:.0f}, forward {forward:.0f}, backward {backward:.0f}, "
+        "en": ("Stacked bar chart of one training step's time in microseconds, phase by phase: {bars}. A dashed "
+               "line marks the matrix products alone: {products:.0f} µs.",
+               "{name} {step:.0f} in all (gather {gather:.0f}, forward {forward:.0f}, backward {backward:.0f}, "
                "update {update:.0f}, rest {loop:.0f})"),
-        "ko": ("학습 한 단계의 시간을 마이크로초 단위로 쌓은 막대그래프입니다. {bars}. 점선은 행렬 곱만의 시간 "
-               "{products:.0f}µs를 나타냅니다.",
-               "{name}: 모두 {step:.0f}(배치 모으기 {gather:.0f}, 순전파 {forward:.0f}, 역전파 {backward:.0f}, "
+        "ko": ("학습 한 단계의 시간을 부분별로 쌓은 막대그래프입니다(단위: 마이크로초). {bars}. 점선은 행렬 곱만의 "
+               "시간 {products:.0f}µs를 나타냅니다.",
+               "{name} 모두 {step:.0f}(배치 모으기 {gather:.0f}, 순전파 {forward:.0f}, 역전파 {backward:.0f}, "
                "갱신 {update:.0f}, 나머지 {loop:.0f})")},
 }
 
