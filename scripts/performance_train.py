@@ -93,7 +93,7 @@ def run_times(page, summary, floor):
                 say("The notes' training run: the wall time and the CPU time of each implementation, and the floor.",
                     "강의 노트의 학습 실험: 구현마다 걸린 경과 시간과 CPU 시간, 그리고 바닥."))
     torch = summary["pytorch"]
-    page.table([say("implementation", "구현"), say("seconds (median)", "경과 시간(초, 중앙값)"),
+    page.table([say("implementation", "구현"), say("wall seconds (median)", "경과 시간(초, 중앙값)"),
                 say("CPU seconds (median)", "CPU 시간(초, 중앙값)"), say("final test accuracy", "최종 테스트 정확도"),
                 say("PyTorch's time / this one's (wall, CPU)", "PyTorch의 시간 / 이 구현의 시간(경과, CPU)")],
                [[IMPLEMENTATIONS[name], same(f"{run['median_seconds']:.2f}"), same(f"{run['median_cpu_seconds']:.2f}"),
@@ -245,14 +245,15 @@ def ablation(page, data):
         us=saved["float32 instead of float64"], share=share["float32 instead of float64"]))
     skip = "the first layer skips dx (chapter 9's train)"
     page.paragraph(say(
-        "**Why the first layer needs no dx.** The backward pass of an `Affine` layer returns `dx = dout W^T`, "
-        "the upstream gradient of the layer below, so that the chain rule can go on. Below the first layer there "
+        "**Why the first layer needs no dx.** The backward pass of an `Affine` layer returns the downstream "
+        "gradient `dx = dout W^T`, which the layer below receives as its upstream gradient, so that the chain "
+        "rule can go on. Below the first layer there "
         "is no layer: its x is the data, and nothing changes the pixels of an image to lower the loss. So "
         "`Affine(W, b, input_grad=False)` skips that product, of 100 × 50 by 50 × 784 numbers, as large as the "
         "forward's `x W1`. It saved {us:.0f} µs a step ({share:.0%}): a step now has two large products instead "
         "of three.",
-        "**첫 계층에 dx가 필요 없는 이유.** `Affine` 계층의 역전파는 연쇄법칙이 이어지도록 아래 계층의 상류 기울기인 "
-        "`dx = dout W^T`를 돌려줍니다. 그런데 첫 계층 아래에는 계층이 없습니다. 첫 계층의 x는 데이터이고, 손실을 "
+        "**첫 계층에 dx가 필요 없는 이유.** `Affine` 계층의 역전파는 하류 기울기 `dx = dout W^T`를 돌려주고, 아래 "
+        "계층은 이것을 상류 기울기로 받아 연쇄법칙을 이어 갑니다. 그런데 첫 계층 아래에는 계층이 없습니다. 첫 계층의 x는 데이터이고, 손실을 "
         "줄이려고 이미지의 픽셀을 바꾸는 일은 없습니다. 그래서 `Affine(W, b, input_grad=False)`는 100 × 50과 "
         "50 × 784의 곱, 곧 순전파의 `x W1`만큼 큰 곱을 건너뜁니다. 한 단계에 {us:.0f}µs({share:.0%})를 줄였습니다. "
         "이제 한 단계에는 큰 곱이 세 개가 아니라 두 개입니다.", us=saved[skip], share=share[skip]))
