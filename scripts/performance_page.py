@@ -93,22 +93,25 @@ def fmt(value):
 
 
 def machine_sentence(machine):
-    """Where and when the numbers were measured (the processor as /proc/cpuinfo names it), and how busy
-    the machine was."""
-    details = [machine.get(key) for key in ("simd", "cache") if machine.get(key)]
-    family = machine.get("cpu_family_model_stepping", "").split("/")
-    if len(family) == 3:
-        details.insert(0, "family {}, model {}".format(*family[:2]))
-    extra = f" ({', '.join(details)})" if details else ""
-    blas = f" ({machine['numpy_blas']})" if machine.get("numpy_blas") else ""
+    """Where and when the numbers were measured (the processor as /proc/cpuinfo names it, and the BLAS
+    under each library), and how busy the machine was."""
+    blas = f" ({machine['numpy_blas'].replace(' (', ', ').rstrip(')')})" if machine.get("numpy_blas") else ""
     torch = f", PyTorch {machine['torch']}" if "torch" in machine else ""
     torch += f" ({machine['torch_blas']})" if machine.get("torch_blas") else ""
-    values = {"cpu": (machine.get("cpu") or "?") + extra, "cores": machine.get("cores", "?"), "torch": torch,
+    values = {"cpu": machine.get("cpu") or "?", "cores": machine.get("cores", "?"), "torch": torch,
               "python": machine.get("python", "?"), "numpy": machine.get("numpy", "?") + blas,
               "date": str(machine.get("date", "?")).replace("T", " ").replace("+00:00", " UTC")}
-    sentence = say("Measured on {cpu}, {cores} cores, Python {python}, NumPy {numpy}{torch}, on {date}",
-                   "{date}에 {cpu}, 코어 {cores}개, Python {python}, NumPy {numpy}{torch} 환경에서 측정했습니다",
-                   **values)
+    family = machine.get("cpu_family_model_stepping", "").split("/")
+    if len(family) == 3 and machine.get("simd") and machine.get("cache"):
+        sentence = say("Measured on {cpu} (family {family}, model {model}, {simd}, {cache} of cache per core), "
+                       "{cores} cores, Python {python}, NumPy {numpy}{torch}, on {date}",
+                       "{date}에 {cpu}(패밀리 {family}, 모델 {model}, {simd}, 코어당 캐시 {cache}), 코어 {cores}개, "
+                       "Python {python}, NumPy {numpy}{torch} 환경에서 측정했습니다",
+                       family=family[0], model=family[1], simd=machine["simd"], cache=machine["cache"], **values)
+    else:
+        sentence = say("Measured on {cpu}, {cores} cores, Python {python}, NumPy {numpy}{torch}, on {date}",
+                       "{date}에 {cpu}, 코어 {cores}개, Python {python}, NumPy {numpy}{torch} 환경에서 측정했습니다",
+                       **values)
     start, end = machine.get("load_average_at_start"), machine.get("load_average_at_end")
     if start and end:
         busy = say("; load average {start:.1f} at the start and {end:.1f} at the end (a machine shared by "
