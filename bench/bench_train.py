@@ -157,7 +157,8 @@ def main(argv=None):
     result = {"benchmark": "train", "machine": machine(),
               "config": {"iters": args.iters, "batch_size": BATCH_SIZE, "learning_rate": LEARNING_RATE,
                          "hidden_size": HIDDEN, "dtype": "float32", "threads": args.threads,
-                         "rounds": args.rounds, "seed": args.seed, "dataset": "fashion-mnist"},
+                         "rounds": args.rounds, "seed": args.seed, "dataset": "fashion-mnist",
+                         "train_size": len(data[0][0]), "test_size": len(data[1][0]), "input_size": data[0][0].shape[1]},
               "runs": []}
     names = list(IMPLEMENTATIONS)
     with threadpool_limits(limits=args.threads):

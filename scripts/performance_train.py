@@ -51,7 +51,7 @@ def train_summary(page, data):
     profile of a step, and what each optimisation bought."""
     config, summary, floor = data["config"], data["summary"], data["floor"]
     dataset = {"fashion-mnist": "Fashion-MNIST", "mnist": "MNIST"}.get(config["dataset"], config["dataset"])
-    rows = 70000 if config["dataset"] in ("fashion-mnist", "mnist") else "?"
+    rows = config["train_size"] + config["test_size"]
     page.paragraph(say("How it was measured", "측정 방법"), "### ")
     page.paragraph(say(
         "Three implementations train TwoLayerNet(784, {hidden}, 10) on {dataset} with the same pre-drawn "
@@ -161,7 +161,8 @@ def the_floor(page, data):
         "{train_mb:.0f}MB의 훈련 데이터에서 {row_kb:.1f}KB짜리 행 {batch}개를 무작위로 고르므로, 행마다 메모리를 "
         "기다려야 합니다. 행렬 곱 말고 남은 {between:.0f}µs는 곱 사이의 작은 연산들입니다(아래).",
         cpu=fast["median_cpu_seconds"], fraction=floor["fraction_reached"], step=step, gather=gather,
-        batch=config["batch_size"], row_kb=784 * 4 / 1000, train_mb=60000 * 784 * 4 / 1e6,
+        batch=config["batch_size"], row_kb=config["input_size"] * 4 / 1e3,  # float32: 4 bytes a number
+        train_mb=config["train_size"] * config["input_size"] * 4 / 1e6,
         between=step - gather - sum(products["step_us"].values())))
 
 
