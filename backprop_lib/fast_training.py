@@ -42,6 +42,10 @@ class FastStep:
         self.dW1, self.db1 = np.empty_like(self.W1), np.empty_like(self.b1)
         self.dW2, self.db2 = np.empty_like(self.W2), np.empty_like(self.b2)
         self.grads = ((self.W1, self.dW1), (self.b1, self.db1), (self.W2, self.dW2), (self.b2, self.db2))
+        # views are made once too: transposes, flat and one-column looks at the same memory
+        self.x_T, self.h_T, self.W2_T = self.x.T, self.h.T, self.W2.T
+        self.score_flat, self.y_flat, self.row_flat = self.score.ravel(), self.y.ravel(), self.row[:, 0]
+        self.scale = 1 / batch_size  # SoftmaxWithLoss.backward's dout / batch_size, with dout = 1
 
     def gather(self, batch_mask):
         """x_train[batch_mask], into the same array every time."""
@@ -57,25 +61,25 @@ class FastStep:
         np.maximum(h, 0, out=h)
         np.matmul(h, self.W2, out=score)            # Affine.forward
         score += self.b2
-        np.maximum.reduce(score, axis=1, out=row[:, 0])  # log_softmax: shifted = x - max(x)
+        np.maximum.reduce(score, axis=1, out=self.row_flat)  # log_softmax: shifted = x - max(x)
         score -= row
         np.exp(score, out=y)                        # log_y = shifted - log(sum(exp(shifted)))
-        np.add.reduce(y, axis=1, out=row[:, 0])
+        np.add.reduce(y, axis=1, out=self.row_flat)
         np.log(row, out=row)
         score -= row
-        np.take(score.ravel(), label_index, out=log_likelihood, mode="clip")
+        np.take(self.score_flat, label_index, out=log_likelihood, mode="clip")
         np.exp(score, out=y)                        # SoftmaxWithLoss.forward: y = exp(log_y)
 
     def backward(self, label_index):
         """network.gradient's backward pass: dW1, db1, dW2, db2 into this object's arrays."""
         dscore, dh = self.y, self.dh
-        dscore.ravel()[label_index] -= 1            # SoftmaxWithLoss.backward: (y - t) * (dout / batch_size)
-        dscore *= 1 / self.batch_size
-        np.matmul(self.h.T, dscore, out=self.dW2)   # Affine.backward: dW = x.T @ dout, db = sum, dx = dout @ W.T
+        self.y_flat[label_index] -= 1               # SoftmaxWithLoss.backward: (y - t) * (dout / batch_size)
+        dscore *= self.scale
+        np.matmul(self.h_T, dscore, out=self.dW2)   # Affine.backward: dW = x.T @ dout, db = sum, dx = dout @ W.T
         np.add.reduce(dscore, axis=0, out=self.db2)
-        np.matmul(dscore, self.W2.T, out=dh)
+        np.matmul(dscore, self.W2_T, out=dh)
         np.putmask(dh, self.relu_mask, 0)           # Relu.backward: where(mask, 0, dout)
-        np.matmul(self.x.T, dh, out=self.dW1)       # Affine.backward, without dx (input_grad=False)
+        np.matmul(self.x_T, dh, out=self.dW1)       # Affine.backward, without dx (input_grad=False)
         np.add.reduce(dh, axis=0, out=self.db1)
 
     def update(self, learning_rate):
