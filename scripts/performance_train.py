@@ -156,7 +156,7 @@ def the_floor(page, data):
         "{batch} rows of {row_kb:.1f} KB picked at random from a training set of {train_mb:.0f} MB, far larger "
         "than the caches, so each row is a wait for memory. The other {between:.0f} µs beyond the products are "
         "the small operations between them (below).",
-        "빠른 경로의 CPU 시간은 {cpu:.2f}초이므로 바닥의 **{fraction:.0%}**에 도달합니다(바닥의 시간 / 자신의 "
+        "빠른 경로의 CPU 시간은 {cpu:.2f}초이므로 바닥의 **{fraction:.0%}** 수준에 도달합니다(바닥의 시간 / 자신의 "
         "시간). 한 단계의 {step:.0f}µs 가운데 {gather:.0f}µs는 배치를 모으는 데 듭니다. 캐시보다 훨씬 큰 "
         "{train_mb:.0f}MB의 훈련 데이터에서 {row_kb:.1f}KB짜리 행 {batch}개를 무작위로 고르므로, 행마다 메모리를 "
         "기다려야 합니다. 행렬 곱 말고 남은 {between:.0f}µs는 곱 사이의 작은 연산들입니다(아래).",
