@@ -19,6 +19,7 @@ from backprop_lib.language import N_, Message, _
 from backprop_lib.network import TwoLayerNet
 from .exercise_autodiff import EXERCISE as AUTODIFF
 from .exercise_rnn import EXERCISE as RNN
+from .exercise_vectorised import EXERCISE as VECTORISED
 from .exercises_bugs import _bug_affine, _bug_network
 from .exercises_deeper import _multilayer_net
 from .exercises_derive import _divide, _max_gate, _softmax, _tanh
@@ -450,4 +451,5 @@ EXERCISES = {ex.id: ex for ex in [
              library_modules=("functions", "gradcheck", "layers", "checks", "datasets"), cpu_seconds=10.0,
              wall_seconds=20.0),
     RNN,
+    VECTORISED,
 ]}
