@@ -18,6 +18,7 @@ from backprop_lib.gradcheck import roundoff_floor
 from backprop_lib.language import N_, Message, _
 from backprop_lib.network import TwoLayerNet
 from .exercise_autodiff import EXERCISE as AUTODIFF
+from .exercise_recompute import EXERCISE as RECOMPUTE
 from .exercise_rnn import EXERCISE as RNN
 from .exercise_vectorised import EXERCISE as VECTORISED
 from .exercises_bugs import _bug_affine, _bug_network
@@ -452,4 +453,5 @@ EXERCISES = {ex.id: ex for ex in [
              wall_seconds=20.0),
     RNN,
     VECTORISED,
+    RECOMPUTE,
 ]}
