@@ -18,6 +18,7 @@ from backprop_lib.gradcheck import roundoff_floor
 from backprop_lib.language import N_, Message, _
 from backprop_lib.network import TwoLayerNet
 from .exercise_autodiff import EXERCISE as AUTODIFF
+from .exercise_exp_log import EXERCISE as EXP_LOG
 from .exercise_recompute import EXERCISE as RECOMPUTE
 from .exercise_rnn import EXERCISE as RNN
 from .exercise_vectorised import EXERCISE as VECTORISED
@@ -454,4 +455,5 @@ EXERCISES = {ex.id: ex for ex in [
     RNN,
     VECTORISED,
     RECOMPUTE,
+    EXP_LOG,
 ]}
