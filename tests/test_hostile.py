@@ -110,6 +110,27 @@ EXPECTED = {
     "16_finite_differences.py": (0, ["was running when the grader stopped your code"]),
     "17_finite_differences.py": (0, ["was running when the grader stopped your code"]),
     "17_hardcoded_outputs.py": (0, ["gradient W1 is wrong"]),
+    # --- exercises 25-28 (go deeper): finite differences, the course's engine or PyTorch standing in for a
+    # hand-written backward, the loops kept, everything stored, a pasted gradient, the classic mistakes left in
+    "25_finite_differences.py": (4, ["was running when the grader stopped your code"]),  # the forward tests only
+    "25_autodiff_engine.py": (0, ["No module named 'backprop_lib.autodiff'"]),
+    "25_pytorch_autograd.py": (0, ["No module named 'torch'"]),
+    "25_weights_overwritten.py": (9.2, ["dWx is wrong: it is the gradient of one time step only"]),  # dxs, dh0 right
+    "25_gradient_not_carried.py": (4, ["dxs is wrong: it is what backward gives when each step sees only its own"]),
+    "26_loops_kept.py": (0, ["was running when the grader stopped your code"]),
+    "26_finite_differences.py": (0, ["was running when the grader stopped your code"]),
+    "26_pytorch_autograd.py": (0, ["No module named 'torch'"]),
+    "26_windows_overwritten.py": (9.33, ["dx is wrong: it is what backward gives when the windows' gradients are "
+                                         "written into dx"]),  # dW and db right
+    "27_store_everything.py": (5, ["MemoryError", "Keeping the input of each of its 400 layers"]),  # forward only
+    "27_finite_differences.py": (5, ["was running when the grader stopped your code"]),
+    "27_autodiff_engine.py": (0, ["No module named 'backprop_lib.autodiff'"]),
+    "27_segments_restarted.py": (5, ["dW is wrong: it is what backward gives when every segment starts again"]),
+    "28_pasted_y_minus_t.py": (18, ["s.grad is wrong: it is (y - t) / N"]),  # exp and log right; no cross_entropy
+    "28_finite_differences.py": (0, ["what a difference quotient gives, not the formula",
+                                     "was running when the grader stopped your code"]),
+    "28_calls_library_loss.py": (18, ["not available while grading"]),
+    "28_without_the_shift.py": (28, ["overflow encountered in exp", "subtract each row's maximum"]),
 }
 COULD_NOT_GRADE = {"04_not_json.ipynb", "04_empty.ipynb", "04_not_utf8.ipynb",
                    "04_json_but_not_a_notebook.ipynb", "04_very_large.ipynb"}

@@ -31,6 +31,10 @@ CONTRACT = {
     "15_bug_affine": {"Affine", "check_affine"},  # the learner's own check is part of the task
     "16_bug_network": {"Relu", "SoftmaxWithLoss", "Network", "check_network"},
     "17_multilayer_net": {"MultiLayerNet"},
+    "25_rnn_bptt": {"RNN"},
+    "26_vectorised_backward": {"Conv1D"},
+    "27_recompute": {"CheckpointedStack"},
+    "28_autodiff_exp_log": {"exp", "log", "cross_entropy"},
 }
 
 
