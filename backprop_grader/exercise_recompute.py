@@ -20,8 +20,9 @@ import functools
 
 import numpy as np
 
-from backprop_lib.gradcheck import loss_magnitude, numerical_gradients, rel_error, roundoff_floor
+from backprop_lib.gradcheck import loss_magnitude, numerical_gradients, roundoff_floor
 from backprop_lib.language import N_, Message, _
+from .mistakes import gradient_checks
 from .specs import Check, Exercise, attr, call, expect, expect_gradcheck, expect_unchanged, lit, make_test, new, save
 
 MEMORY_BUDGET = 80 << 20  # bytes of address space beyond the child's own
@@ -101,6 +102,7 @@ class Case:
         self.label, self.hint, self.every = label, hint, every
         self.inputs = {"W": rng.standard_normal((L, D, D)) * np.sqrt(2.0 / D), "b": 0.1 * rng.standard_normal((L, D)),
                        "x": rng.standard_normal((N, D)), "dout": rng.standard_normal((N, D))}
+        self._wrong = {}
 
     def arrays(self):
         i = self.inputs
@@ -111,10 +113,11 @@ class Case:
         """(y, the gradients)."""
         return stack_gradients(*self.arrays())
 
-    @functools.cached_property
-    def wrong(self):
-        """{mistake: the gradients it gives}: only asked for a wrong answer."""
-        return {m: stack_gradients(*self.arrays(), mistake=m)[1] for m in MISTAKES}
+    def wrong(self, mistake):
+        """The gradients that a classic mistake gives: computed for a wrong answer only, once."""
+        if mistake not in self._wrong:
+            self._wrong[mistake] = stack_gradients(*self.arrays(), mistake=mistake)[1]
+        return self._wrong[mistake]
 
     @functools.cached_property
     def numerical(self):
@@ -146,21 +149,7 @@ def _steps(case, backward=True, unchanged=False):
 
 
 def _gradient_checks(outputs, case):
-    """dW and db against the reference; a wrong one that a classic mistake explains says so."""
-    _y, expected = case.expected
-    checks = []
-    for name in GRADIENTS:
-        label = f"CheckpointedStack.backward {name}"
-        check = expect(outputs, name, expected[name], label=label)
-        if check.message and not check.missing:
-            found = np.asarray(outputs[name], dtype=np.float64)
-            for mistake, wrong in case.wrong.items():
-                guess = wrong[name]
-                if found.shape == guess.shape and rel_error(guess, expected[name]) > 1e-6 \
-                        and rel_error(found, guess) < 1e-7:
-                    check.message = _("{array} is wrong: {cause}").format(array=label, cause=_(MISTAKES[mistake]))
-        checks.append(check)
-    return checks
+    return gradient_checks(outputs, case.expected[1], case.wrong, MISTAKES, "CheckpointedStack")
 
 
 def _name(kind, case):

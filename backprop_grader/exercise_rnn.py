@@ -17,8 +17,9 @@ import functools
 
 import numpy as np
 
-from backprop_lib.gradcheck import loss_magnitude, numerical_gradients, rel_error, roundoff_floor
+from backprop_lib.gradcheck import loss_magnitude, numerical_gradients, roundoff_floor
 from backprop_lib.language import N_, Message, _
+from .mistakes import gradient_checks
 from .specs import Check, Exercise, attr, call, expect, expect_gradcheck, expect_unchanged, make_test, new, save
 
 LARGE_LABEL = N_("large input: backprop, not finite differences")
@@ -50,7 +51,7 @@ def bptt(xs, h0, Wx, Wh, b, dhs, mistake=None):
             grads[key] = value if mistake == "overwritten" else grads[key] + value
         dh_next = da @ Wh.T
     grads["dh0"] = dh_next
-    return hs, grads
+    return hs, {name: grads[name] for name in GRADIENTS}
 
 
 class RNNReference:
@@ -98,6 +99,7 @@ class Case:
         self.inputs = {"Wx": rng.standard_normal((D, H)) / np.sqrt(D), "Wh": rng.standard_normal((H, H)) / np.sqrt(H),
                        "b": 0.1 * rng.standard_normal(H), "xs": rng.standard_normal((N, T, D)),
                        "h0": 0.5 * rng.standard_normal((N, H)), "dhs": dhs}
+        self._wrong = {}
 
     def arrays(self):
         i = self.inputs
@@ -105,9 +107,14 @@ class Case:
 
     @functools.cached_property
     def expected(self):
-        """(hs, the gradients, {mistake: the gradients that mistake gives})."""
-        hs, grads = bptt(*self.arrays())
-        return hs, grads, {mistake: bptt(*self.arrays(), mistake=mistake)[1] for mistake in MISTAKES}
+        """(hs, the gradients)."""
+        return bptt(*self.arrays())
+
+    def wrong(self, mistake):
+        """The gradients that a classic mistake gives: computed for a wrong answer only, once."""
+        if mistake not in self._wrong:
+            self._wrong[mistake] = bptt(*self.arrays(), mistake=mistake)[1]
+        return self._wrong[mistake]
 
     @functools.cached_property
     def numerical(self):
@@ -131,31 +138,8 @@ def _steps(with_backward=True, unchanged=False):
     return steps
 
 
-def _diagnosis(found, name, expected, wrong):
-    """The classic mistake whose gradient `name` is `found` (and differs from the right one), or None."""
-    found = np.asarray(found, dtype=np.float64)
-    for mistake, guess in wrong.items():
-        guess = guess[name]
-        if found.shape == guess.shape and rel_error(guess, expected[name]) > 1e-6 and rel_error(found, guess) < 1e-7:
-            return mistake
-    return None
-
-
 def _gradient_checks(outputs, case):
-    """Each gradient against the reference; a wrong one that a classic mistake explains says so (once)."""
-    _hs, expected, wrong = case.expected
-    checks, named = [], set()
-    for name in GRADIENTS:
-        label = f"RNN.backward {name}"
-        check = expect(outputs, name, expected[name], label=label)
-        mistake = _diagnosis(outputs[name], name, expected, wrong) if check.message and not check.missing else None
-        if mistake in named:
-            check.message = _("{array} is wrong in the same way (see above).").format(array=label)
-        elif mistake:
-            check.message = _("{array} is wrong: {cause}").format(array=label, cause=_(MISTAKES[mistake]))
-            named.add(mistake)
-        checks.append(check)
-    return checks
+    return gradient_checks(outputs, case.expected[1], case.wrong, MISTAKES, "RNN")
 
 
 def _forward_test(case):

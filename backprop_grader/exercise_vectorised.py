@@ -20,9 +20,10 @@ import functools
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from backprop_lib.gradcheck import loss_magnitude, numerical_gradients, rel_error, roundoff_floor
+from backprop_lib.gradcheck import loss_magnitude, numerical_gradients, roundoff_floor
 from backprop_lib.language import N_, Message, _
-from .specs import Check, Exercise, attr, call, expect, expect_gradcheck, expect_unchanged, make_test, new, save
+from .mistakes import gradient_checks
+from .specs import Check, Exercise, attr, call, expect_gradcheck, expect_unchanged, make_test, new, save
 
 LARGE_LABEL = N_("large input: backprop, not finite differences")
 LARGE_HINT = N_("on this input the loops of backward_loops take about ten seconds, more than the grader's CPU "
@@ -123,28 +124,8 @@ def _steps(unchanged=False):
     return steps
 
 
-def _diagnosis(found, name, case):
-    found, expected = np.asarray(found, dtype=np.float64), case.expected
-    for mistake in MISTAKES:
-        guess = case.wrong(mistake)[name]
-        if found.shape != guess.shape:
-            continue
-        if guess.shape != expected[name].shape or rel_error(guess, expected[name]) > 1e-6:
-            if rel_error(found, guess) < 1e-7:
-                return mistake
-    return None
-
-
 def _gradient_checks(outputs, case):
-    expected, checks = case.expected, []
-    for name in GRADIENTS:
-        label = f"Conv1D.backward {name}"
-        check = expect(outputs, name, expected[name], label=label)
-        mistake = _diagnosis(outputs[name], name, case) if check.message and not check.missing else None
-        if mistake:
-            check.message = _("{array} is wrong: {cause}").format(array=label, cause=_(MISTAKES[mistake]))
-        checks.append(check)
-    return checks
+    return gradient_checks(outputs, case.expected, case.wrong, MISTAKES, "Conv1D")
 
 
 def _backward_test(case, points, requires="", hint=""):
