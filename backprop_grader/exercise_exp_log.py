@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_lib.autodiff import Tensor
+from backprop_lib.checks import compare
 from backprop_lib.functions import softmax
 from backprop_lib.gradcheck import rel_error
 from backprop_lib.language import N_, Message, _
@@ -102,7 +103,8 @@ def graph_test(name, points, leaves, program, *, grads, uses, constants=None, lo
         for var in grads:
             check = expect(outputs, f"{var}.grad", want[var], label=f"{var}.grad", tol=tol)
             if check.message and not check.missing and diagnose:
-                check.message = diagnose(np.asarray(outputs[f"{var}.grad"], dtype=np.float64), var) or check.message
+                found = np.asarray(outputs[f"{var}.grad"], dtype=np.float64)
+                check.message = diagnose(found, var, want[var]) or check.message
             checks.append(check)
         failed = next((c for c in checks if c.message), None)
         if loss and failed:  # a loss computed apart from the engine's gradient is not the task
@@ -124,7 +126,7 @@ def _difference_quotient(x, dout, function, times):
     x leaves log's domain: the marks of a central difference."""
     f = np.exp if function == "exp" else np.log
 
-    def diagnose(found, var):
+    def diagnose(found, var, _expected):
         with np.errstate(invalid="ignore", divide="ignore"):
             quotient = times * dout * (f(x + 1e-5) - f(x - 1e-5)) / 2e-5
         exact = times * dout * (np.exp(x) if function == "exp" else 1 / x)
@@ -229,17 +231,17 @@ def _graph_tests(rng_for):
 
 # --- cross_entropy, from primitives ----------------------------------------------------------------
 
-PASTED = N_("it is (y - t) / N, chapter 7's gradient for labels whose rows sum to 1; here t holds class weights, "
-            "whose rows do not, and the true gradient differs. Hint: do not write the gradient yourself: build the "
-            "loss from exp, log, sum and products, and the engine's backward finds the right one for any t.")
+PASTED = N_("this is (y - t) / N, chapter 7's gradient for labels whose rows sum to 1; here t holds class weights, "
+            "whose rows do not. Build the loss from exp, log, sum and products and let the engine's backward find "
+            "the gradient, for any t: do not write it yourself.")
 
 
 def _pasted(scores, t):
-    """What a hand-written (y - t) / N gives, to recognise it (None when it would be right anyway)."""
-    def diagnose(found, var):
+    """A diagnosis for a hand-written (y - t) / N, recognised by its values (backprop_grader.mistakes' way)."""
+    def diagnose(found, var, expected):
         pasted = (softmax(scores) - t) / scores.shape[0]
         if var == "s" and found.shape == pasted.shape and rel_error(found, pasted) < 1e-7:
-            return _("{array} is wrong: {cause}").format(array="s.grad", cause=_(PASTED))
+            return compare("s.grad", found, expected, hint=_(PASTED))
         return None
     return diagnose
 

@@ -30,8 +30,8 @@ DEEP = {"L": 400, "D": 16, "N": 4096, "every": 20}  # storing every layer's inpu
 LARGE_LABEL = N_("large input: backprop, not finite differences")
 MEMORY_HINT = N_("this case runs with {budget} MiB of memory beyond what the grader's own code needs. Keeping the "
                  "input of each of its 400 layers takes 200 MiB; checkpoints every 20 layers and one recomputed "
-                 "segment take about 25 MiB. If your code ran out of memory here (MemoryError), look for what "
-                 "keeps every layer's input alive until backward: a list, or layer objects that cache x.")
+                 "segment take about 25 MiB. Hint: if your code ran out of memory here (MemoryError), look for "
+                 "what keeps every layer's input alive until backward: a list, or layer objects that cache x.")
 GRADIENTS = ("dW", "db")
 
 
@@ -87,9 +87,9 @@ class StackReference:
         return stack_forward(x, self.W, self.b)
 
 
-MISTAKES = {
-    "restarted": N_("it is what backward gives when every segment starts again from the dout that backward was "
-                    "given. Hint: dout is the gradient of the last layer's output only; the segment below gets the "
+MISTAKES = {  # the hint each classic mistake gets (backprop_grader.mistakes)
+    "restarted": N_("this is what backward gives when every segment starts again from the dout that backward was "
+                    "given: dout is the gradient of the last layer's output only, and the segment below gets the "
                     "gradient that the segment above sent back to its first layer's input, exactly as if nothing "
                     "had been recomputed."),
 }

@@ -73,18 +73,17 @@ class RNNReference:
         return grads["dxs"], grads["dh0"]
 
 
-MISTAKES = {
-    "overwritten": N_("it is the gradient of one time step only. Hint: Wx, Wh and b are shared by every step (one "
-                      "value used T times, a branch node of chapter 3): their gradients are the sum over the steps, "
+MISTAKES = {  # the hint each classic mistake gets (backprop_grader.mistakes)
+    "overwritten": N_("this is the gradient of one time step only: Wx, Wh and b are shared by every step (one value "
+                      "used T times, a branch node of chapter 3), so their gradients are the sum over the steps, "
                       "not the last step's."),
-    "no carry": N_("it is what backward gives when each step sees only its own dhs[:, t]. Hint: h_t feeds the loss "
-                   "and the next step (a branch node): the gradient reaching h_t is dhs[:, t] plus what step t + 1 "
+    "no carry": N_("this is what backward gives when each step sees only its own dhs[:, t]: h_t feeds the loss and "
+                   "the next step (a branch node), so the gradient reaching h_t is dhs[:, t] plus what step t + 1 "
                    "sends back through Wh. Carry it from step to step; what reaches h0 is dh0."),
-    "last only": N_("it is what backward gives when only the last step's dhs[:, T - 1] is used. Hint: the loss may "
-                    "read every h_t: at each step t, add dhs[:, t] to the gradient carried back from step t + 1."),
-    "h_t in dWh": N_("it pairs step t's gradient with h_t instead of h_(t-1). Hint: at step t, Wh multiplies the "
-                     "previous state h_(t-1) (h0 at the first step), so that is the state whose transpose goes "
-                     "into dWh."),
+    "last only": N_("this is what backward gives when only the last step's dhs[:, T - 1] is used: the loss may read "
+                    "every h_t, so at each step t add dhs[:, t] to the gradient carried back from step t + 1."),
+    "h_t in dWh": N_("this pairs step t's gradient with h_t instead of h_(t-1): at step t, Wh multiplies the previous "
+                     "state h_(t-1) (h0 at the first step), so that is the state whose transpose goes into dWh."),
 }
 
 

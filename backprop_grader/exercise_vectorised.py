@@ -72,16 +72,14 @@ class Conv1DReference:
         return conv1d_forward(x, self.W, self.b)
 
 
-MISTAKES = {
-    "overwritten": N_("it is what backward gives when the windows' gradients are written into dx (=) instead of "
-                      "added to it. Hint: the windows overlap: x[n, c, j] is read by up to K windows, once at each "
-                      "offset k, a repeat node of chapter 3, so its gradient is the sum of what each window sends "
-                      "back."),
-    "dW axes": N_("it holds the right numbers in the wrong places: the matrix product's axes (C_in K, C_out) were "
-                  "reshaped to W's (C_out, C_in, K) without putting C_out first. Hint: transpose the product "
-                  "before you reshape it to W's shape."),
-    "db positions": N_("it is summed over the batch but not over the positions. Hint: the bias is added at every "
-                       "position of every sequence (chapter 6, *Why the bias gradient is a sum*): sum over both."),
+MISTAKES = {  # the hint each classic mistake gets (backprop_grader.mistakes)
+    "overwritten": N_("this is what backward gives when the windows' gradients are written into dx (=) instead of "
+                      "added to it: the windows overlap, x[n, c, j] is read by up to K windows, once at each offset "
+                      "k (a repeat node of chapter 3), so its gradient is the sum of what each window sends back."),
+    "dW axes": N_("the right numbers in the wrong places: the matrix product's axes (C_in K, C_out) were reshaped to "
+                  "W's (C_out, C_in, K) without putting C_out first; transpose the product before you reshape it."),
+    "db positions": N_("this is summed over the batch but not over the positions: the bias is added at every "
+                       "position of every sequence (chapter 6, *Why the bias gradient is a sum*), so sum over both."),
 }
 
 
