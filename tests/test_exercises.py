@@ -148,7 +148,7 @@ MISTAKES = [  # (stem, check cell, wrong code, right code, what the learner must
     ("13_divide", "ex13-check-gradients", "dy = dout * self.x / self.y ** 2", "dy = -dout * self.x / self.y ** 2",
      r"DivideLayer: dy is wrong.*wrong sign"),
     ("14_softmax_jacobian", "ex14-check-values", "return y * dout", "return y * (dout - np.sum(dout * y, axis=-1, keepdims=True))",
-     r"dx for a constant dout is wrong"),
+     r"dx for a dout constant along each row is wrong"),
     ("18_layer_norm", "ex18-check-facts", "return dout / self.sigma",
      "return (dout - through_mean - through_variance) / self.sigma", r"each row of dx, summed is wrong"),
     ("18_layer_norm", "ex18-check-facts", "return (dout - through_mean) / self.sigma",
@@ -172,7 +172,6 @@ MISTAKES = [  # (stem, check cell, wrong code, right code, what the learner must
      "dg = np.sum(dout * self.x, axis=batch_axes) * self.s.reshape(-1) * (1 - self.s.reshape(-1))\n"
      "        self.dg = dg.reshape(np.shape(self.g))",
      r"dg of the two saturated gates has shape \(2, 2\); expected \(2,\)\. Hint: the bias gradient must be summed"),
-     r"dx for a dout constant along each row is wrong"),
     # issue 16: a missing keepdims is caught by the visible facts with values (not numpy's ValueError later)
     ("14_softmax_jacobian", "ex14-check-values", "axis=-1)", "axis=-1, keepdims=True)",
      r"dx for a dout constant along each row is wrong at index \(0, 1\)"),
