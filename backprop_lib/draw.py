@@ -32,7 +32,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 from .figures import CourseFigure, in_language, listing, spoken
 from .functions import softmax
-from .language import N_, _
+from .language import N_, Message, _, translated
 from .layers import Affine, MatMul, Sigmoid, SoftmaxWithLoss
 from .nodes import AddLayer, Branch, MulLayer, Repeat, Sum
 
@@ -158,8 +158,9 @@ def _text_half_size(ax, text):
 
 
 def _words(text, lang):
-    """A label or title in `lang`: the catalogue's translation, or the text itself (math, numbers)."""
-    return _(text, lang) if isinstance(text, str) and text else text
+    """A label or title in `lang`: the catalogue's translation (a Message's, with its fields), or the
+    text itself (math, numbers)."""
+    return translated(text, lang) if isinstance(text, str) and text else text
 
 
 def _draw_node(ax, node, lang):
@@ -460,7 +461,7 @@ def branch_graph(x=2.0, douts=(1.3, 0.5), lang=None, **draw_kwargs):
     edges = [Edge("x", "fork", x, dx)]
     for i, (y, dy) in enumerate(zip(ys, douts)):
         name = f"y{i + 1}"
-        label = _("to node {number}", lang).format(number=i + 1)
+        label = Message(N_("to node {number}"), number=i + 1)  # drawn, and described, in any language
         nodes[name] = Node(label, (3.6, (n - 1) / 2 * 1.8 - 1.8 * i), "output")
         edges.append(Edge("fork", name, y, dy, at=0.6))
     return draw_graph(nodes, edges, lang=lang, **draw_kwargs)

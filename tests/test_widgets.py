@@ -202,3 +202,50 @@ def test_playground_static_figure_names_its_learning_rate():
     assert title.startswith("learning rate 1:"), title
     legend = [text.get_text() for text in static.figure.axes[0].get_legend().get_texts()]
     assert legend == ["learning rate 0.1", "learning rate 1", "learning rate 10"]
+
+
+# --- every reader: descriptions and named controls ---------------------------------------------
+
+from backprop_lib.figures import described  # noqa: E402
+
+
+@pytest.mark.parametrize("explorer, numbers", [
+    (widgets.graph_explorer, ["apple 100 (gradient 2.2)", "tax 1.1 (gradient 650)", "price 715"]),
+    (widgets.sigmoid_explorer, ["x = 0: y = 0.500, slope 0.250", "x = 4: y = 0.982, slope 0.018"]),
+    (widgets.softmax_explorer, ["true class 3", "loss L = 0.306", "y - t = (0.02, 0.25, -0.26)"]),
+], ids=lambda x: getattr(x, "__name__", ""))
+def test_static_explorers_say_what_they_show(explorer, numbers):
+    alt, _ = described(explorer(static=True))
+    for words in numbers:
+        assert words in alt, alt
+
+
+def test_the_playground_describes_each_run_at_length():
+    static = widgets.training_playground(static=True, iters_num=100)
+    alt, details = described(static)
+    accuracy = static.figure.axes[1].get_title().split("(")[1].split("%")[0]
+    assert f"{accuracy}% of the 300 points right" in alt, alt
+    for rate in ("0.1", "1", "10"):
+        assert f"learning rate {rate}: loss " in details, details
+
+
+@pytest.mark.parametrize("explorer", EXPLORERS, ids=lambda f: f.__name__)
+def test_every_control_is_a_labelled_field_and_the_picture_has_a_text_alternative(explorer):
+    import ipywidgets
+
+    live = explorer(static=False, **({"iters_num": 100} if explorer is widgets.training_playground else {}))
+    for key, control in live.controls.items():
+        assert isinstance(control, (ipywidgets.BoundedFloatText, ipywidgets.BoundedIntText, ipywidgets.Dropdown)), \
+            f"{key}: {type(control).__name__} (an ipywidgets slider's handle has no accessible name)"
+        assert control.description.strip(), f"{key} has no label"
+    frames = live._draw(**live.values())
+    figure, _caption = frames if isinstance(frames, tuple) else list(frames)[-1]
+    assert live.image.tooltip == described(figure)[0] and len(live.image.tooltip.split()) > 10
+
+
+def test_the_picture_text_follows_the_controls():
+    live = widgets.graph_explorer(static=False)
+    before = live.image.tooltip
+    assert "price 715" in before
+    live.controls["apple"].value = 200.0
+    assert live.image.tooltip != before and "price 935" in live.image.tooltip  # (200 × 2 + 150 × 3) × 1.1
