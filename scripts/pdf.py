@@ -18,8 +18,11 @@ import sys
 import threading
 import time
 import multiprocessing
+import shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from korean import BUILD, LANGUAGE, ROOT, compile_catalogues, sphinx_build  # noqa: E402
@@ -45,7 +48,14 @@ def single_page(lang):
         sphinx_build("singlehtml", out, BUILD / f".doctrees-singlehtml-{lang}", **overrides)
     except SystemExit as failed:  # korean.sphinx_build exits with a sentence; a worker process raises it
         raise RuntimeError(str(failed)) from None
-    return out / "index.html"
+    # The single page is the root document's (book/intro.html), written with addresses relative to the
+    # folder's top (_static/, _images/): print it from there.
+    for own in (ROOT / "book" / "_static").glob("*.*"):  # Sphinx never overwrites its earlier copy
+        shutil.copy2(own, out / "_static" / own.name)
+    root = yaml.safe_load((ROOT / "_toc.yml").read_text())["root"]
+    single = out / "course.html"
+    shutil.copy2(out / f"{root}.html", single)
+    return single
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

@@ -27,6 +27,14 @@ def add_pdf_link(app, pagename, templatename, context, doctree):
                                       "tooltip": tooltip, "icon": "fas fa-book", "label": "download-book-pdf-button"})
 
 
+def load_mathjax_on_the_single_page(app):
+    """Sphinx adds MathJax to a page when that page's own document has math; the single page is the
+    root document (no math), with every other document inside: load MathJax there always."""
+    if app.builder.name == "singlehtml":
+        app.set_html_assets_policy("always")
+
+
 def setup(app):
+    app.connect("builder-inited", load_mathjax_on_the_single_page)
     app.connect("html-page-context", add_pdf_link, priority=503)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
