@@ -159,24 +159,20 @@ def figure_metadata(shown):
     """Output metadata of a shown figure: its descriptions in every language, and its Korean PNG
     (korean_metadata) when it is an English figure with words."""
     metadata = korean_metadata(shown)
-    texts_by_language = {}
     for lang in LANGUAGES:
         alt, details = described(shown, lang)
         if alt:
-            texts_by_language[lang] = {"alt": alt, **({"details": details} if details else {})}
-    if texts_by_language:
-        backprop = metadata.setdefault("backprop", {})
-        for lang, texts_of_lang in texts_by_language.items():
-            backprop.setdefault(lang, {}).update(texts_of_lang)
+            entry = metadata.setdefault("backprop", {}).setdefault(lang, {})
+            entry.update({"alt": alt, **({"details": details} if details else {})})
     return metadata
 
 
-def listing(items, lang, separator=", "):
+def listing(items, lang):
     """Items joined as a list in `lang`: "a, b and c" in English, "a, b, c" in Korean."""
     items = [str(item) for item in items]
     if len(items) < 2:
         return "".join(items)
-    return _("{first} and {last}", lang).format(first=separator.join(items[:-1]), last=items[-1])
+    return _("{first} and {last}", lang).format(first=", ".join(items[:-1]), last=items[-1])
 
 
 def korean_metadata(shown):
