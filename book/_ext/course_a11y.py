@@ -3,13 +3,14 @@
 - Citations (sphinxcontrib-bibtex through docutils' HTML5 writer) carry role="doc-biblioentry", a role
   that DPUB-ARIA 1.1 deprecated, inside a role="list" that then has no list items (axe's
   aria-deprecated-role and aria-required-children): each entry becomes a list item.
-- The Korean edition's words that the theme and MyST-NB write in English without a way to translate
-  them (the search box's placeholder, the hidden-code toggle's name): in Korean (WCAG 3.1.2).
+- MyST-NB's toggle of a hidden code cell is named "Toggle hidden content" (aria-label, in English in
+  both editions) while it shows "Show code cell source": its name is what it shows (WCAG 2.5.3).
+- The Korean edition's search box says its placeholder in Korean (WCAG 3.1.2): the theme takes it from
+  jupyter-book's configuration, in English.
 The theme's search field and colour switch are overridden in book/_templates (their names left out
 what they show); its other words are translated in locales/ko/LC_MESSAGES/sphinx.po.
 """
 SEARCH_TEXT = {"ko": "이 책에서 검색..."}
-TOGGLE_LABEL = {"ko": "숨긴 내용 보기/숨기기"}
 
 
 def set_search_text(app, config):
@@ -23,9 +24,7 @@ def fix_body(app, pagename, templatename, context, doctree):
     if not body:
         return
     body = body.replace('role="doc-biblioentry"', 'role="listitem"')
-    label = TOGGLE_LABEL.get(app.config.language or "en")
-    if label:
-        body = body.replace('aria-label="Toggle hidden content"', f'aria-label="{label}"')
+    body = body.replace('<summary aria-label="Toggle hidden content">', "<summary>")
     context["body"] = body
 
 
