@@ -13,6 +13,8 @@ Words (controls, captions, figure titles and labels) are in the learner's langua
 (backprop_lib.language); a static figure also carries its Korean picture for the website
 (backprop_lib.figures).
 """
+import base64
+import html
 import io
 import os
 
@@ -82,10 +84,12 @@ class Explorer(widgets.VBox):
 
     draw(**values) receives the controls' values by name and returns (figure, caption_html),
     or yields several such pairs to show a picture that grows (a loss curve during training).
+    The picture is an <img> in an HTML widget, so that it carries its text alternative (alt): an
+    ipywidgets Image has no alt, and its view fails when given a tooltip.
     """
 
     def __init__(self, name, controls, draw):
-        image, caption = widgets.Image(format="png"), widgets.HTML()
+        image, caption = widgets.HTML(), widgets.HTML()
         super().__init__([widgets.HBox(list(controls.values()), layout={"flex_flow": "row wrap"}),
                           image, caption])
         self.name, self.controls, self.image, self.caption, self._draw = name, controls, image, caption, draw
@@ -99,8 +103,11 @@ class Explorer(widgets.VBox):
     def redraw(self, change=None):
         frames = self._draw(**self.values())
         for figure, caption in [frames] if isinstance(frames, tuple) else frames:
-            self.image.value = png_bytes(figure)  # sent to the front-end at once, even mid-loop
-            self.image.tooltip = described(figure, figure.lang)[0]  # the <img>'s title: its text alternative
+            self.png = png_bytes(figure)
+            alt = html.escape(described(figure, figure.lang)[0] or "", quote=True)
+            # sent to the front-end at once, even mid-loop
+            self.image.value = (f'<img class="explorer-picture" alt="{alt}" '
+                                f'src="data:image/png;base64,{base64.b64encode(self.png).decode()}">')
             self.caption.value = caption
 
     def __repr__(self):

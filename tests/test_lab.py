@@ -151,12 +151,12 @@ def expected_widgets(chapter):
 def explorers(page):
     """The live widgets: each box with its controls (number fields, drop-down lists) above a picture."""
     boxes = page.locator(".jp-OutputArea .widget-vbox")
-    return boxes.filter(has=page.locator("img.widget-image")).filter(has=page.locator("input, select"))
+    return boxes.filter(has=page.locator("img.explorer-picture")).filter(has=page.locator("input, select"))
 
 
 def picture_and_caption(explorer):
-    return explorer.evaluate("box => [box.querySelector('.widget-image')?.getAttribute('src'),"
-                             " box.querySelector('.widget-html')?.textContent]")
+    return explorer.evaluate("box => [box.querySelector('img.explorer-picture')?.getAttribute('src'),"
+                             " box.querySelector('.widget-html:last-child')?.textContent]")
 
 
 CONTROL_REPORT = """e => ({name: (e.labels && e.labels.length ? e.labels[0].textContent : e.getAttribute('aria-label')) || '',
@@ -196,15 +196,15 @@ def operate_each_control_by_keyboard(page, explorer, name):
         if report["tag"] == "INPUT":
             page.keyboard.press("Enter")
         try:
-            page.wait_for_function("([box, before]) => JSON.stringify([box.querySelector('.widget-image')"
-                                   "?.getAttribute('src'), box.querySelector('.widget-html')?.textContent])"
-                                   " !== JSON.stringify(before)",
+            page.wait_for_function("([box, before]) => JSON.stringify([box.querySelector('img.explorer-picture')"
+                                   "?.getAttribute('src'), box.querySelector('.widget-html:last-child')"
+                                   "?.textContent]) !== JSON.stringify(before)",
                                    arg=[explorer.element_handle(), before], timeout=30_000, polling=200)
         except PlaywrightTimeout:
             problems.append(f"{label}: the keyboard changed nothing")
     wait_until_idle(page)
-    if not (explorer.locator("img.widget-image").get_attribute("title") or "").strip():
-        problems.append("the picture has no text alternative (its title)")
+    if len((explorer.locator("img.explorer-picture").get_attribute("alt") or "").split()) < 8:
+        problems.append("the picture has no text alternative (alt)")
     explorer.screenshot(path=ARTIFACTS / f"{name}.png")
     return problems
 
