@@ -166,7 +166,7 @@ CONTROL_REPORT = """e => ({name: (e.labels && e.labels.length ? e.labels[0].text
 
 def operate_each_control_by_keyboard(page, explorer, name):
     """Keyboard only: Tab reaches each control of an explorer in turn, it has a name and a visible focus,
-    and an arrow key (Enter to commit a number) changes the picture or the caption.
+    and an arrow key, then Enter, changes the picture or the caption.
     Returns the problems found (each a sentence)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     problems = []
@@ -193,8 +193,7 @@ def operate_each_control_by_keyboard(page, explorer, name):
         before = picture_and_caption(explorer)
         up, down = ("ArrowDown", "ArrowUp") if report["tag"] == "SELECT" else ("ArrowUp", "ArrowDown")
         page.keyboard.press(down if report["atMax"] else up)  # a list's next option; a number's next step
-        if report["tag"] == "INPUT":
-            page.keyboard.press("Enter")
+        page.keyboard.press("Enter")  # commits a number; chooses the option a list's arrow key showed
         try:
             page.wait_for_function("([box, before]) => JSON.stringify([box.querySelector('img.explorer-picture')"
                                    "?.getAttribute('src'), box.querySelector('.widget-html:last-child')"
@@ -203,6 +202,7 @@ def operate_each_control_by_keyboard(page, explorer, name):
         except PlaywrightTimeout:
             problems.append(f"{label}: the keyboard changed nothing")
     wait_until_idle(page)
+    page.evaluate("document.activeElement && document.activeElement.blur()")  # back to the notebook's keys
     if len((explorer.locator("img.explorer-picture").get_attribute("alt") or "").split()) < 8:
         problems.append("the picture has no text alternative (alt)")
     explorer.screenshot(path=ARTIFACTS / f"{name}.png")
