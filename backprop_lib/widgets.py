@@ -114,21 +114,16 @@ class Explorer(widgets.VBox):
         return _("{name}: an interactive widget (needs a live Jupyter kernel)").format(name=self.name)
 
 
-# The controls are native form fields (a number field, a drop-down list), each with a <label> that names
-# it: reachable with Tab, operated with the arrow keys, with a visible focus and a name a screen reader
-# says, in the learner's language. (ipywidgets' sliders give their handle no accessible name.)
+# The controls are number fields, each with a <label> that names it: reachable with Tab, operated with
+# the arrow keys (Enter commits), with a visible focus and a name a screen reader says, in the learner's
+# language. (ipywidgets' sliders give their handle no accessible name; in JupyterLab the arrow keys on a
+# drop-down list move the notebook's cell selection instead.)
 def number(description, value, low, high, step):
     """A number field from `low` to `high`: the arrow keys step it by `step`, or type a value."""
     field = widgets.BoundedIntText if all(isinstance(v, int) for v in (value, low, high, step)) else \
         widgets.BoundedFloatText
     return field(value=value, min=low, max=high, step=step, description=_(description), continuous_update=False,
                  style={"description_width": "initial"}, layout={"width": "16em"})
-
-
-def choice(description, options, value):
-    """A drop-down list of `options` ((label, value) pairs or values); the arrow keys choose."""
-    return widgets.Dropdown(options=options, value=value, description=_(description),
-                            style={"description_width": "initial"}, layout={"width": "16em"})
 
 
 # --- the apple-orange graph (chapters 2-3) -------------------------------------------------
@@ -281,7 +276,8 @@ def softmax_explorer(static=None, logits=(0.3, 2.9, 4.0), label=2):
     if use_static(static):
         return StaticFigure("softmax_explorer", softmax_figure([(logits, label), ((0.5, 5.0, 0.2), 0)]))
 
-    def draw(a0, a1, a2, label):
+    def draw(a0, a1, a2, true_class):
+        label = true_class - 1  # the text numbers classes from 1
         p = softmax_panel([a0, a1, a2], label)
         grad = ", ".join(f"{g:+.3f}" for g in p["grad"])
         caption = (f"L = &minus;log y<sub>{label + 1}</sub> = &minus;log {p['y'][label]:.4f} = "
@@ -289,8 +285,7 @@ def softmax_explorer(static=None, logits=(0.3, 2.9, 4.0), label=2):
         return softmax_figure([([a0, a1, a2], label)]), caption
 
     controls = {f"a{k}": number(f"a{k + 1}", float(value), -6.0, 6.0, 0.1) for k, value in enumerate(logits)}
-    options = [(_("class {number}").format(number=k + 1), k) for k in range(len(logits))]
-    controls["label"] = choice(N_("true class"), options, label)
+    controls["true_class"] = number(N_("true class"), label + 1, 1, len(logits), 1)
     return Explorer("softmax_explorer", controls, draw)
 
 
@@ -387,8 +382,8 @@ def training_playground(static=None, learning_rate=1.0, batch_size=30, hidden_si
             runs = {learning_rate: losses}
             yield playground_figure(runs, network, iters_num, learning_rate), caption
 
-    controls = {"learning_rate": choice(N_("learning rate"), [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], learning_rate),
-                "batch_size": choice(N_("batch size"), [1, 3, 10, 30, 100, 300], batch_size),
-                "hidden_size": choice(N_("hidden size"), [2, 5, 10, 50, 200], hidden_size),
-                "iters_num": choice(N_("iterations"), [100, 300, 500, 1000, 3000], iters_num)}
+    controls = {"learning_rate": number(N_("learning rate"), float(learning_rate), 0.01, 10.0, 0.1),
+                "batch_size": number(N_("batch size"), batch_size, 1, 300, 10),
+                "hidden_size": number(N_("hidden size"), hidden_size, 1, 200, 5),
+                "iters_num": number(N_("iterations"), iters_num, 10, 3000, 100)}
     return Explorer("training_playground", controls, draw_run)

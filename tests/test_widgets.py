@@ -168,7 +168,7 @@ def test_softmax_explorer_updates_on_logits_and_label():
     live = widgets.softmax_explorer(static=False)
     image, caption = _change(live, "a0", 5.0)
     assert live.png != image and live.caption.value != caption
-    live.controls["label"].value = 0
+    live.controls["true_class"].value = 1  # class 1: label index 0
     expected = widgets.softmax_panel([5.0, 2.9, 4.0], 0)["loss"]
     assert f"<b>{expected:.4f}</b>" in live.caption.value
 
@@ -194,8 +194,9 @@ def test_softmax_explorer_numbers_classes_from_one_as_the_text_does():
     assert ticks == ["1", "2", "3*"]
     live = widgets.softmax_explorer(static=False)
     assert "y<sub>3</sub>" in live.caption.value  # the default is the text's example
-    assert [text for text, _ in live.controls["label"].options] == ["class 1", "class 2", "class 3"]
-    live.controls["label"].value = 0
+    true_class = live.controls["true_class"]
+    assert (true_class.min, true_class.value, true_class.max) == (1, 3, 3)
+    true_class.value = 1
     assert "y<sub>1</sub>" in live.caption.value
 
 
@@ -238,8 +239,9 @@ def test_every_control_is_a_labelled_field_and_the_picture_has_a_text_alternativ
 
     live = explorer(static=False, **({"iters_num": 100} if explorer is widgets.training_playground else {}))
     for key, control in live.controls.items():
-        assert isinstance(control, (ipywidgets.BoundedFloatText, ipywidgets.BoundedIntText, ipywidgets.Dropdown)), \
-            f"{key}: {type(control).__name__} (an ipywidgets slider's handle has no accessible name)"
+        assert isinstance(control, (ipywidgets.BoundedFloatText, ipywidgets.BoundedIntText)), \
+            f"{key}: {type(control).__name__} (a slider's handle has no accessible name; JupyterLab takes a " \
+            "drop-down list's arrow keys)"
         assert control.description.strip(), f"{key} has no label"
     frames = live._draw(**live.values())
     figure, _caption = frames if isinstance(frames, tuple) else list(frames)[-1]
