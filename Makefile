@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TORCH_VERSION := 2.13.0
 
-.PHONY: setup assets book test lab release grade bench clean
+.PHONY: setup assets book book-en book-ko test lab release grade bench clean
 
 setup: $(VENV)/.installed
 
@@ -22,19 +22,26 @@ $(VENV)/.installed: pyproject.toml
 assets:
 	bash scripts/assets.sh
 
-# The chapters show the library's code and run it, but the execution cache only notices changes
-# to the notebooks: when backprop_lib changes, drop the cache so every chapter runs again.
-_build/.library-stamp: $(shell find backprop_lib -name '*.py')
-	rm -rf _build/.jupyter_cache
+# The chapters show the library's code and run it, but the execution caches only notice changes
+# to the notebooks: when backprop_lib (or its Korean catalogue) changes, drop both editions' caches
+# so that every chapter runs again.
+_build/.library-stamp: $(shell find backprop_lib -name '*.py' -o -name '*.mo')
+	rm -rf _build/.jupyter_cache _build/.jupyter_cache-ko
 	mkdir -p _build && touch $@
 
-# Both editions: English in _build/html, Korean in _build/html/ko (locales/ko). Chapters execute once,
-# during the English build (cached in _build/.jupyter_cache); warnings are errors.
+# Both editions, side by side (two processes): English in _build/html, Korean in _build/html/ko. Each
+# executes the chapters in its own language, with its own cache (_build/.jupyter_cache, .jupyter_cache-ko);
+# the Korean notebooks are the English ones translated from locales/ko (scripts/korean.py). Warnings are errors.
 book: setup assets _build/.library-stamp
 	$(BIN)/python scripts/performance.py
+	$(MAKE) --no-print-directory -j2 book-en book-ko
+
+book-en:
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	cp book/_static/*.* _build/html/_static/  # Sphinx never overwrites its earlier copy of a changed course.css
-	$(BIN)/python scripts/korean.py build  # the Korean edition, _build/html/ko, from the same execution cache
+
+book-ko:
+	$(BIN)/python scripts/korean.py build
 
 test: book
 	$(BIN)/python -m pytest

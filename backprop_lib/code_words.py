@@ -26,7 +26,7 @@ from dataclasses import dataclass
 # Comments that are instructions to tools, not to the reader.
 _MARKER = re.compile(r"#\s*(NBVAL_\w+|noqa\b|type:|pragma\b|fmt:)")
 # A word a reader reads: two letters or more, not part of a name (x_train, np.sum), a path or TeX.
-_WORD = re.compile(r"(?<![\w.\\/$])[A-Za-z]{2,}(?:['’-][A-Za-z]+)*(?![\w(/$=])")
+_WORD = re.compile(r"(?<![\w.\\/$])[A-Za-z]{2,}(?:['’-][A-Za-z]+)*(?![\w(/$=]|\.\w)")
 _MATH_WORDS = {"exp", "log", "ln", "max", "min", "sum", "mean", "sqrt", "tanh", "sin", "cos", "abs", "argmax"}
 _NOTATION = re.compile(r"d[A-Z]\w*|d[xyzabthw]")  # dW, dX, dL, dx, dy: the notation page's gradients
 _LABEL_CALLS = {"Node", "check"}  # their first argument is a label: a graph's node, a visible check
@@ -90,7 +90,7 @@ def pieces(source):
     IPython command, a syntax error) has none: it stays as it is."""
     try:
         tokens = _tokens(source)
-    except (tokenize.TokenError, IndentationError, SyntaxError):
+    except (tokenize.TokenError, SyntaxError, ValueError):
         return []
     found = _comment_pieces(tokens) + _string_pieces(tokens)
     return sorted(found, key=lambda piece: piece.parts[0].start)
@@ -275,7 +275,7 @@ def same_code(english, translated):
     try:
         translatable = {(t.start, t.end) for piece in pieces(english) for t in piece.parts}
         ours, theirs = _tokens(english), _tokens(translated)
-    except (tokenize.TokenError, IndentationError, SyntaxError):
+    except (tokenize.TokenError, SyntaxError, ValueError):  # not Python (a learner's text): not the same
         return False
     ours = [t for t in ours if t.type != tokenize.NL]
     theirs = [t for t in theirs if t.type != tokenize.NL]

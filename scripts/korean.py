@@ -111,13 +111,6 @@ def downloadable(english):
     return nbformat.writes(notebook) + "\n"
 
 
-def translate_markdown(source, catalogue):
-    """(Korean source, messages not found): each message of `catalogue` placed in the Markdown."""
-    from course_notebooks import translate_markdown as place, translations
-
-    return place(source, translations(catalogue))
-
-
 def extract(outdir=BUILD / "gettext"):
     """The English messages as .pot files (one per page): the text (Sphinx's gettext builder) and the
     code cells' comments and strings (add_code_messages)."""
