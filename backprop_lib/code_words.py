@@ -122,7 +122,8 @@ def _string_pieces(tokens):
         token = significant[i]
         if token.type == tokenize.OP and token.string in "([{":
             before = significant[i - 1] if i else None
-            stack.append({"open": token.string, "before": before, "first": i + 1, "id": i})
+            stack.append({"open": token.string, "before": before, "first": i + 1, "id": i,
+                          "parent": stack[-1] if stack else None})
         elif token.type == tokenize.OP and token.string in ")]}":
             if stack:
                 stack.pop()
@@ -209,13 +210,28 @@ def _keyword_name(group):
     return group["keyword"]
 
 
+def _is_display(bracket):
+    return bracket is not None and bracket["open"] in "([" and not _is_call(bracket)
+
+
+def _outermost_display(bracket):
+    """The list or tuple a display is part of, through displays nested in displays (a table's rows)."""
+    while _is_display(bracket["parent"]):
+        bracket = bracket["parent"]
+    return bracket
+
+
 def _beside_prose(group, containers):
-    """A string in a list or tuple display that also holds a string of two words or more."""
+    """A string in a list or tuple display (or in a row of a table of them) that also holds a string
+    of two words or more."""
     inside = group["inside"]
-    if not inside or inside["open"] not in "([" or _is_call(inside):
+    if not _is_display(inside):
         return False
+    table = _outermost_display(inside)["id"]
     return any(len(words(_text_of([_split_string(t.string)[1] for t in other["parts"]]))) >= 2
-               for other in containers.get(inside["id"], []) if other is not group)
+               for others in containers.values() for other in others
+               if other is not group and _is_display(other["inside"])
+               and _outermost_display(other["inside"])["id"] == table)
 
 
 def translate(source, translation):

@@ -32,7 +32,8 @@ def messages(source):
     ('raise NotImplementedError("Exercise 2, task MulLayer.forward: replace this line with your code")',
      ["Exercise 2, task MulLayer.forward: replace this line with your code"]),
     ('def f():\n    """Softmax of each row."""\n    return 1\n', ["Softmax of each row."]),
-    ('rows = [("× tax", "tax", 1), ("× apples", "apple price", 2)]', ["× apples", "apple price"]),
+    ('rows = [("× tax", "tax", 1), ("× apples", "apple price", 2)]', ["× tax", "tax", "× apples", "apple price"]),
+    ('shapes = [("x", "(100, 784)"), ("Affine1", "(100, 50)")]', []),  # a table without words
     ('CLASS_NAMES = ["T-shirt/top", "Trouser", "Ankle boot"]', ["T-shirt/top", "Trouser", "Ankle boot"]),
     ('print(f"{\'node\':9}{\'edge\':12}")', ["{'node':9}{'edge':12}"]),  # the header words inside its fields
     ('print("part one, "\n      "part two")', ["part one, \npart two"]),  # joined strings: one message
