@@ -35,8 +35,10 @@ def sphinx_build(builder, outdir, doctrees, freshenv=False, **overrides):
     """jupyter-book's own build, with Sphinx settings it has no command-line option for."""
     from jupyter_book.sphinx import build_sphinx
 
+    # each edition its own execution cache: its notebooks are its own, and run in its language
+    cache = CACHE if overrides.get("language") == LANGUAGE else BUILD / ".jupyter_cache"
     overrides = {"external_toc_path": str(ROOT / "_toc.yml"), "latex_individualpages": False,
-                 "nb_execution_cache_path": str(CACHE), **overrides}
+                 "nb_execution_cache_path": str(cache), **overrides}
     result = build_sphinx(ROOT, outdir, noconfig=True, path_config=str(ROOT / "_config.yml"),
                           confoverrides=overrides, builder=builder, doctreedir=str(doctrees),
                           warningiserror=True, keep_going=True, quiet=True, freshenv=freshenv)
