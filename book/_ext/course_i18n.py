@@ -1,7 +1,9 @@
 """The course in two languages: English (the source) and Korean (from locales/ko/).
 
-What Sphinx and MyST-NB do not do by themselves:
-- translate notebooks: Sphinx parses each translated message with the page's own parser, and
+What Sphinx and MyST-NB do not do by themselves (the notebooks themselves are read in the
+edition's language and executed in it: book/_ext/course_notebooks.py):
+- parse a message of a notebook page that Sphinx still translates (display math and bare markup,
+  their own translations): Sphinx parses each translated message with the page's own parser, and
   for an .ipynb page that parser expects a whole notebook; a message is MyST Markdown, so it
   is parsed as Markdown instead (MyST-NB issue 587), and raw HTML stays raw HTML;
 - label the toggles of hidden cells ("Show code cell output") in Korean;
@@ -9,12 +11,10 @@ What Sphinx and MyST-NB do not do by themselves:
   book/_templates/language-switch.html);
 - search Korean: words carry particles (연쇄법칙을, 연쇄법칙은), so the index and the query
   both drop a trailing particle, and 연쇄법칙 finds them all;
-- show Korean figures: the notebooks run once (in English), and a figure with words carries its
-  Korean picture in its output's metadata (backprop_lib/figures.py); the Korean edition shows it;
-- give every figure its text alternative in the page's language, from the same metadata: the
-  <img>'s alt, and a longer description below it where the figure has one.
+- give every figure its text alternative in the page's language, from its output's metadata
+  (backprop_lib/figures.py): the <img>'s alt, and a longer description below it where the figure
+  has one.
 """
-import dataclasses
 import html
 import re
 import textwrap
@@ -98,14 +98,12 @@ DESCRIPTION = {"en": "Description of the figure", "ko": "그림 설명"}
 
 
 def render_image(self, data):
-    """MyST-NB's image output, with the picture and its text alternative in the page's language when
-    the output has them."""
+    """MyST-NB's image output, with its text alternative in the page's language when the output has one
+    (each edition runs its notebooks in its own language: the picture is already the page's)."""
     language = self.renderer.sphinx_env.config.language or "en"
     metadata = data.output_metadata.get("backprop", {})
     own = metadata.get(language, {}) if isinstance(metadata, dict) else {}
     own = own if isinstance(own, dict) else {}
-    if own.get(data.mime_type):
-        data = dataclasses.replace(data, content=own[data.mime_type])
     rendered = _render_image(self, data)
     if own.get("alt") and rendered and isinstance(rendered[0], nodes.image):
         rendered[0]["alt"] = own["alt"]
