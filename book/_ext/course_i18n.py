@@ -6,6 +6,9 @@ edition's language and executed in it: book/_ext/course_notebooks.py):
   their own translations): Sphinx parses each translated message with the page's own parser, and
   for an .ipynb page that parser expects a whole notebook; a message is MyST Markdown, so it
   is parsed as Markdown instead (MyST-NB issue 587), and raw HTML stays raw HTML;
+- the site's own words in the edition's language: its title (the sidebar's and every page's <title>),
+  its author line and footer (SITE_WORDS), the copy buttons of code cells (book/_static/copybutton-ko.js);
+  the theme's other words are in locales/ko/LC_MESSAGES/sphinx.po (book/_templates/theme-words.html);
 - label the toggles of hidden cells ("Show code cell output") in Korean;
 - link each page to the same page in the other language (`language_switch` in the template
   book/_templates/language-switch.html);
@@ -53,6 +56,26 @@ def publish_msgstr(app, source, source_path, *args, **kwargs):
 
 
 LITERAL_MESSAGE = "::\n\n"  # how sphinx.transforms.i18n.Locale wraps a literal message
+
+
+# The site's own words, which _config.yml gives in English (title, author, extra_footer).
+SITE_WORDS = {"ko": {"title": "역전파: 계산 그래프에서 학습된 신경망까지", "author": "역전파 강좌의 저자들",
+                     "extra_footer": "인터넷 없이도 작동합니다: 이 사이트의 스크립트와 글꼴은 모두 사이트가 직접 제공합니다."}}
+
+
+def use_the_editions_site_words(app, config):
+    """The site's title, author and footer in the edition's language."""
+    words = SITE_WORDS.get(config.language or "en")
+    if not words:
+        return
+    config.project = config.html_title = words["title"]
+    config.author = words["author"]
+    config.html_theme_options = {**config.html_theme_options, "extra_footer": words["extra_footer"]}
+
+
+def add_korean_copy_buttons(app):
+    if app.config.language == "ko":
+        app.add_js_file("copybutton-ko.js", priority=501)  # right after sphinx-copybutton's copybutton.js
 
 
 # MyST-NB's toggles of hidden cells, in Korean: it fills "{type}" with an English word (source, output...).
@@ -173,4 +196,6 @@ def setup(app):
     app.add_transform(TranslateTocCaptions)
     app.add_post_transform(TranslateCellToggles)
     app.connect("html-page-context", add_language_switch)
+    app.connect("config-inited", use_the_editions_site_words)
+    app.connect("builder-inited", add_korean_copy_buttons)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
