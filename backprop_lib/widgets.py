@@ -75,7 +75,7 @@ class StaticFigure:
         return {}, figure_metadata(self)
 
     def __repr__(self):
-        return _("{name}: a static figure (run the notebook in JupyterLab to move the sliders)",
+        return _("{name}: a static figure (run the notebook in JupyterLab to change its numbers)",
                  self.lang).format(name=self.name)
 
 
