@@ -81,13 +81,17 @@ def wrong_uses(english, korean, vocabulary=VOCABULARY):
     wrong_somewhere = {w for t in vocabulary for w in t.wrong}
     right = {t.korean for t in vocabulary if t.korean not in wrong_somewhere or t.in_english(english)}
     covered = [s for word in right for s in spans(korean, word)]
-    found = []
+    hits = {}  # one report per place: the term the English names first, the longest variant (역방향 훑기, not 훑기)
     for term in vocabulary:
         for variant in term.wrong:
             for start, end in spans(korean, variant):
                 if not any(a <= start and end <= b for a, b in covered):
-                    found.append((variant, term, term.in_english(english), korean[max(0, start - 25):end + 25]))
-    return found
+                    named = term.in_english(english)
+                    if (start, end) not in hits or named and not hits[start, end][1]:
+                        hits[start, end] = (term, named)
+    return [(korean[start:end], term, named, korean[max(0, start - 25):end + 25])
+            for (start, end), (term, named) in sorted(hits.items())
+            if not any(a <= start and end <= b and (a, b) != (start, end) for a, b in hits)]
 
 
 def name(po):
