@@ -189,7 +189,10 @@ def headings():
                 fenced ^= line.startswith("```")
                 heading = None if fenced else re.match(r"#{1,6}\s+(.+?)\s*$", line)
                 if heading and heading.group(1) in korean:
-                    found.setdefault(_plain(heading.group(1)), set()).add(korean[heading.group(1)])
+                    english, translation = heading.group(1), korean[heading.group(1)]
+                    found.setdefault(_plain(english), set()).add(translation)
+                    if ": " in english and ":" in translation:  # cited by its part before the colon
+                        found.setdefault(_plain(english.split(": ")[0]), set()).add(translation.split(":")[0])
     return found
 
 
