@@ -133,6 +133,25 @@ def test_korean_text_is_never_math(catalogue):
     assert not mixed, mixed
 
 
+# TeX as the reader would see it printed: a command (\partial), a braced sub- or superscript (W_{2,jk}),
+# or a subscript written with an underscore (h_j); mathtext between $...$ is drawn, not printed.
+RAW_TEX = re.compile(r"\\[A-Za-z]+|[_^]\{|(?<![A-Za-z0-9])[A-Za-z]_[A-Za-z0-9(]")
+
+
+def printed_tex(text):
+    return RAW_TEX.findall(re.sub(r"(?<!\\)\$[^$]+\$", "", text))
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_no_figure_prints_raw_tex(language, korean_figures, english_figures):
+    """Chapter 9's labels once printed W_{2,jk} and h_j in Korean (issue 17): math in figures is drawn,
+    as mathtext in a text that has no Hangul, or in Unicode (W₂,ⱼₖ, ∂L/∂hⱼ)."""
+    assert printed_tex("몫 W_{2,jk}") and printed_tex("활성화 h_j") and not printed_tex("$h_{3}$ hⱼ")
+    figures = korean_figures if language == "ko" else english_figures
+    printed = {name: [t for t in texts(figure) if printed_tex(t)] for name, figure in figures.items()}
+    assert not {name: shown for name, shown in printed.items() if shown}
+
+
 def test_operation_nodes_keep_their_names():
     """×, sum, repeat are operations, as in the code: only the inputs' and outputs' words change."""
     assert "sum" in texts(draw.sum_graph(lang="ko"))

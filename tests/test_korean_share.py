@@ -1,11 +1,13 @@
 """How Korean the Korean chapters and exercises are where the learner reads the code (issue 17).
 
 On each built Korean chapter and exercise page (_build/html/ko, `make book`), the words of what the
-code prints (its stream and text outputs) and of its comments are counted: a word with Hangul is
-Korean, a word of two Latin letters or more is English unless it is Python's or NumPy's own (a
-keyword, a built-in, a NumPy name, a name of the page's code: `True`, `float32`, `dout`), math or the
-course's notation (exp, dx, dW). At least 60% of the printed words and 80% of the comments' words
-must be Korean. The shares of every page are written to artifacts/korean-shares.txt.
+code prints (its stream and text outputs) and of its comments (docstrings included: the learner reads
+them as comments) are counted: a word with Hangul is Korean, a word of two Latin letters or more is
+English unless it is code: Python's or NumPy's own (`True`, `nan`, `AssertionError`, `float32`), a
+name of the page's code (`dout`), math or the course's notation (exp, dx, dW). A name of the code
+that is also a word of the English page's prose (`gradient`, `shape`, `price`, `is`, `and`) is an
+English word where it stands in text. At least 60% of the printed words and 80% of the comments'
+words must be Korean. The shares of every page are written to artifacts/korean-shares.txt.
 """
 import builtins
 import io
@@ -15,7 +17,6 @@ import tokenize
 from pathlib import Path
 
 import nbformat
-import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 
@@ -29,8 +30,11 @@ PAGES = [f"{folder}/{p.stem}" for folder in ("chapters", "exercises")
          for p in sorted((ROOT / folder).glob("[0-9][0-9]_*.ipynb"))]
 SHARES = {"printed outputs": 0.60, "code comments": 0.80}
 HANGUL = re.compile("[\uac00-\ud7a3]")
-PYTHON_WORDS = {w.lower() for w in [*keyword.kwlist, *dir(builtins), *dir(np), *dir(np.ndarray), "dtype", "float32",
-                                    "float64", "int64", "nan", "inf", "array", "ndarray", "numpy", "np", "ipython"]}
+# Python's and NumPy's own words as a program prints them: Python's constants and exceptions (capitalised),
+# NumPy's values and types (its functions print as np.where or where(...), which are no words already).
+PYTHON_WORDS = {w.lower() for w in [*(k for k in keyword.kwlist if k[0].isupper()),
+                                    *(b for b in dir(builtins) if b[0].isupper()),
+                                    "dtype", "float32", "float64", "int64", "nan", "inf", "ndarray", "numpy", "np"]}
 
 
 def code_names(page):
@@ -47,6 +51,20 @@ def code_names(page):
     return names
 
 
+PROSE_CODE = re.compile(r"```.*?```|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$", re.S)
+
+
+def prose_words(page):
+    """The words of the English page's own prose (its Markdown without code spans and math), lower-cased."""
+    return {w.lower() for cell in nbformat.read(ROOT / f"{page}.ipynb", as_version=4).cells
+            if cell.cell_type == "markdown" for w in words(PROSE_CODE.sub(" ", cell.source))}
+
+
+def own_words(page):
+    """The words that are code on a page: Python's, NumPy's and the page's names, less its prose's words."""
+    return (PYTHON_WORDS | code_names(page)) - prose_words(page)
+
+
 def count(texts, own_words):
     """(Korean words, English words) of some texts."""
     korean = english = 0
@@ -60,7 +78,8 @@ def read_page(page):
     """(printed outputs, comments) of a built Korean page."""
     soup = BeautifulSoup((SITE / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
     printed = [o.get_text() for o in soup.select(".cell_output .output.stream, .cell_output .output.text_plain")]
-    comments = [c.get_text().lstrip("#").strip() for c in soup.select(".cell_input pre span.c1, .cell_input pre span.c")
+    comments = [c.get_text().lstrip("#").strip() for c in soup.select(".cell_input pre span.c1, .cell_input pre span.c,"
+                                                                          " .cell_input pre span.sd")
                 if not c.get_text().lstrip("#").strip().startswith(("NBVAL_", "noqa"))]
     return printed, comments
 
@@ -71,7 +90,7 @@ def shares():
         unavailable(f"the Korean site is not built ({SITE}): run `make book`")
     found = {}
     for page in PAGES:
-        own = PYTHON_WORDS | code_names(page)
+        own = own_words(page)
         found[page] = dict(zip(SHARES, (count(texts, own) for texts in read_page(page))))
     lines = []
     for page, parts in found.items():
