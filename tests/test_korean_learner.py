@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from backprop_lib.code_words import words
 from test_korean_share import own_words

@@ -96,6 +96,10 @@ def shares():
     for page, parts in found.items():
         cells = [f"{part} {k}/{k + e} = {k / (k + e):.0%}" if k + e else f"{part}: no words" for part, (k, e) in parts.items()]
         lines.append(f"{page}: " + "; ".join(cells))
+    for folder in ("chapters", "exercises"):  # all pages together, for the record (the test asks it of each)
+        totals = [[sum(found[p][part][i] for p in found if p.startswith(folder)) for i in (0, 1)] for part in SHARES]
+        lines.append(f"all {folder}: " + "; ".join(f"{part} {k}/{k + e} = {k / (k + e):.0%}" if k + e else
+                                                   f"{part}: no words" for part, (k, e) in zip(SHARES, totals)))
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "korean-shares.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return found, lines
