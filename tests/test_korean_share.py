@@ -65,12 +65,19 @@ def own_words(page):
     return (PYTHON_WORDS | code_names(page)) - prose_words(page)
 
 
+GLOSS = re.compile(r"(?<=[\uac00-\ud7a3])\([A-Za-z][A-Za-z ,'-]*\)")  # 형상(shape): a term glossed, as the notes do
+CODE_SPAN = re.compile(r"`[^`]*`")  # a docstring's code, `params[key] -= ...`
+ACRONYM = re.compile(r"[A-Z]{2,}")  # SGD, MNIST: names, in Korean text too
+
+
 def count(texts, own_words):
     """(Korean words, English words) of some texts."""
     korean = english = 0
     for text in texts:
         korean += sum(1 for token in text.split() if HANGUL.search(token))
-        english += sum(1 for word in words(HANGUL.sub(" ", text)) if word.lower() not in own_words)
+        text = CODE_SPAN.sub(" ", GLOSS.sub(" ", text))
+        english += sum(1 for word in words(HANGUL.sub(" ", text))
+                       if word.lower() not in own_words and not ACRONYM.fullmatch(word))
     return korean, english
 
 
