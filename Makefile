@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TORCH_VERSION := 2.13.0
 
-.PHONY: setup assets book test check lab release grade bench clean
+.PHONY: setup assets book book-en book-ko test check lab release grade bench clean
 
 setup: $(VENV)/.installed
 
@@ -22,21 +22,34 @@ $(VENV)/.installed: pyproject.toml
 assets:
 	bash scripts/assets.sh
 
-# The chapters show the library's code and run it, but the execution cache only notices changes
-# to the notebooks: when backprop_lib changes, drop the cache so every chapter runs again.
+# The chapters show the library's code and run it, but the execution caches only notice changes
+# to the notebooks: when backprop_lib changes, drop both editions' caches so every chapter runs again
+# (when only its Korean catalogue changes, the Korean edition's).
 _build/.library-stamp: $(shell find backprop_lib -name '*.py')
-	rm -rf _build/.jupyter_cache
+	rm -rf _build/.jupyter_cache _build/.jupyter_cache-ko
 	mkdir -p _build && touch $@
 
-# Both editions: English in _build/html, Korean in _build/html/ko (locales/ko). Chapters execute once,
-# during the English build (cached in _build/.jupyter_cache); warnings are errors. Then each edition as
-# one PDF (scripts/pdf.py: the single-page build printed by Chromium), linked from every page.
-book: setup assets _build/.library-stamp
+_build/.library-ko-stamp: $(shell find backprop_lib -name '*.mo')
+	rm -rf _build/.jupyter_cache-ko
+	mkdir -p _build && touch $@
+
+# Both editions, side by side (two processes): English in _build/html, Korean in _build/html/ko. Each
+# executes the chapters in its own language, with its own cache (_build/.jupyter_cache, .jupyter_cache-ko);
+# the Korean notebooks are the English ones translated from locales/ko (scripts/korean.py). Then each
+# edition as one PDF (scripts/pdf.py: the single-page build printed by Chromium), linked from every page.
+# Warnings are errors.
+book: setup assets _build/.library-stamp _build/.library-ko-stamp
 	$(BIN)/python scripts/performance.py
+	$(MAKE) --no-print-directory -j2 book-en book-ko
+
+book-en:
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	cp book/_static/*.* _build/html/_static/  # Sphinx never overwrites its earlier copy of a changed course.css
-	$(BIN)/python scripts/korean.py build  # the Korean edition, _build/html/ko, from the same execution cache
-	$(BIN)/python scripts/pdf.py  # _build/html/backprop-course-en.pdf, _build/html/ko/backprop-course-ko.pdf
+	$(BIN)/python scripts/pdf.py --lang en  # _build/html/backprop-course-en.pdf
+
+book-ko:
+	$(BIN)/python scripts/korean.py build
+	$(BIN)/python scripts/pdf.py --lang ko  # _build/html/ko/backprop-course-ko.pdf
 
 test: book
 	$(BIN)/python -m pytest

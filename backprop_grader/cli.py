@@ -60,13 +60,13 @@ def main(argv=None) -> int:
     os.environ.setdefault("NBFORMAT_VALIDATOR", "jsonschema")
     from .grader import grade
     from .sandbox import SandboxUnavailable
-    _warn_without_secret()
     try:
         report = grade(args.submission, args.exercise, language=args.language)
     except SandboxUnavailable as error:
         print(f"backprop-grade: could not grade {args.submission}: {error}", file=sys.stderr)
         return COULD_NOT_GRADE
     sys.stdout.write(report.text())
+    _warn_without_secret(report.language)  # after the report: its language is the notebook's
     if args.json:
         from .prairielearn import results
         write_json_atomically(args.json, results(report) if args.format == "prairielearn" else report.gradescope())
@@ -76,7 +76,7 @@ def main(argv=None) -> int:
 def _batch(args) -> int:
     from .batch import grade_batch
     from .class_report import one_line_summary
-    _warn_without_secret()
+    _warn_without_secret(args.language)
     with reporting(args.language):  # the class report: the teacher's language
         counts = grade_batch(args.batch, args.out, jobs=args.jobs, exercise=args.exercise,
                              reports_dir=args.reports, language=args.language)
@@ -88,12 +88,14 @@ def _batch(args) -> int:
     return GRADER_FAULTS if counts.get("grader-error") else 0
 
 
-def _warn_without_secret() -> None:
-    """For the teacher, not in any learner's report: without a secret, anyone with the source knows the inputs."""
+def _warn_without_secret(lang=None) -> None:
+    """Not in any report, but on the screen of whoever grades (a teacher, or a learner practising), in their
+    language: without a secret, anyone with the source knows the inputs."""
+    from backprop_lib.language import _
     from .grader import DEV_SECRET, grader_secret
     if grader_secret() == DEV_SECRET:
-        print("backprop-grade: BACKPROP_GRADER_SECRET is not set, so the hidden inputs are those anyone with "
-              "this source can compute: fine for practice, not for marks.", file=sys.stderr)
+        print(_("backprop-grade: BACKPROP_GRADER_SECRET is not set, so the hidden inputs are those anyone with "
+                "this source can compute: fine for practice, not for marks.", lang), file=sys.stderr)
 
 
 def _package(argv) -> int:

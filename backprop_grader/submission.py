@@ -4,10 +4,12 @@ From a notebook only the "setup" and "solution" cells (and code cells the learne
 taken; the "check" cells are not run. Each cell becomes Python exactly as IPython makes it
 (IPython's own input transformers); its magics and shell commands then call get_ipython(),
 which does nothing in the grader's child, and the report lists them. Locked cells are
-compared (sha256 of the normalized source) with the released notebook in exercises/: an
-edited or deleted locked cell is restored from the release and reported, so tampering with it
-changes nothing. Which exercise is graded is the teacher's choice (--exercise, else the file
-name), never what the notebook says about itself. A symbolic link is never followed.
+compared (sha256 of the normalized source) with the released notebook in exercises/, or token
+by token where only comments and the strings a learner reads differ (a Korean download translates
+them: backprop_lib/code_words.py): an edited or deleted locked cell is restored from the release
+and reported, so tampering with it changes nothing. Which exercise is graded is the teacher's
+choice (--exercise, else the file name), never what the notebook says about itself. A symbolic
+link is never followed.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from backprop_lib.code_words import same_code
 from backprop_lib.language import N_, _, declare, declared_language
 
 from . import notebook_format
@@ -137,6 +140,14 @@ def normalized_hash(source) -> str:
     return hashlib.sha256("\n".join(lines).strip("\n").encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def same_locked_cell(source, released_source) -> bool:
+    """The released cell, or the same in another language: the same code token for token, its comments
+    and learner-read strings translated (compared only when its length is near the release's)."""
+    if normalized_hash(source) == normalized_hash(released_source):
+        return True
+    return len(str(source)) <= 3 * len(released_source) + 4096 and same_code(released_source, str(source))
+
+
 def notebook_code(notebook, released):
     """The code chunks to run, with locked cells checked against (and restored from) `released`."""
     notes = []
@@ -159,7 +170,7 @@ def notebook_code(notebook, released):
                 if cell_id in seen:
                     notes.append(_("a copy of locked cell {cell} was ignored").format(cell=repr(shown)))
                     continue
-                if normalized_hash(source) != normalized_hash(released_source):
+                if not same_locked_cell(source, released_source):
                     notes.append(_("locked cell {cell} was edited; the released version was used instead").format(
                         cell=repr(shown)))
                     source = released_source

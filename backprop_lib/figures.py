@@ -1,24 +1,22 @@
-"""Figures in the learner's language, and their Korean twin for the website.
+"""Figures in the learner's language.
 
 A figure function decorated with `@in_language` takes `lang=None` ("en", "ko"; default: the
 learner's language, backprop_lib.language) and draws every word through `_(message, lang)`.
-Its figure remembers how to draw itself again (`figure.remake(lang)`), so that a notebook
-run once in English also carries the Korean picture: `korean_metadata` puts it in the
-output's metadata, {"backprop": {"ko": {"image/png": ...}}}, which JupyterLab and the
-English site ignore and the Korean site shows (book/_ext/course_i18n.py).
+Its figure remembers how to draw itself again (`figure.remake(lang)`). Each edition of the site
+runs the chapters in its own language (book/_ext/course_notebooks.py), so a figure is drawn once,
+in the language of the page that shows it.
 
 Every figure also says what it shows, for a reader who cannot see it: the code that draws it sets
 `figure.describe`, a function of the language that returns (alt text, longer description or None)
 from the same numbers it drew, so that the words cannot drift from the picture. `figure_metadata`
-puts both languages' descriptions in the output's metadata, {"backprop": {"en": {"alt": ...},
-"ko": {"alt": ..., "image/png": ...}}}; the site uses them as the <img>'s alt (and a "Description"
-below the image for the longer one).
+puts the description in the figure's language in the output's metadata, {"backprop": {"ko": {"alt":
+..., "details": ...}}}; the site uses it as the <img>'s alt (and a "Description" below the image for
+the longer one).
 
 Korean text needs a font with Hangul: Nanum Gothic (Debian's fonts-nanum, installed by
 scripts/system-deps.sh), registered with matplotlib only when a Korean figure is drawn and
 used only for the characters that DejaVu Sans, matplotlib's own font, does not have.
 """
-import base64
 import dataclasses
 import functools
 import os
@@ -31,7 +29,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from .language import LANGUAGES, _, language
+from .language import _, language
 
 HANGUL_FONT = "NanumGothic"
 HANGUL_FONT_FILES = ("NanumGothic.ttf", "NanumGothicBold.ttf")  # regular, and bold for the boxes' labels
@@ -122,11 +120,6 @@ def texts(figure):
     return [t.get_text() for t in figure.findobj(Text) if t.get_text()]
 
 
-def _live_front_end():
-    """True when a Jupyter server runs this kernel (a learner at work), not a headless run."""
-    return "JPY_SESSION_NAME" in os.environ
-
-
 def described(shown, lang="en"):
     """(alt text, longer description or None) of a shown figure in `lang`; (None, None) if it has none."""
     describe = getattr(shown, "describe", None)
@@ -156,15 +149,12 @@ def spoken(text):
 
 
 def figure_metadata(shown):
-    """Output metadata of a shown figure: its descriptions in every language, and its Korean PNG
-    (korean_metadata) when it is an English figure with words."""
-    metadata = korean_metadata(shown)
-    for lang in LANGUAGES:
-        alt, details = described(shown, lang)
-        if alt:
-            entry = metadata.setdefault("backprop", {}).setdefault(lang, {})
-            entry.update({"alt": alt, **({"details": details} if details else {})})
-    return metadata
+    """Output metadata of a shown figure: its description in the language it is drawn in."""
+    lang = getattr(shown, "lang", None) or getattr(getattr(shown, "figure", None), "lang", "en")
+    alt, details = described(shown, lang)
+    if not alt:
+        return {}
+    return {"backprop": {lang: {"alt": alt, **({"details": details} if details else {})}}}
 
 
 def listing(items, lang):
@@ -173,32 +163,3 @@ def listing(items, lang):
     if len(items) < 2:
         return "".join(items)
     return _("{first} and {last}", lang).format(first=", ".join(items[:-1]), last=items[-1])
-
-
-def korean_metadata(shown):
-    """Output metadata holding the Korean PNG of an English figure that has words, for the website.
-
-    `shown` is what the notebook displays (a CourseFigure, or an object with `.remake`); its
-    Korean twin is rendered by IPython's own PNG formatter, as the English one is. Nothing
-    for a learner at work in JupyterLab, for a Korean figure, or for a figure without words.
-    """
-    remake = getattr(shown, "remake", None)
-    if remake is None or getattr(shown, "lang", "en") != "en" or _live_front_end() or hangul_font() is None:
-        return {}
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return {}
-    shell = get_ipython()
-    if shell is None:
-        return {}
-    korean = remake(lang="ko")
-    if texts(getattr(korean, "figure", korean)) == texts(getattr(shown, "figure", shown)):
-        return {}  # no words: the Korean page shows the same picture
-    png = shell.display_formatter.formatters["image/png"](korean)
-    png = png[0] if isinstance(png, tuple) else png
-    if not png:
-        return {}
-    if isinstance(png, bytes):
-        png = base64.b64encode(png).decode("ascii")
-    return {"backprop": {"ko": {"image/png": png}}}

@@ -4,6 +4,8 @@ Use float64 here: with float32 the rounding error of f swamps the difference quo
 """
 import numpy as np
 
+from .language import _
+
 
 def numerical_gradient(f, x, h=1e-5):
     """Gradient of the scalar function f at x by central differences, (f(x+h) - f(x-h)) / 2h.
@@ -115,6 +117,6 @@ def check_layer(layer, *inputs, constants=(), upstream_grad=None, h=1e-5, seed=0
     upstream_given = np.array(upstream_grad, copy=True)
     analytic = {k: np.array(v) for k, v in analytic_gradients(layer, len(inputs), upstream_grad).items()}
     if not np.array_equal(upstream_grad, upstream_given):
-        raise AssertionError(f"{type(layer).__name__}.backward modified its argument dout")
+        raise AssertionError(_("{layer}.backward modified its argument dout").format(layer=type(layer).__name__))
     numeric = numerical_gradients(layer, inputs, constants, upstream_given, h=h)
     return {name: rel_error(analytic[name], numeric[name]) for name in numeric}

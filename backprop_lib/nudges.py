@@ -15,6 +15,9 @@ from .figures import CourseFigure, in_language, spoken
 from .language import N_, _
 
 UP_COLOR = "#2e86c1"  # a wish to go up; a wish to go down is GRAD_COLOR
+# The figures write their math in Unicode (W₂,ⱼₖ, ∂L/∂hⱼ), outside the messages: mathtext has no Hangul,
+# and a translation that keeps a placeholder cannot show raw TeX.
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def hidden_unit_wishes(W2, y, t, j):
@@ -52,15 +55,15 @@ def hidden_wishes_figure(W2, y, t, j, class_names=None, lang=None):
     graph.text(-0.06, 0, f"$h_{{{j}}}$", ha="right", va="center", fontsize=12)
     graph.set_xlim(-0.3, 2.0)
     graph.set_axis_off()
-    graph.set_title(_("unit {j} hears each output through $W_{{2,{j}k}}$ (line width)", lang).format(j=j),
-                    fontsize=10)
+    graph.set_title(_("unit {j} hears each output through {weight} (line width)", lang).format(
+        j=j, weight=f"W₂,{str(j).translate(SUBSCRIPT)}ₖ"), fontsize=10)
     bars.barh(rows, w["shares"], height=0.7, color=[UP_COLOR if s > 0 else GRAD_COLOR for s in w["shares"]])
     bars.barh([rows[-1] - 1.3], [w["total"]], height=0.9, color="black")
     bars.set_yticks(list(rows) + [rows[-1] - 1.3], list(names) + [_("sum", lang)], fontsize=9)
     bars.axvline(0, color="black", lw=0.8)
-    bars.set_xlabel(_(r"share $W_{2,jk}\,(t_k - y_k)$; the sum is $-\partial L/\partial h_j$", lang))
-    bars.set_title(_("they add up: $-\\partial L/\\partial h_{{{j}}}$ = {total:+.4f}", lang).format(
-        j=j, total=w["total"]), fontsize=10)
+    bars.set_xlabel(_("share {share}; the sum is {sum}", lang).format(share="W₂,ⱼₖ (tₖ − yₖ)", sum="−∂L/∂hⱼ"))
+    bars.set_title(_("they add up: {sum} = {total:+.4f}", lang).format(
+        sum=f"−∂L/∂h{str(j).translate(SUBSCRIPT)}", total=w["total"]), fontsize=10)
 
     def describe(lang):
         names_in = [_(name, lang) for name in class_names] if class_names else \
@@ -102,8 +105,8 @@ def example_nudges_figure(image, grads, h, true_class, class_names, lang=None):
         ax_w2.scatter(h, -grads["W2"][:, k], s=14, color=color,
                       label=_("weights into '{name}'", lang).format(name=names[k]))
     ax_w2.axhline(0, color="black", lw=0.8)
-    ax_w2.set_xlabel(_("activation $h_j$ of hidden unit $j$", lang))
-    ax_w2.set_ylabel(_(r"nudge $-\partial L/\partial W_{2,jk}$", lang))
+    ax_w2.set_xlabel(_("activation {h} of hidden unit {j}", lang).format(h="hⱼ", j="j"))
+    ax_w2.set_ylabel(_("nudge {nudge}", lang).format(nudge="−∂L/∂W₂,ⱼₖ"))
     ax_w2.set_title(_("nudges are proportional to activations", lang))
     ax_w2.legend(fontsize=8)
 

@@ -10,8 +10,8 @@ Jupyter server runs the kernel (JupyterLab, Notebook), a static figure when nobo
 slider (the book build, nbval, nbconvert). Pass static=True or static=False to choose.
 
 Words (controls, captions, figure titles and labels) are in the learner's language
-(backprop_lib.language); a static figure also carries its Korean picture for the website
-(backprop_lib.figures).
+(backprop_lib.language), and a static figure carries its description in that language for the
+website (backprop_lib.figures).
 """
 import base64
 import html
@@ -61,7 +61,7 @@ class StaticFigure:
         self.lang = getattr(figure, "lang", "en")
 
     def remake(self, lang):
-        """The same static figure drawn in `lang` (for the Korean site)."""
+        """The same static figure drawn in `lang`."""
         return StaticFigure(self.name, self.figure.remake(lang=lang))
 
     def describe(self, lang):

@@ -1,13 +1,17 @@
 """The Korean edition, from the same notebooks and pages as the English one.
 
-    python scripts/korean.py build    # _build/html/ko, reusing the English build's execution cache
-    python scripts/korean.py update   # extract the English messages, update locales/ko/LC_MESSAGES/*.po
+    python scripts/korean.py build    # _build/html/ko: the notebooks translated and executed in Korean
+    python scripts/korean.py update   # extract the English messages (text, and the code's comments and
+                                      # strings), update locales/ko/LC_MESSAGES/*.po
     python scripts/korean.py check    # exit 1 listing every untranslated, fuzzy or stale message
     python scripts/korean.py lint     # the same for the catalogues as they are (fast: no extraction)
     python scripts/korean.py messages # the library's and grader's messages: update backprop.po, compile .mo
 
 Translators edit the .po files (msgstr); `update` keeps them in step with the English text
 (sphinx-intl marks changed messages fuzzy), and `check` fails while any message is missing.
+A page's catalogue holds its text and, with the context "code", the comments and the strings a
+learner reads in its code cells (backprop_lib/code_words.py); book/_ext/course_notebooks.py puts
+both into the Korean notebooks, which the Korean build executes with the library in Korean.
 """
 import argparse
 import re
@@ -21,15 +25,20 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
 LOCALES = ROOT / "locales"
 LANGUAGE = "ko"
+CACHE = BUILD / f".jupyter_cache-{LANGUAGE}"  # the Korean execution's own cache (English: .jupyter_cache)
+
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+from course_notebooks import CODE, NOTEBOOK_FOLDERS, is_untranslatable, read_catalogue, translate_notebook  # noqa: E402
 
 
 def sphinx_build(builder, outdir, doctrees, freshenv=False, **overrides):
     """jupyter-book's own build, with Sphinx settings it has no command-line option for."""
     from jupyter_book.sphinx import build_sphinx
 
+    # each edition its own execution cache: its notebooks are its own, and run in its language
+    cache = CACHE if overrides.get("language") == LANGUAGE else BUILD / ".jupyter_cache"
     overrides = {"external_toc_path": str(ROOT / "_toc.yml"), "latex_individualpages": False,
-                 # the English build's cache: every notebook has run once already
-                 "nb_execution_cache_path": str(BUILD / ".jupyter_cache"), **overrides}
+                 "nb_execution_cache_path": str(cache), **overrides}
     result = build_sphinx(ROOT, outdir, noconfig=True, path_config=str(ROOT / "_config.yml"),
                           confoverrides=overrides, builder=builder, doctreedir=str(doctrees),
                           warningiserror=True, keep_going=True, quiet=True, freshenv=freshenv)
@@ -61,68 +70,99 @@ def compile_catalogues():
 
 
 def build():
+    """The Korean site: every page read in Korean (book/_ext/course_notebooks.py translates the notebooks,
+    Sphinx the other pages), the chapters executed in Korean, and the Korean notebooks to download."""
     compile_catalogues()
     site = BUILD / "html" / LANGUAGE
     # A changed catalogue can change any page's title, and every page's sidebar shows them all, but
     # Sphinx rewrites only the pages it re-reads: read them all again (10-20 s) when a catalogue changed.
     stamp, catalogues = BUILD / f".{LANGUAGE}-catalogues", catalogues_digest()
     fresh = not stamp.exists() or stamp.read_text() != catalogues
-    # (MyST-NB's toggles of hidden cells are labelled in Korean by book/_ext/course_i18n.py)
     sphinx_build("html", site, BUILD / f".doctrees-{LANGUAGE}", freshenv=fresh, language=LANGUAGE)
     stamp.write_text(catalogues)
     for own in (ROOT / "book" / "_static").glob("*.*"):  # Sphinx never overwrites its earlier copy
         shutil.copy2(own, site / "_static" / own.name)
     for notebook in sorted((site / "_sources").rglob("*.ipynb")):  # what the download button gives
-        translate_notebook(notebook, notebook)
+        page = notebook.relative_to(site / "_sources")
+        write_if_changed(notebook, downloadable(ROOT / page))
 
 
-# A message stands on its own line(s) of Markdown, after a heading, list, quote or table-cell marker.
-_BEFORE = r"(?:^[ \t]*(?:#+|[-*+>]|\d+[.)]|[`:]{3,}\{[\w-]+\})?[ \t]*|(?<=\|)[ \t]*)"
-_AFTER = r"(?=[ \t]*(?:\||$))"
-_SPACE = r"(?:[ \t]+|[ \t]*\n[ \t]*(?:>[ \t]*)?)"  # a quote's lines start with >
-
-
-def translate_markdown(source, catalogue):
-    """(Korean source, messages not found): each message replaced where it stands in the Markdown."""
-    missing = []
-    for english in sorted((m.id for m in catalogue if m.id and m.string), key=len, reverse=True):
-        words = _SPACE.join(re.escape(word) for word in english.split())  # the source may wrap lines
-        pattern = re.compile("(" + _BEFORE + ")" + words + _AFTER, re.M)
-        korean = catalogue[english].string
-        source, found = pattern.subn(lambda match: match.group(1) + korean, source)
-        if not found:
-            missing.append(english)
-    return source, missing
-
-
-def translate_notebook(source, target):
-    """The notebook with its Markdown cells in Korean and metadata.backprop.language = "ko"; code,
-    outputs and every other cell unchanged. Returns the messages of the page it could not place."""
+def korean_notebook(english):
+    """(the Korean notebook of a chapter or exercise, messages of its page it could not place)."""
     import nbformat
 
-    notebook = nbformat.read(source, as_version=4)
-    page = source.relative_to(source.parents[1]).with_suffix("") if source.parent.name in (
-        "chapters", "exercises") else None
-    po = LOCALES / LANGUAGE / "LC_MESSAGES" / f"{page}.po" if page else None
-    if po is None or not po.exists():
-        return []
-    catalogue = read_catalogue(po)
-    placed = set()
-    for cell in notebook.cells:
-        if cell.cell_type == "markdown":
-            cell.source, missing = translate_markdown(cell.source, catalogue)
-            placed |= {m.id for m in catalogue if m.id and m.string} - set(missing)
-    notebook.metadata.setdefault("backprop", {})["language"] = LANGUAGE
-    write_atomically(target, nbformat.writes(notebook) + "\n")
-    return sorted({m.id for m in catalogue if m.id and m.string and not is_untranslatable(m.id)} - placed)
+    notebook = nbformat.read(english, as_version=4)
+    po = LOCALES / LANGUAGE / "LC_MESSAGES" / english.relative_to(ROOT).with_suffix(".po")
+    if not po.exists():
+        return notebook, []
+    return translate_notebook(notebook, read_catalogue(po), LANGUAGE)
+
+
+def downloadable(english):
+    """The Korean notebook as the Korean site gives it: with the outputs of its Korean execution
+    (from the Korean build's cache; an exercise has none)."""
+    import nbformat
+    from jupyter_cache import get_cache
+
+    notebook, _ = korean_notebook(english)
+    if CACHE.exists():
+        try:
+            _, notebook = get_cache(str(CACHE)).merge_match_into_notebook(notebook)
+        except KeyError:  # not executed (exercises): no outputs
+            pass
+    return nbformat.writes(notebook) + "\n"
 
 
 def extract(outdir=BUILD / "gettext"):
-    """The English messages as .pot files (one per page)."""
+    """The English messages as .pot files (one per page): the text (Sphinx's gettext builder) and the
+    code cells' comments and strings (add_code_messages)."""
     # a code cell's output is not prose: without this, gettext takes a listing's text/latex as a message
     sphinx_build("gettext", outdir, BUILD / ".doctrees-gettext",
                  nb_mime_priority_overrides=[("gettext", "text/latex", None)])
-    return outdir
+    return add_code_messages(outdir)
+
+
+def notebooks():
+    """Every chapter and exercise notebook, the pages whose code cells have messages too."""
+    return [path for folder in NOTEBOOK_FOLDERS for path in sorted((ROOT / folder).glob("[0-9][0-9]_*.ipynb"))]
+
+
+def code_messages(notebook):
+    """A babel Catalog of the comments and strings a learner reads in a notebook's code cells."""
+    import nbformat
+    from babel.messages.catalog import Catalog
+
+    from backprop_lib import code_words
+
+    catalogue = Catalog(project="backprop course", fuzzy=False)
+    page = notebook.relative_to(ROOT)
+    for index, cell in enumerate(nbformat.read(notebook, as_version=4).cells):
+        if cell.cell_type != "code":
+            continue
+        for piece in code_words.pieces(cell.source):
+            lines = (f"{len(piece.parts)} lines: one line each" if len(piece.parts) > 1 else "")
+            what = ("a comment" if piece.kind == "comment" else "a string, as written between its quotes "
+                    "(keep its {fields}, %-formats and escapes such as \\n)")
+            catalogue.add(piece.text, locations=[(str(page), index + 1)], context=CODE,
+                          auto_comments=[f"code cell {index + 1}: {what}" + (f"; {lines}" if lines else "")])
+    return catalogue
+
+
+def add_code_messages(pot_dir):
+    """Each notebook page's .pot gets the messages of its code cells (context "code")."""
+    import babel.messages.pofile as pofile
+
+    for notebook in notebooks():
+        pot = Path(pot_dir) / notebook.relative_to(ROOT).with_suffix(".pot")
+        with pot.open("rb") as f:
+            template = pofile.read_po(f)
+        for message in code_messages(notebook):
+            if message.id:
+                template.add(message.id, locations=message.locations, context=CODE,
+                             auto_comments=message.auto_comments)
+        with pot.open("wb") as f:
+            pofile.write_po(f, template, width=76)
+    return pot_dir
 
 
 def update():
@@ -131,16 +171,7 @@ def update():
     pot_dir = extract()
     sphinx_intl(["update", "-p", str(pot_dir), "-l", LANGUAGE, "-d", str(LOCALES)], standalone_mode=False)
     copy_untranslatable()
-
-
-def is_display_math(text):
-    """A $$...$$ or amsmath block's message: MyST gives it with a newline at each end."""
-    return text.startswith("\n") and text.endswith("\n")
-
-
-def is_untranslatable(text):
-    """Display math, or HTML with no words a reader sees (`</details>`, a comment)."""
-    return is_display_math(text) or not re.search(r"[^\W\d_]", _TAG.sub(" ", _COMMENT.sub(" ", text)))
+    compile_catalogues()
 
 
 def copy_untranslatable():
@@ -152,7 +183,8 @@ def copy_untranslatable():
             catalogue = pofile.read_po(f)
         changed = False
         for message in catalogue:
-            if message.id and is_untranslatable(message.id) and (message.string != message.id or message.fuzzy):
+            if (message.id and message.context is None and is_untranslatable(message.id)
+                    and (message.string != message.id or message.fuzzy)):
                 message.string, message.flags = message.id, message.flags - {"fuzzy"}
                 changed = True
         if changed:
@@ -192,8 +224,10 @@ def kept(text):
             "numbers": sorted(set(_NUMBER.findall(_LINK.sub(" ", rest))))}
 
 
-def lint(msgid, msgstr):
+def lint(msgid, msgstr, context=None):
     """Sentences naming what a translation changed that it must keep."""
+    if context == CODE:
+        return lint_code_words(msgid, msgstr)
     if is_untranslatable(msgid):
         return [] if msgstr == msgid else ["display math or bare markup must be copied unchanged"]
     english, korean = kept(msgid), kept(msgstr)
@@ -247,26 +281,58 @@ def compile_library():
         write_mo(f, read_catalogue(LIBRARY_PO))
 
 
-def read_catalogue(po):
-    import babel.messages.pofile as pofile
-
-    with po.open("rb") as f:
-        return pofile.read_po(f, abort_invalid=True)
-
-
 def message_problems(po, catalogue, check=None):
     """Each message of a catalogue that is untranslated, fuzzy, or fails `check`."""
     found = []
     for message in catalogue:
         if not message.id:
             continue
-        where = f"{po.relative_to(ROOT)}: {str(message.id)[:60]!r}"
+        where = f"{po.relative_to(ROOT)}: {'code ' if message.context == CODE else ''}{str(message.id)[:60]!r}"
         if message.fuzzy:
             found.append(f"{where} is fuzzy (the English changed): check the translation, drop the flag")
         elif not message.string:
             found.append(f"{where} is not translated")
+        elif check and message.context == CODE:
+            found.extend(f"{where}: {problem}" for problem in lint_code_words(str(message.id), str(message.string)))
         elif check:
             found.extend(f"{where}: {problem}" for problem in check(str(message.id), str(message.string)))
+    return found
+
+
+def lint_code_words(msgid, msgstr):
+    """A comment's or string's translation: as many lines, the same {fields} and %-formats, the numbers."""
+    from backprop_lib.code_words import fields
+
+    found = []
+    english, korean = msgid.split("\n"), msgstr.split("\n")
+    if "\n" in msgid and len(english) != len(korean):
+        found.append(f"{len(korean)} line(s); the English has {len(english)}, one per comment line or string")
+    elif len(english) == len(korean):
+        for n, (e, k) in enumerate(zip(english, korean), start=1):
+            if fields(e) != fields(k):
+                found.append(f"line {n}: fields differ: English {fields(e)}, Korean {fields(k)}")
+    numbers = [n for n in set(_NUMBER.findall(_FIELD.sub(" ", msgid))) if n not in _NUMBER.findall(_FIELD.sub(" ", msgstr))]
+    found += [f"number {n} missing" for n in sorted(numbers)]
+    return found
+
+
+def code_problems():
+    """Each code message whose translation breaks the code it goes into (a quote that ends the
+    string, a field lost), and each notebook whose Korean code is not its English code."""
+    import nbformat
+
+    from backprop_lib import code_words
+
+    found = []
+    for english in notebooks():
+        korean, unplaced = korean_notebook(english)
+        page = english.relative_to(ROOT)
+        found += [f"{page}: the catalogue's {m[:60]!r} is not in the notebook (run `python scripts/korean.py update`)"
+                  for m in unplaced]
+        for n, (before, after) in enumerate(zip(nbformat.read(english, as_version=4).cells, korean.cells), start=1):
+            if before.cell_type == "code" and not code_words.same_code(before.source, after.source):
+                found.append(f"{page}, code cell {n}: the Korean code differs from the English in more than "
+                             f"its comments and strings (a translation with a quote or a field of its own?)")
     return found
 
 
@@ -320,11 +386,11 @@ def problems(pot_dir=None):
             with pot.open("rb") as f:
                 english = pofile.read_po(f)
             korean = catalogues.get(po)
-            missing = [m.id for m in english if m.id and (korean is None or m.id not in korean)]
+            missing = [m.id for m in english if m.id and (korean is None or korean.get(m.id, m.context) is None)]
             if missing:
                 found.append(f"{po.relative_to(ROOT)}: {len(missing)} English message(s) have no entry, "
                              f"e.g. {str(missing[0])[:60]!r}: run `python scripts/korean.py update`")
-    return found + library_problems()
+    return found + code_problems() + library_problems()
 
 
 def main(argv=None):

@@ -42,7 +42,7 @@ def gradcheck_summary(page, data):
         network=config["network"], parameters=fmt(config["parameters"]), batch=config["batch_size"],
         dtype=config["dtype"], threads=config["threads"], rounds=config["rounds"]))
     page.table([say("method", "방법"), say("time per gradient", "기울기 한 번의 계산 시간")], [
-        [say("numerical differentiation (central differences)", "수치 미분(중앙 차분)"),
+        [say("numerical differentiation (central differences)", "수치 미분(중심 차분)"),
          say("{t:.3f} s", "{t:.3f}초", t=summary["numerical_seconds"])],
         [say("backpropagation", "역전파"), say("{t:.4f} ms", "{t:.4f}밀리초", t=summary["backprop_seconds"] * 1e3)]])
     page.paragraph(say(
@@ -133,7 +133,7 @@ BENCHMARKS = {
         "are, and how much faster backpropagation is.",
         "같은 신경망에서 역전파와 수치 미분을 비교합니다. 두 기울기가 얼마나 가까운지, 역전파가 얼마나 더 "
         "빠른지 봅니다."), gradcheck_summary),
-    "grader": (say("The autograder", "자동 채점기"), say(
+    "grader": (say("The autograder", "채점기"), say(
         "How long grading takes: one submission from the command line, and a whole class of correct, "
         "wrong, slow and broken submissions in one batch.",
         "채점에 걸리는 시간입니다. 명령줄에서 제출물 하나를 채점할 때와, 올바른 풀이, 틀린 풀이, 느린 풀이, "
@@ -171,7 +171,7 @@ def section(page, results, name):
     else:
         page.extend(numbers)
     page.paragraph(say("Every measured value, and the machine's description, is in `bench/results/{name}.json`.",
-                       "측정한 모든 값과 기계의 설명은 `bench/results/{name}.json`에 있습니다.", name=name))
+                       "측정한 모든 값과 컴퓨터 사양은 `bench/results/{name}.json`에 있습니다.", name=name))
 
 
 def write_page(results):
@@ -184,8 +184,8 @@ def write_page(results):
     page.paragraph(say(
         "Measured by the benchmarks in `bench/` (`make bench`), each time next to a peer run on the same "
         "machine in the same run: absolute times depend on the machine, ratios much less.",
-        "`bench/`의 벤치마크(`make bench`)로 측정했으며, 매번 같은 기계에서 같은 실행 중에 비교 대상도 함께 "
-        "돌렸습니다. 절대 시간은 기계에 따라 달라지지만, 비율은 훨씬 덜 달라집니다."))
+        "`bench/`의 벤치마크(`make bench`)로 측정했으며, 매번 같은 컴퓨터에서 같은 실행 중에 비교 대상도 함께 "
+        "돌렸습니다. 절대 시간은 컴퓨터에 따라 달라지지만, 비율은 훨씬 덜 달라집니다."))
     for name in BENCHMARKS:
         section(page, results, name)
     return page

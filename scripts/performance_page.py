@@ -116,11 +116,11 @@ def machine_sentence(machine):
     if start and end:
         busy = say("; load average {start:.1f} at the start and {end:.1f} at the end (a machine shared by "
                    "other jobs, {cores} cores).",
-                   ". 다른 작업과 함께 쓰는 기계(코어 {cores}개)이며, 부하 평균은 시작할 때 {start:.1f}, 끝날 때 "
+                   ". 다른 작업과 함께 쓰는 컴퓨터(코어 {cores}개)이며, 부하 평균은 시작할 때 {start:.1f}, 끝날 때 "
                    "{end:.1f}입니다.", start=start[0], end=end[0], cores=values["cores"])
     elif start:
         busy = say("; load average {load:.1f} at the start (a shared machine).",
-                   ". 여럿이 함께 쓰는 기계이며, 시작할 때의 부하 평균은 {load:.1f}입니다.", load=start[0])
+                   ". 여럿이 함께 쓰는 컴퓨터이며, 시작할 때의 부하 평균은 {load:.1f}입니다.", load=start[0])
     else:
         busy = same(".")
     return Message(sentence.english + busy.english, sentence.korean + busy.korean)

@@ -77,7 +77,7 @@ def train_summary(page, data):
         "the core, which CPU time (`time.process_time`) does not: both are shown.",
         "각 구현은 BLAS 스레드를 {threads}개 씁니다(NumPy는 threadpoolctl, PyTorch는 `torch.set_num_threads`). "
         "한 프로세스 안에서 {rounds}라운드를 돌며, 라운드마다 먼저 실행하는 구현이 바뀝니다. 표의 값은 "
-        "중앙값입니다. 경과 시간은 학습자가 실제로 기다리는 시간입니다. 바쁜 기계에서는 다른 작업이 코어를 쓰는 "
+        "중앙값입니다. 경과 시간은 학습자가 실제로 기다리는 시간입니다. 바쁜 컴퓨터에서는 다른 작업이 코어를 쓰는 "
         "동안의 시간도 경과 시간에 들어가지만, CPU 시간(`time.process_time`)에는 들어가지 않습니다. 그래서 둘 다 "
         "보여 줍니다.", threads=config["threads"], rounds=config["rounds"]))
     run_times(page, summary, floor)
@@ -94,7 +94,7 @@ def run_times(page, summary, floor):
                     "강의 노트의 학습 실험: 구현마다 걸린 경과 시간과 CPU 시간, 그리고 바닥."))
     torch = summary["pytorch"]
     page.table([say("implementation", "구현"), say("wall seconds (median)", "경과 시간(초, 중앙값)"),
-                say("CPU seconds (median)", "CPU 시간(초, 중앙값)"), say("final test accuracy", "최종 테스트 정확도"),
+                say("CPU seconds (median)", "CPU 시간(초, 중앙값)"), say("final test accuracy", "최종 시험 정확도"),
                 say("PyTorch's time / this one's (wall, CPU)", "PyTorch의 시간 / 이 구현의 시간(경과, CPU)")],
                [[IMPLEMENTATIONS[name], same(f"{run['median_seconds']:.2f}"), same(f"{run['median_cpu_seconds']:.2f}"),
                  same(f"{run['final_test_acc']:.4f}"),
@@ -114,14 +114,14 @@ def run_times(page, summary, floor):
             "Both of ours end at test accuracy {ours:.4f}: they compute the same numbers. PyTorch ends at "
             "{torch:.4f}: its initial weights come from its own random generator (from the same distribution), "
             "and its arithmetic rounds differently.",
-            "우리 구현 둘은 같은 수를 계산하므로 최종 테스트 정확도가 {ours:.4f}로 같습니다. PyTorch는 {torch:.4f}입니다. "
+            "우리 구현 둘은 같은 수를 계산하므로 최종 시험 정확도가 {ours:.4f}로 같습니다. PyTorch는 {torch:.4f}입니다. "
             "초기 가중치를 같은 분포에서 뽑지만 자신의 난수 생성기로 뽑고, 계산의 반올림도 다르기 때문입니다.",
             ours=ours, torch=torch["final_test_acc"]))
     else:
         page.paragraph(say(
             "The fast path ends at test accuracy {ours:.4f}, the readable loop at {readable:.4f}: they should "
             "compute the same numbers (`tests/test_fast_training.py`).",
-            "빠른 경로의 최종 테스트 정확도는 {ours:.4f}, 읽기 쉬운 루프는 {readable:.4f}입니다. 둘은 같은 수를 "
+            "빠른 경로의 최종 시험 정확도는 {ours:.4f}, 읽기 쉬운 루프는 {readable:.4f}입니다. 둘은 같은 수를 "
             "계산해야 합니다(`tests/test_fast_training.py`).", ours=ours, readable=readable))
 
 
@@ -215,7 +215,7 @@ def ablation(page, data):
         "A step is timed as in the profile (the median of every step of {rounds} rounds); on a shared machine, "
         "differences of a few µs are noise.",
         "강의 노트의 코드에서 빠른 경로까지 한 번에 하나씩 바꿉니다. 각 행은 위 행들의 변경을 모두 유지합니다. "
-        "한 단계의 시간은 위의 분석과 같이 잽니다({rounds}라운드의 모든 단계의 중앙값). 함께 쓰는 기계에서는 "
+        "한 단계의 시간은 위의 분석과 같이 잽니다({rounds}라운드의 모든 단계의 중앙값). 함께 쓰는 컴퓨터에서는 "
         "몇 µs의 차이는 잡음입니다.",
         rounds=data["profile_config"]["rounds"]))
     rows, before = [], None
@@ -241,7 +241,7 @@ def ablation(page, data):
         "차지합니다. 한 단계가 읽고 쓰는 모든 배열(100 × 784개 수의 배치, 784 × 50인 `W1`과 그 기울기)이 절반 "
         "크기가 되므로 메모리, 캐시, 프로세서 사이를 오가는 바이트도 절반이 됩니다. 또 AVX-512 명령 하나는 4바이트 "
         "수 16개를 한꺼번에 곱하지만, 8바이트 수는 8개만 곱합니다. 여기서는 한 단계에 {us:.0f}µs({share:.0%})를 "
-        "줄였습니다. 어차피 단계마다 잡음이 있는 SGD에는 유효숫자 일곱 자리로 충분합니다. 이 강의의 기울기 확인은 "
+        "줄였습니다. 어차피 단계마다 잡음이 있는 SGD에는 유효숫자 일곱 자리로 충분합니다. 이 강좌의 기울기 확인은 "
         "1e-7의 차이가 중요하므로 float64로 합니다.",
         us=saved["float32 instead of float64"], share=share["float32 instead of float64"]))
     skip = "the first layer skips dx (chapter 9's train)"

@@ -127,7 +127,7 @@ def test_gradescope_results_and_feedback_files_are_korean_with_english_keys(tmp_
     en_json, ko_json = english.gradescope(), korean.gradescope()
     assert [t["score"] for t in ko_json["tests"]] == [t["score"] for t in en_json["tests"]]
     assert [t["status"] for t in ko_json["tests"]] == [t["status"] for t in en_json["tests"]]  # machine words
-    assert ko_json["output"].startswith("연습 문제 04: MatMul 계층") and "점수 7 / 12" in ko_json["output"]
+    assert ko_json["output"].startswith("연습문제 04: MatMul 계층") and "점수 7 / 12" in ko_json["output"]
     assert any("기울기 확인" in t["name"] for t in ko_json["tests"])
     from backprop_grader.feedback import student_record
     record = student_record(korean, "alice/04_matmul.py")
@@ -155,7 +155,7 @@ def test_a_notebook_from_the_korean_site_is_reported_in_korean_without_asking(tm
     path = _notebook(tmp_path, "04_matmul.ipynb", MATMUL_TRANSPOSED_DW, "ko")
     assert cli.main([str(path)]) == 0
     report = capsys.readouterr().out
-    assert report.startswith("연습 문제 04: MatMul 계층\n점수: 7 / 12 (58%)\n"), report
+    assert report.startswith("연습문제 04: MatMul 계층\n점수: 7 / 12 (58%)\n"), report
     assert re.search(r"MatMul.backward dW의 형상이 \(\d+, \d+\)입니다. 기대한 형상은 \(\d+, \d+\)입니다. 힌트: "
                      r"형상이 전치되어 있습니다", report) or "MatMul.backward dW의 인덱스" in report, report
     assert cli.main([str(path), "--language", "en"]) == 0  # the teacher's choice comes first
@@ -168,7 +168,7 @@ def test_a_notebook_that_says_nothing_follows_the_environment(tmp_path, capsys, 
     assert capsys.readouterr().out.startswith("Exercise 04: The MatMul layer\n")
     monkeypatch.setenv("LANG", "ko_KR.UTF-8")
     assert cli.main([str(path)]) == 0
-    assert capsys.readouterr().out.startswith("연습 문제 04: MatMul 계층\n")
+    assert capsys.readouterr().out.startswith("연습문제 04: MatMul 계층\n")
     path = _notebook(tmp_path, "04_matmul.ipynb", MATMUL_TRANSPOSED_DW, "en")  # it says English: English
     assert cli.main([str(path)]) == 0
     assert capsys.readouterr().out.startswith("Exercise 04: The MatMul layer\n")
@@ -196,7 +196,7 @@ def test_a_batch_writes_each_learner_in_their_language_and_the_class_report_in_t
     assert cli.main(["--batch", str(inbox), "--out", str(out), "--reports", str(tmp_path / "reports")]) == 0
     texts = {json.loads(p.read_text(encoding="utf-8"))["submission"]: p.with_suffix(".txt").read_text(encoding="utf-8")
              for p in (tmp_path / "reports").glob("*.json")}
-    assert texts["04_kim.ipynb"].startswith("연습 문제 04: MatMul 계층\n점수: 7 / 12 (58%)\n")
+    assert texts["04_kim.ipynb"].startswith("연습문제 04: MatMul 계층\n점수: 7 / 12 (58%)\n")
     assert texts["04_smith.ipynb"].startswith("Exercise 04: The MatMul layer\nScore: 7 / 12 (58%)\n")
     header = out.read_text(encoding="utf-8").splitlines()[0]
     assert header == ",".join(batch.COLUMNS)  # machine-read columns: the same in every language
@@ -208,9 +208,9 @@ def test_a_batch_writes_each_learner_in_their_language_and_the_class_report_in_t
     assert cli.main(["--batch", str(inbox), "--out", str(tmp_path / "again.csv"), "--language", "ko",
                      "--reports", str(tmp_path / "reports-ko")]) == 0
     page = (tmp_path / "again.html").read_text(encoding="utf-8")
-    assert "<h2>연습 문제 04: MatMul 계층</h2>" in page and 'lang="ko"' in page and "MatMul 기울기 확인" in page
+    assert "<h2>연습문제 04: MatMul 계층</h2>" in page and 'lang="ko"' in page and "MatMul 기울기 확인" in page
     texts = [p.read_text(encoding="utf-8") for p in (tmp_path / "reports-ko").glob("*.txt")]
-    assert len(texts) == 2 and all(t.startswith("연습 문제 04") for t in texts)  # --language: every report
+    assert len(texts) == 2 and all(t.startswith("연습문제 04") for t in texts)  # --language: every report
 
 
 def test_a_visible_check_speaks_the_learners_language_and_keeps_the_numbers(monkeypatch, capsys):
@@ -300,7 +300,7 @@ def test_gradescope_reports_a_korean_notebook_in_korean(autograder, tmp_path):
     english = _notebook(tmp_path, "04_matmul.ipynb", MATMUL_TRANSPOSED_DW).read_bytes()
     ko_results, output = gradescope_grade(autograder, "bwrap", {"04_matmul.ipynb": korean})
     en_results, _ = gradescope_grade(autograder, "bwrap", {"04_matmul.ipynb": english})
-    assert ko_results["output"].startswith("연습 문제 04: MatMul 계층"), output
+    assert ko_results["output"].startswith("연습문제 04: MatMul 계층"), output
     assert en_results["output"].startswith("Exercise 04: The MatMul layer")
     assert [t["score"] for t in ko_results["tests"]] == [t["score"] for t in en_results["tests"]]
     for ko, en in zip(ko_results["tests"], en_results["tests"]):

@@ -1,6 +1,6 @@
 """Figures and widgets in Korean (issue 11): words from the catalogue, Hangul without tofu, the
-English figures as they were, and the Korean picture that a notebook run in English carries
-for the Korean site (backprop_lib/figures.py, book/_ext/course_i18n.py).
+English figures as they were, and each figure drawn and described in the language its notebook
+runs in, which on the site is the page's (backprop_lib/figures.py, book/_ext/course_i18n.py).
 """
 import base64
 import io
@@ -19,7 +19,7 @@ from babel.messages.pofile import read_po
 from nbclient import NotebookClient
 
 from backprop_lib import draw, nudges, training, widgets
-from backprop_lib.figures import CourseFigure, described, hangul_font, korean_metadata, texts
+from backprop_lib.figures import CourseFigure, described, figure_metadata, hangul_font, texts
 
 REPO = Path(__file__).resolve().parent.parent
 PO = REPO / "backprop_lib" / "locale" / "ko" / "LC_MESSAGES" / "backprop.po"
@@ -133,6 +133,25 @@ def test_korean_text_is_never_math(catalogue):
     assert not mixed, mixed
 
 
+# TeX as the reader would see it printed: a command (\partial), a braced sub- or superscript (W_{2,jk}),
+# or a subscript written with an underscore (h_j); mathtext between $...$ is drawn, not printed.
+RAW_TEX = re.compile(r"\\[A-Za-z]+|[_^]\{|(?<![A-Za-z0-9])[A-Za-z]_[A-Za-z0-9(]")
+
+
+def printed_tex(text):
+    return RAW_TEX.findall(re.sub(r"(?<!\\)\$[^$]+\$", "", text))
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_no_figure_prints_raw_tex(language, korean_figures, english_figures):
+    """Chapter 9's labels once printed W_{2,jk} and h_j in Korean (issue 17): math in figures is drawn,
+    as mathtext in a text that has no Hangul, or in Unicode (W₂,ⱼₖ, ∂L/∂hⱼ)."""
+    assert printed_tex("몫 W_{2,jk}") and printed_tex("활성화 h_j") and not printed_tex("$h_{3}$ hⱼ")
+    figures = korean_figures if language == "ko" else english_figures
+    printed = {name: [t for t in texts(figure) if printed_tex(t)] for name, figure in figures.items()}
+    assert not {name: shown for name, shown in printed.items() if shown}
+
+
 def test_operation_nodes_keep_their_names():
     """×, sum, repeat are operations, as in the code: only the inputs' and outputs' words change."""
     assert "sum" in texts(draw.sum_graph(lang="ko"))
@@ -173,8 +192,9 @@ def test_a_figure_remakes_itself_in_korean():
     assert any("접선 기울기" in text for text in texts(static.remake("ko").figure))
 
 
-def test_outside_a_notebook_no_korean_picture_is_made():
-    assert korean_metadata(draw.apple_graph(lang="en")) == {}
+def test_a_figure_carries_its_description_in_its_own_language_only():
+    assert set(figure_metadata(draw.apple_graph(lang="en"))["backprop"]) == {"en"}
+    assert set(figure_metadata(draw.apple_graph(lang="ko"))["backprop"]) == {"ko"}
 
 
 def _run(cells, tmp_path, env=None):
@@ -184,35 +204,31 @@ def _run(cells, tmp_path, env=None):
     return [cell.outputs for cell in nb.cells]
 
 
-def test_a_notebook_run_in_english_carries_the_korean_picture(tmp_path):
-    """A real kernel: the English PNG is the output, the Korean one is in its metadata; a figure
-    without words carries none; a pyplot-free CourseFigure still shows a PNG."""
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_a_notebook_draws_and_describes_its_figures_in_its_language(tmp_path, language):
+    """A real kernel, as each edition's build runs one (BACKPROP_LANG): the PNG is drawn in that language
+    and its metadata carries the text alternative in that language only; a pyplot-free CourseFigure
+    still shows a PNG."""
     outputs = _run(["from backprop_lib import draw, training, widgets",
                     "draw.apple_graph()", "draw.sum_graph()", "widgets.softmax_explorer()",
-                    f"training.plot_history({HISTORY!r})"], tmp_path, env={"BACKPROP_LANG": "en"})
-    for index in (1, 3, 4):
-        (output,) = outputs[index]
-        english = base64.b64decode(output["data"]["image/png"])
-        korean = base64.b64decode(output["metadata"]["backprop"]["ko"]["image/png"])
-        assert korean.startswith(b"\x89PNG") and english.startswith(b"\x89PNG") and korean != english
-    (plain,) = outputs[2]
-    assert "image/png" in plain["data"] and "image/png" not in plain["metadata"]["backprop"].get("ko", {})
-    # every figure carries its text alternative in both languages, for the site's <img alt>
+                    f"training.plot_history({HISTORY!r})"], tmp_path, env={"BACKPROP_LANG": language})
     for index in (1, 2, 3, 4):
         (output,) = outputs[index]
-        alts = {lang: output["metadata"]["backprop"][lang]["alt"] for lang in ("en", "ko")}
-        assert HANGUL.search(alts["ko"]) and not HANGUL.search(alts["en"]), alts
-    assert "apple 100" in outputs[1][0]["metadata"]["backprop"]["en"]["alt"]
-    assert "사과 100" in outputs[1][0]["metadata"]["backprop"]["ko"]["alt"]
-    assert "details" in outputs[4][0]["metadata"]["backprop"]["ko"]  # the training curves: a long description
+        assert base64.b64decode(output["data"]["image/png"]).startswith(b"\x89PNG")
+        assert set(output["metadata"]["backprop"]) == {language}, output["metadata"]
+        alt = output["metadata"]["backprop"][language]["alt"]
+        assert bool(HANGUL.search(alt)) == (language == "ko"), alt
+    assert ("apple 100" if language == "en" else "사과 100") in outputs[1][0]["metadata"]["backprop"][language]["alt"]
+    assert "details" in outputs[4][0]["metadata"]["backprop"][language]  # the training curves: a long description
 
 
-def test_the_korean_site_shows_the_korean_picture(tmp_path):
-    """A small book from a notebook with an English figure and its Korean twin: the English build
-    shows the English PNG, the Korean build (book/_ext/course_i18n.py) the Korean one."""
+def test_each_site_takes_the_text_alternative_in_its_language(tmp_path):
+    """A small book from a notebook whose figure carries descriptions: each edition's build
+    (book/_ext/course_i18n.py) gives the <img> the alt text of its language, and shows the picture
+    the notebook holds (each edition runs its own notebooks, in its language)."""
     from jupyter_book.sphinx import build_sphinx
 
-    english, korean = (draw.apple_graph(lang=lang)._repr_png_() for lang in ("en", "ko"))
+    english = draw.apple_graph(lang="en")._repr_png_()
     plain = draw.sum_graph(lang="en")._repr_png_()
     b64 = lambda data: base64.b64encode(data).decode()  # noqa: E731
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
@@ -221,7 +237,7 @@ def test_the_korean_site_shows_the_korean_picture(tmp_path):
         nbformat.v4.new_code_cell("apple_graph()", outputs=[nbformat.v4.new_output(
             "execute_result", data={"image/png": b64(english), "text/plain": "<GraphFigure>"},
             metadata={"backprop": {"en": {"alt": "the apple graph", "details": "more & more"},
-                                   "ko": {"image/png": b64(korean), "alt": "사과 그래프"}}}, execution_count=1)]),
+                                   "ko": {"alt": "사과 그래프"}}}, execution_count=1)]),
         nbformat.v4.new_code_cell("sum_graph()", outputs=[nbformat.v4.new_output(
             "execute_result", data={"image/png": b64(plain), "text/plain": "<GraphFigure>"}, execution_count=2)])])
     nbformat.write(nb, tmp_path / "figures.ipynb")
@@ -247,8 +263,7 @@ def test_the_korean_site_shows_the_korean_picture(tmp_path):
         alts[language] = re.findall(r'<img [^>]*alt="([^"]*)"', html)
         descriptions[language] = re.findall(r'<details class="figure-description"><summary>([^<]*)</summary>'
                                             r'<p>([^<]*)</p>', html)
-    assert images["en"] == [english, plain]
-    assert images["ko"] == [korean, plain]
+    assert images["en"] == images["ko"] == [english, plain]
     assert alts["en"][0] == "the apple graph" and alts["ko"][0] == "사과 그래프"
     assert descriptions == {"en": [("Description of the figure", "more &amp; more")], "ko": []}
 
@@ -256,7 +271,7 @@ def test_the_korean_site_shows_the_korean_picture(tmp_path):
 SITE = REPO / "_build" / "html"
 # The chapters' figures without words: the Korean pages show the English picture.
 NO_WORDS = ("add_node_graph(", "mul_node_graph(", "repeat_graph(", "sum_graph(", "chain_rule_graph(",
-            "matmul_graph(", 'title="Softmax: y_k = exp(a_k) / S"', "a_svm = np.array(")  # the last: chapter 7's hinge loss
+            "matmul_graph(", "a_svm = np.array(")  # the last: chapter 7's hinge loss
 
 
 def _page_images(page):

@@ -46,32 +46,50 @@ def test_a_translation_keeps_math_code_targets_and_numbers(msgid, msgstr, proble
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_a_korean_notebook_has_every_message_and_the_same_code(notebook, tmp_path):
-    """The notebook the Korean site offers for download: its text cells from the catalogue, every
-    message placed, code cells and outputs untouched, and metadata.backprop.language = "ko"
-    (the visible checks and the grader then speak Korean)."""
-    target = tmp_path / notebook.name
-    missing = korean.translate_notebook(notebook, target)
-    assert not missing, f"messages not found in the notebook's Markdown: {[m[:60] for m in missing]}"
-    english, translated = nbformat.read(notebook, as_version=4), nbformat.read(target, as_version=4)
+def test_a_korean_notebook_has_every_message_and_the_same_code(notebook):
+    """The Korean notebook (what the Korean site executes and offers for download): its text cells and
+    the words of its code from the catalogue, every message placed, the code itself the English code
+    token for token (backprop_lib/code_words.py), the outputs left to the Korean execution, and
+    metadata.backprop.language = "ko" (the visible checks and the grader then speak Korean)."""
+    from backprop_lib import code_words
+
+    translated, missing = korean.korean_notebook(notebook)
+    assert not missing, f"messages not found in the notebook: {[m[:60] for m in missing]}"
+    english = nbformat.read(notebook, as_version=4)
     assert translated.metadata["backprop"]["language"] == "ko"
     assert len(english.cells) == len(translated.cells)
     for before, after in zip(english.cells, translated.cells):
         assert before.cell_type == after.cell_type and before.get("metadata") == after.get("metadata")
         if before.cell_type == "code":
-            assert (before.source, before.outputs) == (after.source, after.outputs)
+            assert code_words.same_code(before.source, after.source), (before.source, after.source)
+            assert after.outputs == []
     hangul = [c for c in translated.cells if c.cell_type == "markdown" and any("\uac00" <= ch <= "\ud7a3" for ch in c.source)]
     assert len(hangul) == len([c for c in english.cells if c.cell_type == "markdown" and c.source.strip()])
+    pieces = [p for c in english.cells if c.cell_type == "code" for p in code_words.pieces(c.source)]
+    untranslated = [p.text[:60] for c in translated.cells if c.cell_type == "code" for p in code_words.pieces(c.source)
+                    if p.kind == "comment" and not any("\uac00" <= ch <= "\ud7a3" for ch in p.text)]
+    assert not untranslated, f"{len(untranslated)} of the {len(pieces)} comments and strings are still English"
 
 
-def test_the_korean_site_offers_the_korean_notebooks():
+def test_the_korean_site_offers_the_korean_notebooks_executed_in_korean():
+    """The download button of a Korean page gives the Korean notebook, a chapter with the outputs of its
+    Korean execution."""
+    from backprop_lib import code_words
+
     site = REPO / "_build" / "html" / "ko" / "_sources"
     if not site.exists():
         pytest.fail("the Korean edition is not built: run `make book`")
     for notebook in NOTEBOOKS:
         built = nbformat.read(site / notebook.parent.name / notebook.name, as_version=4)
+        english = nbformat.read(notebook, as_version=4)
         assert built.metadata.get("backprop", {}).get("language") == "ko", notebook.name
-        assert built.cells[0].source != nbformat.read(notebook, as_version=4).cells[0].source
+        assert built.cells[0].source != english.cells[0].source
+        assert all(code_words.same_code(e.source, k.source) for e, k in zip(english.cells, built.cells)
+                   if e.cell_type == "code")
+        if notebook.parent.name == "chapters":
+            ran = [c for c in built.cells if c.cell_type == "code"]
+            assert ran and all(c.execution_count for c in ran), f"{notebook.name}: not executed"
+            assert [bool(c.outputs) for c in ran] == [bool(c.outputs) for c in english.cells if c.cell_type == "code"]
 
 
 @pytest.mark.parametrize("word, stem", [

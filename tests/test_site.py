@@ -529,3 +529,60 @@ def test_every_page_offers_its_editions_pdf(visit, pages):
         response = page.request.get(f"{tab.server}/{edition}book/{link.get_attribute('href')}")
         assert response.ok and response.body() == pdf.read_bytes()
     assert tab.errors == [] and tab.failed == [] and tab.outside == []
+
+
+# ------------------------------------------------- the site's own words on Korean pages (issue 17)
+
+# The theme's and the site's words as the reader meets them: everything outside the page's own text,
+# and inside it what the theme makes (toggles, copy buttons, heading links, figure descriptions), with
+# the names and tooltips of controls; the download menu opened. (The figures' text alternatives are the
+# library's words, tests/test_a11y.py.)
+THEME_TEXT_JS = """() => {
+    const found = [];
+    const article = document.querySelector('article.bd-article');
+    const made = 'summary, button, .headerlink, .copybtn, .figure-description, .admonition-title';
+    const content = e => article && article.contains(e) && !e.closest(made);
+    const skip = e => e.closest('script, style, pre, code, mjx-container, .math, #search-results .context, [lang="en"]');
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n; (n = walker.nextNode());) {
+        const text = n.textContent.trim(), e = n.parentElement;
+        if (text && !skip(e) && !content(e) && e.checkVisibility({visibilityProperty: true})) found.push(text);
+    }
+    for (const e of document.querySelectorAll('[title], [aria-label], [placeholder], [data-tooltip], [data-bs-title], svg title')) {
+        if (e.closest('[lang="en"]') || content(e)) continue;  // a citation's tooltip is the page's own text
+        for (const name of ['title', 'aria-label', 'placeholder', 'data-tooltip', 'data-bs-title'])
+            if (e.getAttribute(name)) found.push(e.getAttribute(name));
+        if (e.tagName.toLowerCase() === 'title' && e.closest('svg')) found.push(e.textContent);
+    }
+    found.push(document.title);
+    return {lang: document.documentElement.lang, found};
+}"""
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]")
+# Words that are the same in both editions: file types, keys, the other edition's name, and the proper
+# names and code that the Korean titles keep (collected from the Korean pages' own headings below).
+SAME_IN_BOTH = {"ipynb", "md", "pdf", "whl", "Ctrl", "English"}
+
+
+def test_the_korean_pages_have_no_english_site_text(visit, pages):
+    """On every Korean page the site itself speaks Korean: its title (sidebar and <title>), footer, author
+    line, search, buttons, toggles, menus and tooltips; the words allowed in English are code, math and
+    the proper names the Korean headings themselves keep (Affine, ReLU, ...)."""
+    korean = [p for p in pages if p.startswith("ko/")]
+    kept = set(SAME_IN_BOTH)
+    for path in korean:
+        html = (SITE / path).read_text(encoding="utf-8")
+        for heading in re.findall(r"<h1>(.*?)<a class=\"headerlink\"", html, re.S):
+            kept |= set(LATIN_WORD.findall(re.sub(r"<[^>]+>", " ", heading)))
+    tab = visit()
+    problems = []
+    for path in korean:
+        page = tab.open(path)
+        menu = page.locator("button.dropdown-toggle").filter(has=page.locator(".fa-download"))
+        if menu.count():
+            menu.first.click()  # the download menu's entries are visible once it is open
+        report = page.evaluate(THEME_TEXT_JS)
+        if report["lang"] != "ko":
+            problems.append(f"{path}: <html lang={report['lang']!r}>")
+        english = sorted({text[:80] for text in report["found"] if set(LATIN_WORD.findall(text)) - kept})
+        problems += [f"{path}: {text!r}" for text in english]
+    assert not problems, f"English on Korean pages ({len(problems)}):\n" + "\n".join(problems[:200])

@@ -1,20 +1,23 @@
 """The course in two languages: English (the source) and Korean (from locales/ko/).
 
-What Sphinx and MyST-NB do not do by themselves:
-- translate notebooks: Sphinx parses each translated message with the page's own parser, and
+What Sphinx and MyST-NB do not do by themselves (the notebooks themselves are read in the
+edition's language and executed in it: book/_ext/course_notebooks.py):
+- parse a message of a notebook page that Sphinx still translates (display math and bare markup,
+  their own translations): Sphinx parses each translated message with the page's own parser, and
   for an .ipynb page that parser expects a whole notebook; a message is MyST Markdown, so it
   is parsed as Markdown instead (MyST-NB issue 587), and raw HTML stays raw HTML;
+- the site's own words in the edition's language: its title (the sidebar's and every page's <title>),
+  its author line and footer (SITE_WORDS), the copy buttons of code cells (book/_static/copybutton-ko.js);
+  the theme's other words are in locales/ko/LC_MESSAGES/sphinx.po (book/_templates/theme-words.html);
 - label the toggles of hidden cells ("Show code cell output") in Korean;
 - link each page to the same page in the other language (`language_switch` in the template
   book/_templates/language-switch.html);
 - search Korean: words carry particles (연쇄법칙을, 연쇄법칙은), so the index and the query
   both drop a trailing particle, and 연쇄법칙 finds them all;
-- show Korean figures: the notebooks run once (in English), and a figure with words carries its
-  Korean picture in its output's metadata (backprop_lib/figures.py); the Korean edition shows it;
-- give every figure its text alternative in the page's language, from the same metadata: the
-  <img>'s alt, and a longer description below it where the figure has one.
+- give every figure its text alternative in the page's language, from its output's metadata
+  (backprop_lib/figures.py): the <img>'s alt, and a longer description below it where the figure
+  has one.
 """
-import dataclasses
 import html
 import re
 import textwrap
@@ -53,6 +56,26 @@ def publish_msgstr(app, source, source_path, *args, **kwargs):
 
 
 LITERAL_MESSAGE = "::\n\n"  # how sphinx.transforms.i18n.Locale wraps a literal message
+
+
+# The site's own words, which _config.yml gives in English (title, author, extra_footer).
+SITE_WORDS = {"ko": {"title": "역전파: 계산 그래프에서 학습된 신경망까지", "author": "역전파 강좌의 저자들",
+                     "extra_footer": "인터넷 없이도 작동합니다: 이 사이트의 스크립트와 글꼴은 모두 사이트가 직접 제공합니다."}}
+
+
+def use_the_editions_site_words(app, config):
+    """The site's title, author and footer in the edition's language."""
+    words = SITE_WORDS.get(config.language or "en")
+    if not words:
+        return
+    config.project = config.html_title = words["title"]
+    config.author = words["author"]
+    config.html_theme_options = {**config.html_theme_options, "extra_footer": words["extra_footer"]}
+
+
+def add_korean_copy_buttons(app):
+    if app.config.language == "ko":
+        app.add_js_file("copybutton-ko.js", priority=501)  # right after sphinx-copybutton's copybutton.js
 
 
 # MyST-NB's toggles of hidden cells, in Korean: it fills "{type}" with an English word (source, output...).
@@ -98,14 +121,12 @@ DESCRIPTION = {"en": "Description of the figure", "ko": "그림 설명"}
 
 
 def render_image(self, data):
-    """MyST-NB's image output, with the picture and its text alternative in the page's language when
-    the output has them."""
+    """MyST-NB's image output, with its text alternative in the page's language when the output has one
+    (each edition runs its notebooks in its own language: the picture is already the page's)."""
     language = self.renderer.sphinx_env.config.language or "en"
     metadata = data.output_metadata.get("backprop", {})
     own = metadata.get(language, {}) if isinstance(metadata, dict) else {}
     own = own if isinstance(own, dict) else {}
-    if own.get(data.mime_type):
-        data = dataclasses.replace(data, content=own[data.mime_type])
     rendered = _render_image(self, data)
     if own.get("alt") and rendered and isinstance(rendered[0], nodes.image):
         rendered[0]["alt"] = own["alt"]
@@ -175,4 +196,6 @@ def setup(app):
     app.add_transform(TranslateTocCaptions)
     app.add_post_transform(TranslateCellToggles)
     app.connect("html-page-context", add_language_switch)
+    app.connect("config-inited", use_the_editions_site_words)
+    app.connect("builder-inited", add_korean_copy_buttons)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
