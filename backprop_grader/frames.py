@@ -32,6 +32,7 @@ class Violation(Exception):
 @dataclass
 class Frames:
     load: list | None = None  # messages of errors raised while loading the learner's code
+    refused: list = field(default_factory=list)  # (cell, IPython command) that did nothing while loading
     names: dict | None = None  # {name: "ok" | why not}
     tests: dict = field(default_factory=dict)  # test index -> {array name: array}
     done: bool = False
@@ -69,6 +70,8 @@ def _accept(frames, arrays, expected, n_tests):
         raise Violation(f"expected the frame of {wanted}; found {kind}")
     if kind == "load":
         frames.load = [t for t in (text(m) for m in arrays["__load__"].ravel()[:MAX_TEXTS]) if t]
+        refused = arrays.get("__refused__", np.array([""])).ravel()[:MAX_TEXTS]
+        frames.refused = [tuple(t.split("\t", 1)) for t in map(text, refused) if "\t" in t]
     elif kind == "names":
         names, status = arrays["__names__"], arrays["__status__"]
         frames.names = dict(zip(map(text, names.ravel()[:MAX_TEXTS]), map(text, status.ravel()[:MAX_TEXTS])))
@@ -79,7 +82,7 @@ def _accept(frames, arrays, expected, n_tests):
 
 
 def _kind(arrays) -> str:
-    if set(arrays) == {"__load__"} and arrays["__load__"].dtype.kind == "U":
+    if set(arrays) in ({"__load__"}, {"__load__", "__refused__"}) and {a.dtype.kind for a in arrays.values()} == {"U"}:
         return "load"
     if set(arrays) == {"__names__", "__status__"} and {a.dtype.kind for a in arrays.values()} == {"U"}:
         return "names"

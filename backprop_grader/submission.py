@@ -1,12 +1,13 @@
 """Reading a submission: a notebook or a .py file -> the code the grader runs, never executed here.
 
 From a notebook only the "setup" and "solution" cells (and code cells the learner added) are
-taken; the "check" cells are not run. Each cell becomes Python exactly as IPython makes it
-(IPython's own input transformers); its magics and shell commands then call get_ipython(),
-which does nothing in the grader's child, and the report lists them. Locked cells are
-compared (sha256 of the normalized source) with the released notebook in exercises/: an
-edited or deleted locked cell is restored from the release and reported, so tampering with it
-changes nothing. Which exercise is graded is the teacher's choice (--exercise, else the file
+taken; the "check" cells are not run. The cells go to the child as they are written: it runs
+each in IPython's shell, as a kernel does (child.py). Here each is only turned into the Python
+IPython would run (IPython's own input transformers), for the check of imports of the
+reference. Locked cells are compared (sha256 of the normalized source) with the released
+notebook in exercises/: an edited or deleted locked cell is restored from the release and
+reported, so tampering with it changes nothing; a copy of a locked cell with code of the
+learner's own runs as the learner's cell. Which exercise is graded is the teacher's choice (--exercise, else the file
 name), never what the notebook says about itself. A symbolic link is never followed.
 """
 from __future__ import annotations
@@ -79,12 +80,14 @@ def load(path, exercise_id=None) -> Submission:
         raise CannotGrade(_("the file is not UTF-8 text (byte {byte} cannot be decoded); expected a .ipynb "
                             "notebook or a .py file").format(byte=error.start)) from None
     digest = hashlib.sha256(data).hexdigest()
-    if path.suffix not in (".py", ".ipynb"):
+    suffix = path.suffix.lower()  # 04_matmul.IPYNB from a system that ignores case: a notebook all the same
+    if suffix not in (".py", ".ipynb"):
         raise CannotGrade(_("expected a .ipynb notebook or a .py file; found a file named {name}").format(
             name=repr(inert(path.name))))
     exercise = choose_exercise(exercise_id, path.name)
-    if path.suffix == ".py":
-        return Submission(path, digest, exercise, [{"name": inert(path.name, limit=80), "source": text}])
+    if suffix == ".py":
+        return Submission(path, digest, exercise, [{"name": inert(path.name, limit=80), "source": text,
+                                                     "python": as_python(text)}])
     notebook = _read_notebook(text)
     declare(declared_language(notebook))  # the report is in the notebook's language (unless --language)
     chunks, notes = notebook_code(notebook, released_notebook(EXERCISES[exercise].stem))
@@ -138,74 +141,67 @@ def normalized_hash(source) -> str:
 
 
 def notebook_code(notebook, released):
-    """The code chunks to run, with locked cells checked against (and restored from) `released`."""
+    """The code chunks to run, with locked cells checked against (and restored from) `released`.
+
+    Jupyter copies a cell's metadata with the cell, so a locked cell's id may appear more than once.
+    The locked cell is its first copy that is as released (else its first copy); another copy that
+    is also as released adds nothing and is left out; a copy holding code of the learner's own (a
+    helper written into a copied setup cell) is the learner's cell, and runs where it stands."""
     notes = []
     if released is None:
         notes.append(_("the released notebook was not found, so locked cells were not checked"))
     released_cells = {m["id"]: (m, c.source) for c in (released.cells if released else [])
                       if (m := notebook_format.cell_meta(c)).get("id")}
-    chunks, seen = [], set()
-    for index, cell in enumerate(notebook.cells):
-        if cell.get("cell_type") != "code":
-            continue
-        meta = notebook_format.cell_meta(cell)
-        cell_id = str(meta.get("id") or f"added cell {index + 1}")
-        source, role = cell.source, meta.get("role") if released is None else None
-        shown = inert(cell_id, limit=80)
-        if cell_id in released_cells:
-            known, released_source = released_cells[cell_id]
-            role = known.get("role")
-            if known.get("locked"):
-                if cell_id in seen:
-                    notes.append(_("a copy of locked cell {cell} was ignored").format(cell=repr(shown)))
-                    continue
-                if normalized_hash(source) != normalized_hash(released_source):
-                    notes.append(_("locked cell {cell} was edited; the released version was used instead").format(
-                        cell=repr(shown)))
-                    source = released_source
-        seen.add(cell_id)
+    cells = [(index, cell, str(notebook_format.cell_meta(cell).get("id") or f"added cell {index + 1}"))
+             for index, cell in enumerate(notebook.cells) if cell.get("cell_type") == "code"]
+    locked = {cell_id: source for cell_id, (meta, source) in released_cells.items() if meta.get("locked")}
+    as_released = {index for index, cell, cell_id in cells
+                   if cell_id in locked and normalized_hash(cell.source) == normalized_hash(locked[cell_id])}
+    original = {}  # locked id -> the index of the cell that is the locked cell
+    for index, cell, cell_id in cells:
+        if cell_id in locked and (cell_id not in original or (index in as_released
+                                                              and original[cell_id] not in as_released)):
+            original[cell_id] = index
+    chunks = []
+    for index, cell, cell_id in cells:
+        source, shown = cell.source, inert(cell_id, limit=80)
+        role = released_cells[cell_id][0].get("role") if cell_id in released_cells else (
+            notebook_format.cell_meta(cell).get("role") if released is None else None)
+        name = f"cell {shown}"
+        if cell_id in locked and original[cell_id] != index:
+            if index in as_released:
+                notes.append(_("a copy of locked cell {cell} was ignored").format(cell=repr(shown)))
+                continue
+            notes.append(_("cell {number} is a copy of locked cell {cell} with code of your own: it ran as a cell "
+                           "you added").format(number=index + 1, cell=repr(shown)))
+            role, name = None, f"cell {index + 1} (a copy of {shown})"
+        elif cell_id in locked and index not in as_released:
+            notes.append(_("locked cell {cell} was edited; the released version was used instead").format(
+                cell=repr(shown)))
+            source = locked[cell_id]
         if role in RUN_ROLES:
-            python, commands = as_python(source)
-            notes += [_("cell {cell}: the IPython command {command} does nothing while grading").format(
-                cell=repr(shown), command=inert(c, limit=80)) for c in commands]
-            chunks.append({"name": f"cell {shown}", "source": python})
+            chunks.append({"name": name, "source": str(source), "python": as_python(source)})
     restored = []
-    for cell_id, (known, released_source) in released_cells.items():
-        if known.get("locked") and cell_id not in seen:
+    for cell_id, source in locked.items():
+        if cell_id not in original:
             notes.append(_("locked cell {cell} was deleted; the released version was restored").format(
                 cell=repr(inert(cell_id))))
-            if known.get("role") == "setup":
-                restored.append({"name": f"cell {cell_id}", "source": as_python(released_source)[0]})
+            if released_cells[cell_id][0].get("role") == "setup":
+                restored.append({"name": f"cell {inert(cell_id)}", "source": str(source), "python": as_python(source)})
     return restored + chunks, notes
 
 
 _transformer = None
 
 
-def as_python(source):
-    """(Python source, the IPython commands in it): the cell exactly as IPython would run it."""
+def as_python(source) -> str:
+    """The cell as the Python that IPython runs (its own input transformations), for the import check.
+    The child runs the cell itself through IPython's shell; nothing of it is executed here."""
     global _transformer
     if _transformer is None:  # imported on first use: IPython takes about 0.1 s to import
         from IPython.core.inputtransformer2 import TransformerManager
         _transformer = TransformerManager()
-    python = _transformer.transform_cell(str(source))
-    return python, _ipython_commands(python) if "get_ipython" in python else []
-
-
-def _ipython_commands(python) -> list:
-    """What each get_ipython().<method>(...) call in `python` would do, as %magic or !command."""
-    try:
-        tree = ast.parse(python)
-    except (SyntaxError, ValueError, UnicodeError):
-        return []  # the child reports it, with the line
-    commands = []
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and isinstance(node.func.value, ast.Call) and getattr(node.func.value.func, "id", "") == "get_ipython"):
-            args = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-            prefix = "!" if node.func.attr in ("system", "getoutput") else "%" if "line" in node.func.attr else "%%"
-            commands.append(prefix + " ".join(args[:2]) if args else node.func.attr)
-    return commands
+    return _transformer.transform_cell(str(source))
 
 
 def reference_imports(chunks, names) -> dict:
@@ -213,7 +209,7 @@ def reference_imports(chunks, names) -> dict:
     found = {}
     for chunk in chunks:
         try:
-            tree = ast.parse(chunk["source"])
+            tree = ast.parse(chunk["python"])
         except (SyntaxError, ValueError, UnicodeError):
             continue  # the child reports it, with the line
         aliases = set()
