@@ -13,6 +13,7 @@ name), never what the notebook says about itself. A symbolic link is never follo
 from __future__ import annotations
 
 import ast
+import errno
 import hashlib
 import os
 import re
@@ -48,21 +49,33 @@ def read_bytes(path) -> bytes:
     """The file's bytes, refusing links, non-files and files over MAX_BYTES (CannotGrade says which)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError as error:
-        if os.path.islink(path):
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the name
+        if error.__class__ is ValueError:
+            raise CannotGrade(_("expected a file name; found one with a NUL character")) from None
+        if error.errno == errno.ELOOP and os.path.islink(path):
             raise CannotGrade(_(SYMLINK)) from None
-        if not os.path.lexists(path):
+        if error.errno == errno.ENOENT:
             raise CannotGrade(_("expected a submission file here; found no such file")) from None
         raise CannotGrade(_("the file cannot be read ({error})").format(error=inert(error.strerror))) from None
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(f.fileno())
+    try:
+        info = os.fstat(fd)  # before any read: a folder, a device or a pipe is not a file
+        if stat.S_ISDIR(info.st_mode):
+            raise CannotGrade(_("expected a submission file; found a folder"))
         if not stat.S_ISREG(info.st_mode):
-            raise CannotGrade(_("expected a submission file; found something else (a folder, a device or a pipe)"))
+            raise CannotGrade(_("expected a submission file; found something else (a device, a pipe or a socket)"))
         if info.st_size > MAX_BYTES:
             raise CannotGrade(_("the file is {size} MB; the grader reads at most {limit} MB. Clear the outputs "
                                 "(Kernel > Restart & Clear Output), save, and submit again.").format(
                 size=f"{info.st_size / 2**20:.1f}", limit=MAX_BYTES >> 20))
-        data = f.read(MAX_BYTES + 1)
+        chunks, size = [], 0
+        while size <= MAX_BYTES and (chunk := os.read(fd, MAX_BYTES + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+    except OSError as error:
+        raise CannotGrade(_("the file cannot be read ({error})").format(error=inert(error.strerror))) from None
+    finally:
+        os.close(fd)
     if len(data) > MAX_BYTES:
         raise CannotGrade(_("the file grew past {limit} MB while it was read").format(limit=MAX_BYTES >> 20))
     return data
@@ -209,7 +222,7 @@ def reference_imports(chunks, names) -> dict:
     found = {}
     for chunk in chunks:
         try:
-            tree = ast.parse(chunk["python"])
+            tree = ast.parse(chunk.get("python") or as_python(chunk["source"]))
         except (SyntaxError, ValueError, UnicodeError):
             continue  # the child reports it, with the line
         aliases = set()

@@ -470,16 +470,21 @@ def test_check_cells_are_never_run():
     assert check_ids and not any(chunk["name"].split()[-1] in check_ids for chunk in chunks)
 
 
-def test_cells_become_python_as_ipython_makes_them_and_magics_do_nothing():
+def test_cells_go_to_the_child_as_written_and_the_import_check_reads_them_as_ipython_does(tmp_path):
     notebook = nbformat.v4.new_notebook()
     source = "%matplotlib inline\nif True:\n    !ls\nx = (1\n% 2)\ny = (3\n!= 4)\n"
     notebook.cells = [nbformat.v4.new_code_cell(source)]
     chunks, notes = submission.notebook_code(notebook, None)
-    python = chunks[0]["source"]
+    assert chunks[0]["source"] == source  # IPython's shell in the child transforms it, as a kernel does
+    python = chunks[0]["python"]
     assert "x = (1\n% 2)\ny = (3\n!= 4)" in python  # PEP 8 continuation lines stay code
     assert "get_ipython().run_line_magic('matplotlib', 'inline')" in python and compile(python, "c", "exec")
     assert "released notebook was not found" in notes[0]
-    assert any("%matplotlib inline does nothing" in n for n in notes) and any("!ls does nothing" in n for n in notes)
+    path = tmp_path / "01_graph_forward.ipynb"
+    notebook.cells.append(nbformat.v4.new_code_cell(GOOD_01))
+    nbformat.write(notebook, path)
+    notes = " ".join(grader.grade(path).notes)
+    assert "%matplotlib inline does nothing" in notes and "!ls does nothing" in notes
 
 
 def test_a_notebook_with_magics_and_continuation_lines_gets_full_marks(tmp_path):
@@ -691,16 +696,19 @@ def test_every_entry_of_a_batch_gets_a_row_and_a_rerun_gives_the_same_csv(tmp_pa
     counts = batch.grade_batch(inbox, out, jobs=2, progress=None, reports_dir=tmp_path / "reports")
     rows = {r["submission"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
     assert rows[f"__MACOSX_export{os.sep}01_alice.py"]["status"] == "graded"
-    assert counts["skipped"] == [".ipynb_checkpoints"]
+    hidden = rows[".ipynb_checkpoints"]  # never graded, and the CSV says so, with what it holds
+    assert hidden["status"] == "skipped" and "01_alice-checkpoint.py" in hidden["reason"] and counts["skipped"] == 1
     assert rows["'=HYPERLINK(1)01.py"]["status"] == "could-not-grade"  # named by no exercise, and inert
     assert rows["01_\\udcff\\udcfe.py"]["percent"] == "100.0"
     assert rows["01_link.py"]["reason"].startswith("not graded: symbolic link")
     assert float(rows["01_link.py"]["score"]) == 0
-    assert any(r["status"] == "could-not-grade" and name.startswith("deep") for name, r in rows.items())
-    assert len(list((tmp_path / "reports").glob("*.txt"))) == len(rows)
+    too_deep = [r for name, r in rows.items() if name.startswith("deep")]
+    assert len(too_deep) == 1 and too_deep[0]["status"] == "could-not-grade" and "cannot be opened" in too_deep[0]["reason"]
+    graded = [r for r in rows.values() if r not in too_deep and r["status"] != "skipped"]
+    assert len(list((tmp_path / "reports").glob("*.txt"))) == len(graded)  # a report for each file graded
     first = out.read_bytes()
     counts = batch.grade_batch(inbox, out, jobs=2, progress=None)
-    assert out.read_bytes() == first and counts["already graded"] == len(rows)
+    assert out.read_bytes() == first and counts["already graded"] == len(graded)
 
 
 def test_learner_text_is_inert_and_never_passes_for_a_grader_line(tmp_path):
