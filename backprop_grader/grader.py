@@ -25,7 +25,7 @@ from .exercises import EXERCISES
 from .report import Report, TestResult
 from .sandbox import Limits, run_isolated
 from .specs import Check, rng_for
-from .submission import CannotGrade, load, reference_imports
+from .submission import CannotGrade, load
 from .text import inert
 from .world import world
 
@@ -62,7 +62,7 @@ def _grade(path, exercise_id, secret) -> Report:
     outcome = run_isolated([sys.executable, "-I", "-S", "child.py"], files, limits)
     received = protocol.parse(outcome.payload, len(tests))
     notes = list(submission.notes)
-    results = judge_all(tests, received, outcome, reference_imports(submission.chunks, exercise.names), notes)
+    results = judge_all(tests, received, outcome, notes)
     return Report(submission=str(path), exercise=exercise.id, title=exercise.title, status="graded",
                   tests=results, notes=notes, execution_time=time.monotonic() - start,
                   sha256=submission.sha256, output_tail=outcome.stdout_tail[-2000:])
@@ -170,7 +170,7 @@ def _valid_outputs(arrays, test):
     return kept
 
 
-def judge_all(tests, received, outcome, imported, notes) -> list:
+def judge_all(tests, received, outcome, notes) -> list:
     if received.violation:
         notes.append(_("the results your code sent back were not in the grader's format ({violation}), so this "
                        "run earns no points. Code that writes to the grader's result channel itself causes this.")
@@ -186,7 +186,7 @@ def judge_all(tests, received, outcome, imported, notes) -> list:
         notes.append(_("the grader stopped your code: it {reason}").format(reason=_stopped(outcome))
                      + _tail(outcome.stderr_tail))
     first_missing = next((i for i in range(len(tests)) if i not in received.tests), None)
-    results = [_judge_one(i, test, received, outcome, imported, names, first_missing)
+    results = [_judge_one(i, test, received, outcome, names, first_missing)
                for i, test in enumerate(tests)]
     _apply_requirements(tests, results)
     # A case's hint (N-d input, negative axis) explains a failure only where the plain cases that ran pass.
@@ -228,9 +228,8 @@ def _kind(test_name):
     return test_name.split(" [")[0]
 
 
-def _judge_one(i, test, received, outcome, imported, names, first_missing) -> TestResult:
-    problem = next((imported[n] for n in test.uses if n in imported), None) or next(
-        (_missing(n, names[n]) for n in test.uses if names.get(n, "ok") != "ok"), None)
+def _judge_one(i, test, received, outcome, names, first_missing) -> TestResult:
+    problem = next((_missing(n, names[n]) for n in test.uses if names.get(n, "ok") != "ok"), None)
     if problem:
         return TestResult(test.name, 0.0, test.max_score, [Check(test.name, problem)])
     if i not in received.tests:

@@ -2,9 +2,8 @@
 
 From a notebook only the "setup" and "solution" cells (and code cells the learner added) are
 taken; the "check" cells are not run. The cells go to the child as they are written: it runs
-each in IPython's shell, as a kernel does (child.py). Here each is only turned into the Python
-IPython would run (IPython's own input transformers), for the check of imports of the
-reference. Locked cells are compared (sha256 of the normalized source) with the released
+each in IPython's shell, as a kernel does (child.py); nothing of them is parsed or run here, so
+the parent's work is a pass over the notebook's bytes. Locked cells are compared (sha256 of the normalized source) with the released
 notebook in exercises/: an edited or deleted locked cell is restored from the release and
 reported, so tampering with it changes nothing; a copy of a locked cell with code of the
 learner's own runs as the learner's cell. Which exercise is graded is the teacher's choice (--exercise, else the file
@@ -12,7 +11,6 @@ name), never what the notebook says about itself. A symbolic link is never follo
 """
 from __future__ import annotations
 
-import ast
 import errno
 import hashlib
 import os
@@ -28,6 +26,7 @@ from .exercises import EXERCISES
 from .text import inert
 
 MAX_BYTES = 5 << 20
+MAX_NOTES = 20  # notes about one notebook's cells kept in its report
 RUN_ROLES = ("setup", "solution", None)  # None: a code cell the learner added
 SYMLINK = N_("not graded: symbolic link (the grader never follows links; submit the file itself)")
 
@@ -99,8 +98,7 @@ def load(path, exercise_id=None) -> Submission:
             name=repr(inert(path.name))))
     exercise = choose_exercise(exercise_id, path.name)
     if suffix == ".py":
-        return Submission(path, digest, exercise, [{"name": inert(path.name, limit=80), "source": text,
-                                                     "python": as_python(text)}])
+        return Submission(path, digest, exercise, [{"name": inert(path.name, limit=80), "source": text}])
     notebook = _read_notebook(text)
     declare(declared_language(notebook))  # the report is in the notebook's language (unless --language)
     chunks, notes = notebook_code(notebook, released_notebook(EXERCISES[exercise].stem))
@@ -110,6 +108,8 @@ def load(path, exercise_id=None) -> Submission:
                         "teacher asked") if exercise_id else
                       _("this notebook says it is exercise {claimed}; it was graded as exercise {exercise}, from its "
                         "file name")).format(claimed=claimed, exercise=exercise))
+    if len(notes) > MAX_NOTES:  # 50,000 copies of a locked cell make one report line, not 50,000
+        notes[MAX_NOTES:] = [_("... and {count} more notes like these").format(count=len(notes) - MAX_NOTES)]
     return Submission(path, digest, exercise, chunks, notes)
 
 
@@ -192,59 +192,13 @@ def notebook_code(notebook, released):
             notes.append(_("locked cell {cell} was edited; the released version was used instead").format(
                 cell=repr(shown)))
             source = locked[cell_id]
-        if role in RUN_ROLES:
-            chunks.append({"name": name, "source": str(source), "python": as_python(source)})
+        if role in RUN_ROLES and str(source).strip():  # IPython runs nothing for an empty cell, not even a count
+            chunks.append({"name": name, "source": str(source)})
     restored = []
     for cell_id, source in locked.items():
         if cell_id not in original:
             notes.append(_("locked cell {cell} was deleted; the released version was restored").format(
                 cell=repr(inert(cell_id))))
             if released_cells[cell_id][0].get("role") == "setup":
-                restored.append({"name": f"cell {inert(cell_id)}", "source": str(source), "python": as_python(source)})
+                restored.append({"name": f"cell {inert(cell_id)}", "source": str(source)})
     return restored + chunks, notes
-
-
-_transformer = None
-
-
-def as_python(source) -> str:
-    """The cell as the Python that IPython runs (its own input transformations), for the import check.
-    The child runs the cell itself through IPython's shell; nothing of it is executed here."""
-    global _transformer
-    if _transformer is None:  # imported on first use: IPython takes about 0.1 s to import
-        from IPython.core.inputtransformer2 import TransformerManager
-        _transformer = TransformerManager()
-    return _transformer.transform_cell(str(source))
-
-
-def reference_imports(chunks, names) -> dict:
-    """{name: reason} for each of `names` the code takes from backprop_lib instead of writing it."""
-    found = {}
-    for chunk in chunks:
-        try:
-            tree = ast.parse(chunk.get("python") or as_python(chunk["source"]))
-        except (SyntaxError, ValueError, UnicodeError):
-            continue  # the child reports it, with the line
-        aliases = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                aliases |= {(a.asname or a.name).split(".")[0] for a in node.names
-                            if a.name.split(".")[0] == "backprop_lib"}
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "backprop_lib":
-                for a in node.names:
-                    if a.name in names or a.name == "*":
-                        for name in (names if a.name == "*" else [a.name]):
-                            found[name] = _("`{name}` is imported from {module}").format(name=name,
-                                                                                           module=node.module)
-                    elif a.name in ("layers", "nodes", "functions", "network", "training"):
-                        aliases.add(a.asname or a.name)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and node.attr in names:
-                base = node.value
-                while isinstance(base, ast.Attribute):
-                    base = base.value
-                if isinstance(base, ast.Name) and base.id in aliases:
-                    found[node.attr] = _("`{name}` is taken from backprop_lib ({code})").format(
-                        name=node.attr, code=ast.unparse(node))
-    return {name: _("{reason}, not written in the submission: the exercise asks you to implement it yourself, so "
-                    "it earns no credit").format(reason=reason) for name, reason in found.items()}
