@@ -228,6 +228,9 @@ def run_step(step, module, env, out):
         env[step["as"]] = network
     elif op == "dict":
         env[step["as"]] = {key: env[var] for key, var in step["items"].items()}
+    elif op == "derive":
+        value = np.array(env[step["var"]])
+        env[step["as"]] = value.ravel()[::-1].reshape(value.shape).copy() if step["mirrored"] else value
 
 
 @contextlib.contextmanager

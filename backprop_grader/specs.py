@@ -140,6 +140,12 @@ def net(var, sizes, params):
     return {"op": "net", "as": var, "sizes": list(sizes), "params": dict(params)}
 
 
+def derive(var, out, mirrored=False):
+    """out = a copy of variable `var` (mirrored: its entries in reverse order, same shape and values):
+    the inputs of a second layer in use at the same time as the first."""
+    return {"op": "derive", "var": var, "as": out, "mirrored": mirrored}
+
+
 def make_dict(var, items):
     """var = {key: copy of variable} (e.g. the params and grads of sgd_step)."""
     return {"op": "dict", "as": var, "items": dict(items)}
