@@ -49,7 +49,7 @@ EXPECTED = {
     "04_connects_to_graders_loopback.py": (0, ["reached: nothing"]),
     "01_leaves_files_in_tmp.py": (0, ["tried to leave files behind"]),
     "07_finds_files_left_in_tmp.py": (0, ["left by others: nothing"]),  # graded after 01_leaves_files_in_tmp
-    "06_import_reference.py": (0, ["imported from backprop_lib.layers"]),
+    "06_import_reference.py": (0, ["No module named 'backprop_lib.layers'"]),
     "06_import_reference_hidden.py": (0, ["No module named 'backprop_lib.layers'"]),
     "08_exec_library_source.py": (0, []),
     "08_calls_disabled_reference.py": (0, ["not available while grading"]),
