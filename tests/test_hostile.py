@@ -203,6 +203,18 @@ def build_notebooks(out: Path) -> None:
     (out / "04_empty_cells.ipynb").write_text(compact)
 
 
+def remove_deep(out: Path) -> None:
+    """Remove the 1,500 folders of build_layout, deepest first (shutil.rmtree, and pytest's own clean-up of
+    its temporary folders, recurse once per level)."""
+    chain = [out / "deep"]
+    while inner := [p for p in chain[-1].iterdir() if p.is_dir() and not p.is_symlink()]:
+        chain.append(inner[0])  # one folder per level
+    for folder in reversed(chain):
+        for path in folder.iterdir():
+            path.unlink()
+        folder.rmdir()
+
+
 def build_layout(out: Path) -> None:
     """The entries of LAYOUT: hidden files and folders, an empty folder, a folder named like a
     notebook, and a submission 1,500 folders deep."""
@@ -316,6 +328,7 @@ class BatchRun:
     results: dict  # name: (CSV row, text report, results.json)
     stderr: str
     csv: Path
+    entries: set  # what the principle says gets a row (_entries)
     arrived: list  # connections and datagrams that reached the harness's listeners
     left_behind: list  # files of the tag, and whatever the grader left in its temporary directory
 
@@ -338,12 +351,15 @@ def batch_run(request, tmp_path_factory):
         listeners.close()
     left = [str(p) for d in ("/tmp", "/dev/shm", "/var/tmp") for p in Path(d).glob(f"*{tag}*")]
     left += [str(p) for p in grader_tmp.rglob("*") if p != grader_tmp / "backprop-sandbox-uids"]
+    if (shared / "batch" / "deep").exists():
+        remove_deep(shared / "batch")
     shutil.rmtree(shared)
     return BatchRun(mode, *run, list(listeners.arrived), left)
 
 
 def _grade_batch(mode, tmp_path_factory, fill, grader_tmp):
-    batch = tmp_path_factory.mktemp("batch")
+    batch = grader_tmp.parent / "batch"  # not pytest's: its clean-up recurses once per folder level
+    batch.mkdir()
     for path in SUBMISSIONS.iterdir():
         if path.is_file() and path.suffix in (".py", ".ipynb"):
             data = path.read_bytes()
@@ -365,6 +381,8 @@ def _grade_batch(mode, tmp_path_factory, fill, grader_tmp):
         command = no_bwrap.command(command, keep=[str(REPO)])
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1200, cwd=REPO)
     assert done.returncode == 0, f"the batch failed:\n{done.stdout}\n{done.stderr}"
+    entries = _entries(batch)  # what must have a row, found by the test itself
+    remove_deep(batch)  # graded: pytest could not remove it
     with open(grades, encoding="utf-8") as f:
         rows = {row["submission"]: row for row in csv.DictReader(f)}
     results = {}
@@ -373,7 +391,7 @@ def _grade_batch(mode, tmp_path_factory, fill, grader_tmp):
         text = Path(f"{stem}.txt").read_text(encoding="utf-8") if Path(f"{stem}.txt").exists() else ""
         report = json.loads(Path(f"{stem}.json").read_text()) if Path(f"{stem}.json").exists() else {}
         results[name] = (row, text, report)
-    return batch, results, done.stderr, grades
+    return batch, results, done.stderr, grades, entries
 
 
 @pytest.fixture(scope="module")
@@ -422,7 +440,7 @@ def _entries(root: Path) -> set:
 def test_every_entry_is_accounted_for_in_the_csv_the_summary_and_the_page(batch_run):
     """Principle 3: graded, could-not-grade with a reason, or skipped with a reason; nothing else."""
     rows = {name: row for name, (row, _, _) in batch_run.results.items()}
-    assert set(rows) == _entries(batch_run.batch)
+    assert set(rows) == batch_run.entries
     assert all(r["status"] in ("graded", "could-not-grade", "skipped") for r in rows.values())
     assert all(r["reason"] for r in rows.values() if r["status"] != "graded")
     summary = json.loads(batch_run.csv.with_name(batch_run.csv.stem + ".summary.json").read_text(encoding="utf-8"))
