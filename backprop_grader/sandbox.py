@@ -8,13 +8,14 @@ pipe (fd number in ``BACKPROP_RESULT_FD``) as the only way to hand results back.
 Isolation is layered, and the strongest layer the machine allows is used:
 
 * ``bwrap`` (bubblewrap) with new pid, network, ipc and uts namespaces and a file system
-  that holds only ``/usr`` and the Python installation with its packages (numpy), not
+  that holds only the child's world (world.py: ``/usr`` and the Python installation, every
+  folder of Python packages emptied, the allowed ones, numpy and IPython's, bound back), not
   ``backprop_lib`` nor anything else of the course: no solutions, no grader secrets, no
   network. The working directory is a size-limited tmpfs holding `files`.
 * when the grader runs as root, the child drops to an unprivileged per-run uid
   (``setpriv``), so RLIMIT_NPROC really limits it and it can read nothing private.
 * Landlock and seccomp (confine.py), applied by a launcher just before the program runs:
-  reads only below the Python installation and the run's own directory, writes only in the
+  reads only the same world and the run's own directory, writes only in the
   latter (also its TMPDIR: /tmp and /dev/shm are out of reach), no socket at all. Where
   bwrap cannot run (a container without user namespaces) they replace its network and
   file-system isolation; under bwrap they are a second wall.

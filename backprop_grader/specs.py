@@ -41,7 +41,7 @@ class Test:
     steps: list
     inputs: dict
     judge: Callable[[dict], list]
-    uses: tuple = ()  # the learner's names this test calls: no credit if one is the library's own
+    uses: tuple = ()  # the learner's names this test calls: "missing" if the submission defines one not
     outputs: tuple = ()  # every array name the child may hand back for this test
     hint: str = ""  # shown when the test is not passed (what this case is about)
     requires: str = ""  # the name of a test that must pass in full before this one earns anything

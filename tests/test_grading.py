@@ -186,7 +186,7 @@ def test_reexporting_the_library_class_earns_nothing_for_it(tmp_path):
     report = grader.grade(write(tmp_path, "05_activations.py", code))
     relu = [t for t in report.tests if t.name.startswith("Relu")]
     assert relu and all(t.score == 0 for t in relu)
-    assert all("imported from backprop_lib.layers" in t.message() for t in relu)
+    assert all("the submission defines no `Relu`" in t.message() for t in relu)
     assert any(t.passed for t in report.tests if t.name.startswith("Sigmoid.forward"))
     assert any("No module named 'backprop_lib.layers'" in note for note in report.notes)  # not even importable
 
@@ -381,13 +381,50 @@ def test_only_declared_numeric_outputs_reach_the_judge():
     assert grader._valid_outputs({"y": np.array(["text"])}, test) == {}
 
 
-def test_static_check_finds_library_imports_of_the_asked_names():
-    chunks = [{"name": "a", "source": "import backprop_lib as bl\nclass Sigmoid(bl.layers.Sigmoid): pass\n"},
-              {"name": "b", "source": "from backprop_lib.layers import *\n"},
-              {"name": "c", "source": "from backprop_lib.checks import check\n"}]
-    found = submission.reference_imports(chunks, ("Relu", "Sigmoid"))
-    assert set(found) == {"Relu", "Sigmoid"}
-    assert submission.reference_imports(chunks[2:], ("Relu",)) == {}
+def test_the_childs_library_holds_no_answer_of_its_exercise():
+    """Every name an exercise asks for, and every method it disables, raises in the child's copies of
+    the library (so importlib, getattr and inspect.getsource find no answer); nothing else is touched."""
+    for exercise in exercises.EXERCISES.values():
+        disabled = {f.__qualname__ for f in exercise.disabled}
+        for name, source in grader.library_files(exercise.id).items():
+            if not name.startswith("lib_") or name == "lib___init__.py":
+                continue
+            original = ast.parse((grader.PACKAGE_DIR / name[4:]).read_text(encoding="utf-8"))
+            copy = {q: f for q, f in _functions(ast.parse(source))}
+            for qualname, function in _functions(original):
+                answer = qualname in disabled or qualname.split(".")[0] in exercise.names
+                raises = [type(n).__name__ for n in copy[qualname].body] == ["Raise"]
+                assert raises is answer or (raises and [type(n).__name__ for n in function.body] == ["Raise"]), (
+                    exercise.id, name, qualname)
+
+
+def _functions(tree):
+    """(qualified name, function) of a module's top-level functions and its classes' methods."""
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node.name, node
+        elif isinstance(node, ast.ClassDef):
+            yield from ((f"{node.name}.{f.name}", f) for f in node.body if isinstance(f, ast.FunctionDef))
+
+
+def test_a_copy_of_a_locked_cell_with_code_of_ones_own_runs_and_a_pristine_copy_does_not():
+    released = submission.released_notebook("04_matmul")
+    notebook = nbformat.read(SOLUTIONS / "04_matmul.ipynb", as_version=4)
+    setup = next(c for c in notebook.cells if c.metadata.get("backprop", {}).get("role") == "setup")
+    own, pristine = nbformat.from_dict(setup), nbformat.from_dict(setup)
+    own.source += "\nHELPER = 1\n"
+    at = notebook.cells.index(setup)
+    notebook.cells[at:at] = [own]  # the copy above the original: the original is still the locked cell
+    notebook.cells.append(pristine)
+    chunks, notes = submission.notebook_code(notebook, released)
+    names = [c["name"] for c in chunks]
+    assert names.count("cell ex04-setup") == 1 and sum("a copy of ex04-setup" in n for n in names) == 1
+    assert any("HELPER = 1" in c["source"] for c in chunks)
+    assert any("with code of your own" in n for n in notes) and any("was ignored" in n for n in notes)
+    edited = nbformat.from_dict(notebook)  # no copy as released: the first is the locked cell, restored
+    del edited.cells[-1], edited.cells[at + 1]
+    chunks, notes = submission.notebook_code(edited, released)
+    assert not any("HELPER" in c["source"] for c in chunks) and any("was edited" in n for n in notes)
 
 
 # --- hidden inputs: secret, reproducible ---------------------------------------------------

@@ -183,7 +183,7 @@ def build_notebooks(out: Path) -> None:
     helper = nbformat.from_dict(solved)  # the setup cell copied (its metadata with it) and a helper written in
     setup = next(c for c in helper.cells if role(c) == "setup")
     copy = nbformat.from_dict(setup)
-    copy.source += "\n\n\ndef product(a, b):\n    return a @ b\n"
+    copy.id, copy.source = "a-copy", copy.source + "\n\n\ndef product(a, b):\n    return a @ b\n"
     helper.cells.insert(helper.cells.index(setup) + 1, copy)
     for cell in helper.cells:
         if role(cell) == "solution":
