@@ -9,7 +9,8 @@ For a class such as MatMul and a list of cases (inputs drawn by the exercise), t
   grader's own clock (the sandbox's wall limit, out of the learner's reach) enforces it;
 - `MatMul.backward [case]`: dx (dy) and every parameter gradient (dW, db) against the reference, of
   the first of two MatMul layers in use at once (the second one's forward runs between the first
-  one's forward and backward, as in a network): a layer keeps what its backward needs itself;
+  one's forward and backward, as in a network): a layer keeps what its backward needs itself
+  (the large case alone has one layer: it is about time);
 - `MatMul gradient check [case]`: the learner's backward against central differences of the
   reference's forward, computed here with backprop_lib.gradcheck (the course's one core);
 - `MatMul leaves its inputs unchanged`: neither forward nor backward changes x, backward not dout.
@@ -77,7 +78,7 @@ def layer_tests(cls, reference, cases, *, params=(), points=(1, 2, 1, 1), large=
     requires = ""
     if backward_cases and large is not None:
         large.label, large.hint = LARGE_LABEL, LARGE_HINT
-        tests.append(_backward_test(cls, reference, large, params, large_points, ""))
+        tests.append(_backward_test(cls, reference, large, params, large_points, "", two_layers=False))
         requires = tests[-1].name
     tests += [_backward_test(cls, reference, c, params, backward_points, requires) for c in backward_cases]
     tests += [_gradcheck_test(cls, reference, c, params, gradcheck_points, requires)
@@ -218,10 +219,14 @@ def _two_layers_checks(cls, reference, case, params, outputs):
     return checks
 
 
-def _backward_test(cls, reference, case, params, points, requires):
-    steps = _two_layers_steps(cls, case, params)
+def _backward_test(cls, reference, case, params, points, requires, two_layers=True):
+    """The backward test of a case; two_layers=False for the large case, which is about time (a second
+    layer there would double the largest computation of the run; every other backward test has one)."""
+    steps = (_two_layers_steps if two_layers else _backward_steps)(cls, case, params)
 
     def judge(outputs):
+        if not two_layers:
+            return _backward_checks(cls, reference, case, params, outputs)
         return _two_layers_checks(cls, reference, case, params, outputs)
     return make_test(Message(N_("{cls}.backward [{case}]"), cls=cls, case=case.label), points, steps, _sent(case),
                      judge, [cls], case.hint, requires)

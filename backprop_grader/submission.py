@@ -12,6 +12,7 @@ name), never what the notebook says about itself. A symbolic link is never follo
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import os
 import re
@@ -145,7 +146,16 @@ def released_notebook(stem):
     root = Path(os.environ.get("BACKPROP_EXERCISES_DIR")
                 or (shipped if shipped.is_dir() else Path(__file__).resolve().parents[1] / "exercises"))
     path = root / f"{stem}.ipynb"
-    return notebook_format.read(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+    info = path.stat()
+    return _released(str(path), info.st_mtime_ns, info.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _released(path, mtime_ns, size):
+    """A released notebook, read once per process while it is unchanged (a batch reads it for every submission)."""
+    return notebook_format.read(path)
 
 
 def normalized_hash(source) -> str:
