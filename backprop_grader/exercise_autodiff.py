@@ -26,6 +26,10 @@ from backprop_lib.network import TwoLayerNet
 from .specs import Check, Exercise, attr, call, expect, expect_unchanged, make_test, new, save
 
 NAMES = ("Tensor", "unbroadcast", "topological_order")
+DEEP = 2500  # operations in a chain: more than Python's recursion limit (1,000 calls), a few ms to run
+DEEP_HINT = N_("a graph this deep has more nested calls than Python allows (about 1,000): a recursive search "
+               "stops with RecursionError. Chapter 10, *Replaying the graph in the right order*, says how the "
+               "library's search avoids recursion.")
 WALK_HINT = N_("backward must call every node's _backward after all the nodes that use it (reverse topological "
                "order), each exactly once, starting from zeroed gradients.")
 
@@ -67,12 +71,14 @@ def _run(program, leaves, constants):
 
 
 def graph_test(name, points, leaves, program, *, grads, constants=None, uses=NAMES, hint="", unchanged=(),
-               expected=None):
+               expected=None, guess=None):
     """A test that runs `program` [(variable or None, tensor, method, args)] and compares the tensors' .grad.
 
     leaves: {name: array} made into Tensors; constants: {name: array} passed as they are (dout, t).
     unchanged: constants that must not be modified (judged once the gradients are right).
     expected: {name: array} instead of the reference engine's gradients (TwoLayerNet.gradient).
+    guess: whether a wrong gradient's message may guess its cause from the values (default: unless the
+    hint names this case's cause, which the guess would contradict).
     """
     constants = constants or {}
     steps = [new(leaf, "Tensor", f"{leaf}_data") for leaf in leaves]
@@ -82,10 +88,12 @@ def graph_test(name, points, leaves, program, *, grads, constants=None, uses=NAM
     inputs = {f"{leaf}_data": value for leaf, value in leaves.items()}
     inputs.update(constants)
 
+    guess = hint in ("", LARGE_HINT) if guess is None else guess
+
     def judge(outputs):
         env = _run(program, leaves, constants)
         want = expected or {var: env[var].grad for var in grads}
-        checks = [expect(outputs, f"{var}.grad", want[var], label=f"{var}.grad") for var in grads]
+        checks = [expect(outputs, f"{var}.grad", want[var], label=f"{var}.grad", guess=guess) for var in grads]
         failed = next((c for c in checks if c.message), None)
         for var in unchanged:  # no credit for leaving an argument alone by computing nothing
             check = expect_unchanged(outputs, f"{var}_after", constants[var],
@@ -110,8 +118,8 @@ def _local(name, points, method, x, y=None, same=False, uses=("Tensor",), hint="
 # --- the local backward of *, @ and relu, and unbroadcast through + ----------------------------
 
 ADD_UP_HINT = N_("_backward adds to .grad (+=), it does not replace it (=): a tensor used by two nodes gets both.")
-UNBROADCAST_HINT = N_("a value that broadcasting copied gets the sum of its copies' gradients: "
-                      "unbroadcast(upstream_grad * x.data, y.data.shape).")
+UNBROADCAST_HINT = N_("a value that broadcasting copied gets the sum of its copies' gradients (a repeat node, "
+                      "chapter 3): each input's gradient must come back to that input's own shape, as in __add__.")
 
 
 def _mul_tests(rng_for):
@@ -219,7 +227,31 @@ def _walk_tests(rng_for):
                    hint=N_("backward(upstream_grad) starts the walk with self.grad = upstream_grad.")),
         graph_test(N_("Tensor.backward [x added to itself 40 times]"), 1, {"x": x / 41, "K": K}, many, grads=["x"],
                    hint=WALK_HINT),
+        _deep_test(x, c),
     ]
+
+
+def _deep_test(x, c):
+    """A chain DEEP operations deep: a recursive search stops there with RecursionError. Its hint is the
+    judge's: the recursion limit where the gradients did not come back (the code raised), the walk where
+    they came back wrong. (Named without brackets: its failure says nothing about the other walk tests.)"""
+    program = [("a0", "x", "__add__", ["c"])]
+    for k in range(1, DEEP):
+        program.append((f"a{k}", f"a{k - 1}", "__add__", ["c"]))
+    program += [("s", f"a{DEEP - 1}", "sigmoid", []), ("L", "s", "sum", []), (None, "L", "backward", [])]
+    test = graph_test(Message(N_("Tensor.backward on a chain {depth} operations deep"), depth=f"{DEEP:,}"), 2,
+                      {"x": x, "c": c / DEEP}, program, grads=["x", "c"], guess=False)
+    judge = test.judge
+
+    def judged(outputs):
+        checks = judge(outputs)
+        failed = [check for check in checks if check.message]
+        if failed:
+            hint = DEEP_HINT if any(check.missing for check in failed) else WALK_HINT
+            checks.append(Check("hint", _("Hint: {hint}").format(hint=_(hint)), weight=0))
+        return checks
+    test.judge = judged
+    return test
 
 
 # --- everything together: TwoLayerNet's loss -----------------------------------------------------
@@ -274,7 +306,9 @@ def _large_tests(rng_for):
     x, y, K = rng.standard_normal((n, n)), rng.standard_normal((n, n)), _large(rng, (n, n))
     walk = [("a", "x", "__add__", ["y"]), ("s", "a", "sigmoid", []), ("b", "s", "__add__", ["s"]),
             ("d", "b", "__add__", ["K"]), ("L", "d", "sum", []), (None, "L", "backward", [])]
-    local = {"mul": _local(Message(N_("Tensor.__mul__ backward [{case}]"), case=LARGE_LABEL), 1, "__mul__", x, y[0],
+    # x * y of one shape: a learner who has not written unbroadcast yet keeps the points of the other cases,
+    # and the broadcast cases say what is missing (unbroadcast has its own large case, through +)
+    local = {"mul": _local(Message(N_("Tensor.__mul__ backward [{case}]"), case=LARGE_LABEL), 1, "__mul__", x, y,
                            uses=("Tensor", "unbroadcast"), hint=LARGE_HINT, rng=rng),
              "matmul": _local(Message(N_("Tensor.__matmul__ backward [{case}]"), case=LARGE_LABEL),
                               1, "__matmul__", x, y, hint=LARGE_HINT,
@@ -284,9 +318,10 @@ def _large_tests(rng_for):
              "add": _local(Message(N_("unbroadcast, through Tensor.__add__ [{case}]"), case=LARGE_LABEL),
                            1, "__add__", x, y[:, :1],
                            uses=("Tensor", "unbroadcast"), hint=LARGE_HINT, rng=rng),
+             # no guess from the values: found = 3 x expected here is a node walked three times, not a batch size
              "walk": graph_test(Message(N_("Tensor.backward [{case}]"), case=LARGE_LABEL),
                                 1, {"x": x, "y": y, "K": K}, walk,
-                                grads=["x", "y"], hint=LARGE_HINT)}
+                                grads=["x", "y"], hint=LARGE_HINT, guess=False)}
     return local
 
 

@@ -18,6 +18,13 @@ from backprop_lib.gradcheck import roundoff_floor
 from backprop_lib.language import N_, Message, _
 from backprop_lib.network import TwoLayerNet
 from .exercise_autodiff import EXERCISE as AUTODIFF
+from .exercise_embedding import EXERCISE as EMBEDDING
+from .exercise_layer_norm import EXERCISE as LAYER_NORM
+from .exercise_max_pool import EXERCISE as MAX_POOL
+from .exercise_gate import EXERCISE as GATE
+from .exercise_hinge_loss import EXERCISE as HINGE_LOSS
+from .exercise_logsumexp import EXERCISE as LOGSUMEXP
+from .exercise_bug_accumulate import EXERCISE as BUG_ACCUMULATE
 from .exercises_bugs import _bug_affine, _bug_network
 from .exercises_deeper import _multilayer_net
 from .exercises_derive import _divide, _max_gate, _softmax, _tanh
@@ -448,4 +455,9 @@ EXERCISES = {ex.id: ex for ex in [
     Exercise("17", "17_multilayer_net", N_("A network of any depth"), ("MultiLayerNet",), _multilayer_net,
              library_modules=("functions", "gradcheck", "layers", "checks", "datasets"), cpu_seconds=10.0,
              wall_seconds=20.0),
+    LAYER_NORM,
+    EMBEDDING,
+    MAX_POOL,
+    HINGE_LOSS, LOGSUMEXP, GATE,
+    BUG_ACCUMULATE,
 ]}

@@ -5,7 +5,14 @@ hidden layer up to four), with ReLU and sigmoid, integer and one-hot labels, aga
 grader's own reference network and, on one net, against central differences of its loss; a
 Fashion-MNIST-sized net comes first (backprop finishes in milliseconds, finite differences
 would take minutes). Then the setup cell's SGD loop trains the learner's network, with its own
-initial weights, on spiral data made here; its test accuracy is computed here.
+initial weights, on spiral data made here; its test accuracy is computed here. Before that, three
+SGD steps on a network built from given parameters must move its predictions exactly as they move
+the reference's: the layers must compute with the very arrays of net.params, which sgd updates.
+
+Training is worth more than all the other tests together: a network that cannot learn (its layers
+hold copies of the parameters, its initial weights keep it from learning) never gets most of the
+marks, however right its gradient is. Where it fails, the judge says why from what came back:
+predictions that do not follow the returned net.params, or else the initial weights.
 """
 from __future__ import annotations
 
@@ -17,12 +24,14 @@ from backprop_lib import layers
 from backprop_lib.datasets import make_spiral
 from backprop_lib.gradcheck import numerical_gradient, roundoff_floor
 from backprop_lib.language import N_, Message, _
-from .specs import (Check, accuracy_checks, call, expect, expect_unchanged, lit, make_dict,
+from backprop_lib.checks import compare
+from .specs import (Check, accuracy_checks, attr, call, expect, expect_unchanged, lit, make_dict,
                     make_test, new, save)
 
 LARGE_LABEL = N_("large input: backprop, not finite differences")
 TRAIN = {"sizes": (2, 50, 50, 3), "iters_num": 1500, "batch_size": 100, "learning_rate": 0.5}
 TARGET_ACCURACY = 0.9
+TRAINING_POINTS = 13  # more than the other tests together (12): a network that cannot learn never gets most
 
 
 class MultiLayerNetReference:
@@ -38,10 +47,13 @@ class MultiLayerNetReference:
                 self.layers.append(layers.Relu() if activation == "relu" else layers.Sigmoid())
         self.last_layer = layers.SoftmaxWithLoss()
 
-    def loss(self, x, t):
+    def predict(self, x):
         for layer in self.layers:
             x = layer.forward(x)
-        return self.last_layer.forward(x, t)
+        return x
+
+    def loss(self, x, t):
+        return self.last_layer.forward(self.predict(x), t)
 
     def gradient(self, x, t):
         self.loss(x, t)
@@ -144,8 +156,56 @@ def _loss_and_unchanged_test(rng):
                           .format(message=failed.message), missing=failed.missing)]
         return [expect_unchanged(outputs, f"params_after.{k}", params[k],
                                  label=_("{array} (after gradient)").format(array=f"params[{k!r}]")) for k in keys]
-    return make_test(N_("MultiLayerNet.loss is right and gradient leaves the parameters unchanged"), 2, steps,
+    return make_test(N_("MultiLayerNet.loss is right and gradient leaves the parameters unchanged"), 1, steps,
                      {**params, "x": x, "t": t}, judge, ["MultiLayerNet"])
+
+
+SHARED_STEPS = {"iters_num": 3, "batch_size": 4, "learning_rate": 0.5, "rows": 8}
+SHARED_HINT = N_("the layers do not share the parameters with the network: sgd updates the arrays of net.params, "
+                 "and the layers compute with other arrays (copies, or arrays of their own), so training never "
+                 "reaches them. Build each layer on the very arrays that net.params holds.")
+
+
+def _steps_of_sgd(sizes, params, x_train, t_train, s):
+    """The reference network after the setup cell's sgd: every row of x_train is the same point, so
+    every minibatch, however it is drawn, is the same."""
+    reference = MultiLayerNetReference(sizes, "relu", {k: v.copy() for k, v in params.items()})
+    for _ in range(s["iters_num"]):
+        grads = reference.gradient(x_train[:s["batch_size"]], t_train[:s["batch_size"]])
+        for key in reference.params:
+            reference.params[key] -= s["learning_rate"] * grads[key]  # in place: the layers hold these arrays
+    return reference
+
+
+def _shared_parameters_test(rng):
+    sizes, s = (3, 6, 5, 3), SHARED_STEPS
+    keys = keys_of(sizes)
+    params, x_probe, _labels = _net_inputs(rng, sizes, 5, False, "relu")
+    x_train = np.repeat(rng.standard_normal((1, sizes[0])), s["rows"], axis=0)
+    t_train = np.full(s["rows"], int(rng.integers(0, sizes[-1])))
+    steps = [make_dict("params", {k: k for k in keys}),
+             new("net", "MultiLayerNet", lit(list(sizes)), lit("relu"), lit(0), "params"),
+             call(None, "sgd", "net", "x_train", "t_train", lit(s["iters_num"]), lit(s["batch_size"]),
+                  lit(s["learning_rate"]), lit(0)),
+             call("net", "predict", "x_probe", out=["scores"])]
+
+    @functools.cache
+    def expected():
+        before = MultiLayerNetReference(sizes, "relu", {k: v.copy() for k, v in params.items()}).predict(x_probe)
+        return before, _steps_of_sgd(sizes, params, x_train, t_train, s).predict(x_probe)
+
+    def judge(outputs):
+        before, after = expected()
+        label = _("net.predict(x) after {steps} SGD steps").format(steps=s["iters_num"])
+        check = expect(outputs, "scores", after, label=label)
+        if check.message and compare(label, outputs["scores"], before) is None:
+            check.message = _("{label} gives the scores from before the steps, as if sgd had changed nothing. "
+                              "Hint: {hint}").format(label=label, hint=_(SHARED_HINT))
+        return [check]
+    name = Message(N_("sgd's updates of net.params reach the layers ({steps} steps, sizes {sizes})"),
+                   steps=s["iters_num"], sizes=list(sizes))
+    return make_test(name, 2, steps, {**params, "x_probe": x_probe, "x_train": x_train, "t_train": t_train},
+                     judge, ["MultiLayerNet"])
 
 
 def _training_test(rng):
@@ -153,20 +213,42 @@ def _training_test(rng):
     x_train, t_train = make_spiral(100, 3, seed=seeds[0])
     x_test, t_test = make_spiral(100, 3, seed=seeds[1])
     s = TRAIN
+    keys = keys_of(s["sizes"])
     steps = [new("net", "MultiLayerNet", lit(list(s["sizes"])), lit("relu"), lit(seeds[2])),
              call(None, "sgd", "net", "x_train", "t_train", lit(s["iters_num"]), lit(s["batch_size"]),
                   lit(s["learning_rate"]), lit(seeds[2])),
-             call("net", "predict", "x_test", out=["scores"])]
+             call("net", "predict", "x_test", out=["scores"]), attr("net", "params", "params", keys=keys)]
 
     def judge(outputs):
-        return accuracy_checks(outputs, t_test, 3, TARGET_ACCURACY, _(
-            "sizes {sizes}, relu, sgd with {arguments}; check the initial weights (He: sqrt(2 / fan_in))").format(
+        checks = accuracy_checks(outputs, t_test, 3, TARGET_ACCURACY, _(
+            "sizes {sizes}, relu, sgd with {arguments}").format(
             sizes=list(s["sizes"]), arguments=f"iters_num={s['iters_num']}, batch_size={s['batch_size']}, "
                                               f"learning_rate={s['learning_rate']}"))
+        if checks[0].message and not checks[0].missing:
+            checks.append(Check("hint", _("Hint: {hint}").format(hint=_training_hint(outputs, x_test, keys)),
+                                weight=0))
+        return checks
     name = Message(N_("sgd trains MultiLayerNet({sizes}) to test accuracy >= {target} on the spiral"),
                    sizes=list(s["sizes"]), target=TARGET_ACCURACY)
-    return make_test(name, 4, steps, {"x_train": x_train, "t_train": t_train, "x_test": x_test}, judge,
-                     ["MultiLayerNet"])
+    return make_test(name, TRAINING_POINTS, steps, {"x_train": x_train, "t_train": t_train, "x_test": x_test},
+                     judge, ["MultiLayerNet"])
+
+
+def _training_hint(outputs, x_test, keys):
+    """Why a network did not learn, from what came back: predictions that are not those of its own
+    net.params (the layers do not share them), or else its initial weights."""
+    params = {k: outputs.get(f"params.{k}") for k in keys}
+    if all(v is not None for v in params.values()):
+        try:
+            own = MultiLayerNetReference(TRAIN["sizes"], "relu", {k: np.array(v, dtype=np.float64)
+                                                                  for k, v in params.items()}).predict(x_test)
+        except ValueError:  # parameters of other shapes: the gradient tests say what is wrong
+            own = None
+        if own is not None and compare("scores", outputs["scores"], own) is not None:
+            return _(SHARED_HINT)
+    return _("look at the initial weights: standard normal times sqrt(2 / fan_in) for ReLU (He), biases 0, drawn "
+             "with the seed given; weights that are all equal (zero), or far too small or too large, keep a deep "
+             "network from learning.")
 
 
 def _multilayer_net(rng_for):
@@ -178,14 +260,15 @@ def _multilayer_net(rng_for):
         _gradient_test(Message(N_("784-100-50-10, relu, batch of 100: {case}"), case=LARGE_LABEL),
                        1, (784, 100, 50, 10), "relu",
                        rng_for("MultiLayerNet large"), 100, all_or_nothing=True),
-        _gradient_test(N_("relu, two hidden layers, integer labels"), 3, sizes(2), "relu", rng, 6, numerical=True),
-        _gradient_test(N_("sigmoid, three hidden layers, one-hot labels"), 3, sizes(3), "sigmoid", rng, 5, True),
+        _gradient_test(N_("relu, two hidden layers, integer labels"), 2, sizes(2), "relu", rng, 6, numerical=True),
+        _gradient_test(N_("sigmoid, three hidden layers, one-hot labels"), 2, sizes(3), "sigmoid", rng, 5, True),
         _gradient_test(Message(N_("relu, {depth} hidden layer(s), random sizes"),
                                depth=(depth := int(rng.integers(1, 5)))),
-                       3, sizes(depth),
+                       2, sizes(depth),
                        "relu", rng, int(rng.integers(3, 8))),
-        _gradient_test(N_("no hidden layer: sizes (D, C)"), 2, sizes(0), "sigmoid", rng, 4),
+        _gradient_test(N_("no hidden layer: sizes (D, C)"), 1, sizes(0), "sigmoid", rng, 4),
         _gradient_test(N_("batch of one"), 1, sizes(2), "sigmoid", rng, 1, all_or_nothing=True),
         _loss_and_unchanged_test(rng_for("MultiLayerNet loss")),
+        _shared_parameters_test(rng_for("MultiLayerNet shared parameters")),
         _training_test(rng_for("MultiLayerNet training")),
     ]

@@ -1,7 +1,8 @@
-"""Level 2, derive a node the course did not show: the hidden tests of exercises 11-14.
+"""The hidden tests of exercises 11-13 (level 2, derive a node the course did not show) and 14 (level 1:
+softmax alone through the Jacobian that chapter 7 derived).
 
-The learner derives the backward pass of tanh, the max gate, division and softmax alone (through
-its Jacobian). The references below are the grader's own: they never reach the child.
+The learner derives the backward pass of tanh, the max gate and division, and implements softmax's.
+The references below are the grader's own: they never reach the child.
 Besides random cases, each exercise has a case where finite differences lose their digits while
 the derived formula does not (saturated tanh, inputs of 1e5..1e6, probabilities of 1e-7): a
 gradient that is accurate there was derived, not estimated. Conventions the tasks state:

@@ -181,14 +181,16 @@ def get(outputs, name):
     return outputs[name]
 
 
-def expect(outputs, name, expected, *, label=None, tol=1e-7, atol=0.0):
-    """Check that output `name` matches `expected` (checks.compare's message when not)."""
+def expect(outputs, name, expected, *, label=None, tol=1e-7, atol=0.0, guess=True):
+    """Check that output `name` matches `expected` (checks.compare's message when not).
+    guess=False: the test's own hint names this case's cause, so compare's guess from the values
+    (found is expected / 2: ...) would only point elsewhere first; it is left out."""
     label = label or name
     try:
         found = get(outputs, name)
     except Missing:
         return Check(label, _("{array} was not computed.").format(array=label), missing=True)
-    return Check(label, compare(label, found, expected, tol=tol, atol=atol))
+    return Check(label, compare(label, found, expected, tol=tol, atol=atol, guess=guess))
 
 
 def expect_unchanged(outputs, name, before, *, label):
@@ -199,7 +201,7 @@ def expect_unchanged(outputs, name, before, *, label):
     return Check(label, mutation_message(label, before, after))
 
 
-def expect_gradcheck(outputs, analytic_name, numeric, *, label, tol=1e-6, atol=0.0):
+def expect_gradcheck(outputs, analytic_name, numeric, *, label, tol=1e-6, atol=0.0, guess=True):
     """The learner's gradient against `numeric`, central differences of the reference's forward
     computed here (backprop_lib.gradcheck.numerical_gradients); gaps below `atol`, the differences'
     own rounding (gradcheck.roundoff_floor), never count."""
@@ -207,7 +209,7 @@ def expect_gradcheck(outputs, analytic_name, numeric, *, label, tol=1e-6, atol=0
         analytic = get(outputs, analytic_name)
     except Missing:
         return Check(label, _("{array} was not computed.").format(array=label), missing=True)
-    message = compare(label, analytic, numeric, tol=tol, atol=atol)
+    message = compare(label, analytic, numeric, tol=tol, atol=atol, guess=guess)
     if message:
         message = _("your backward disagrees with the numerical gradient of the forward. {message}").format(
             message=message)

@@ -67,9 +67,8 @@ def build():
     # Sphinx rewrites only the pages it re-reads: read them all again (10-20 s) when a catalogue changed.
     stamp, catalogues = BUILD / f".{LANGUAGE}-catalogues", catalogues_digest()
     fresh = not stamp.exists() or stamp.read_text() != catalogues
-    sphinx_build("html", site, BUILD / f".doctrees-{LANGUAGE}", freshenv=fresh, language=LANGUAGE,
-                 # MyST-NB's toggle of a hidden cell (the chapters hide only inputs: the code of a figure)
-                 nb_code_prompt_show="코드 보기", nb_code_prompt_hide="코드 숨기기")
+    # (MyST-NB's toggles of hidden cells are labelled in Korean by book/_ext/course_i18n.py)
+    sphinx_build("html", site, BUILD / f".doctrees-{LANGUAGE}", freshenv=fresh, language=LANGUAGE)
     stamp.write_text(catalogues)
     for own in (ROOT / "book" / "_static").glob("*.*"):  # Sphinx never overwrites its earlier copy
         shutil.copy2(own, site / "_static" / own.name)

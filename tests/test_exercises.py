@@ -148,12 +148,44 @@ MISTAKES = [  # (stem, check cell, wrong code, right code, what the learner must
     ("13_divide", "ex13-check-gradients", "dy = dout * self.x / self.y ** 2", "dy = -dout * self.x / self.y ** 2",
      r"DivideLayer: dy is wrong.*wrong sign"),
     ("14_softmax_jacobian", "ex14-check-values", "return y * dout", "return y * (dout - np.sum(dout * y, axis=-1, keepdims=True))",
-     r"dx for a constant dout is wrong"),
+     r"dx for a dout constant along each row is wrong"),
+    ("18_layer_norm", "ex18-check-facts", "return dout / self.sigma",
+     "return (dout - through_mean - through_variance) / self.sigma", r"each row of dx, summed is wrong"),
+    ("18_layer_norm", "ex18-check-facts", "return (dout - through_mean) / self.sigma",
+     "return (dout - through_mean - through_variance) / self.sigma",
+     r"each row of x \* dx, summed \(eps = 0\) is wrong"),
+    ("19_embedding", "ex19-check-forward", "self.dW[self.idx] += dout", "np.add.at(self.dW, self.idx, dout)",
+     r"the columns of dW, summed \(as those of dout\) is wrong at index 2: expected 224, found 220 \(3 of 3 entries differ\)\.$"),
+    ("20_max_pool", "ex20-check-forward", "return np.repeat(dout, self.k, axis=-1)",
+     "return np.where(won, dout[..., None], 0.0).reshape(self.x_shape)",
+     r"MaxPool\(3\)\.backward with ties \(the first maximum gets it\) is wrong"),
+    ("21_hinge_loss", "ex21-check-facts", "= 0.0 * np.sum(self.violated, axis=1)", "= -np.sum(self.violated, axis=1)",
+     r"the sum of each row of dx is wrong at index \d: expected 0, found"),  # the true class collects nothing
+    ("21_hinge_loss", "ex21-check-facts", "return dx * dout\n", "return dx * dout / N\n",
+     r"dx of the batch twice \(its first three rows\) is wrong.*found is 2 times expected: did you forget to divide"),
+    ("22_logsumexp", "ex22-check-forward", "m = 0.0 * np.max(x, axis=self.axis, keepdims=True)",
+     "m = np.max(x, axis=self.axis, keepdims=True)", r"LogSumExp\.forward warned: overflow"),
+    ("22_logsumexp", "ex22-check-facts", "return np.exp(self.x - self.y)",
+     "return np.expand_dims(dout, self.axis) * np.exp(self.x - self.y)",
+     r"the sum of each row of dx is wrong at index \d: expected (2|-1), found 1"),  # dout forgotten
+    ("23_gate", "ex23-check-facts", "self.dg = dout * self.x * self.s * (1 - self.s)",
+     "dg = np.sum(dout * self.x, axis=batch_axes) * self.s.reshape(-1) * (1 - self.s.reshape(-1))\n"
+     "        self.dg = dg.reshape(np.shape(self.g))",
+     r"dg of the two saturated gates has shape \(2, 2\); expected \(2,\)\. Hint: the bias gradient must be summed"),
+    # issue 16: a missing keepdims is caught by the visible facts with values (not numpy's ValueError later)
+    ("14_softmax_jacobian", "ex14-check-values", "axis=-1)", "axis=-1, keepdims=True)",
+     r"dx for a dout constant along each row is wrong at index \(0, 1\)"),
+    ("12_max_gate", "ex12-check-forward", "self.x_wins = x > y", "self.x_wins = x >= y",
+     r"dx at the tie x = y = 2 is wrong: expected 30, found 0"),
     # level 3: the fixed code with one bug put back fails the check the demo did not run
     ("15_bug_affine", "ex15-check-gradients", "self.db = np.mean(dout, axis=0)", "self.db = np.sum(dout, axis=0)",
      r"db is wrong.*averaged where it should be summed"),
     ("16_bug_network", "ex16-check-gradients", "return dx * dout", "return dx * dout / batch_size",
-     r"found is 5 times expected: did you forget to divide by the batch size"),
+     r"Network\.gradient\(x, t\)\['W1'\] is wrong.*found is 5 times expected: did you forget to divide by the batch size"),
+    ("24_bug_accumulate", "ex24-check-gradients",
+     "self.db = np.sum(dout, axis=0) if self.db is None else self.db + np.sum(dout, axis=0)",
+     "self.db = np.sum(dout, axis=0)",
+     r"Network\.gradient\(x, t\)\['b1'\] is wrong"),
     # level 4: a network of any depth
     ("17_multilayer_net", "ex17-check-gradients", "enumerate(reversed(self.affines), start=1)",
      "enumerate(self.affines, start=1)", r"\(4, 5, 3\), 'relu'\)\.gradient\['W1'\] has shape \(5, 3\); expected \(4, 5\)"),
@@ -164,3 +196,62 @@ MISTAKES = [  # (stem, check cell, wrong code, right code, what the learner must
                          ids=[f"{m[0][:2]}-{m[1]}-{i}" for i, m in enumerate(MISTAKES)])
 def test_a_typical_mistake_gets_the_right_hint(stem, check_id, wrong, right, told):
     assert re.search(told, run_with_mistake(stem, check_id, wrong, right), flags=re.S)
+
+
+def first_failing_check(stem, *replacements):
+    """Run a solution notebook's cells in order, in-process, with each (right, wrong) replacement made in
+    its solution cells: (the id of the first check cell that raises, the exception), as a learner meets it."""
+    nb = nbformat.read(ROOT / "solutions" / f"{stem}.ipynb", as_version=4)
+    namespace = {}
+    for cell in [c for c in nb.cells if c.cell_type == "code"]:
+        role, source = cell.metadata["backprop"]["role"], cell.source
+        if role == "solution":
+            for right, wrong in replacements:
+                source = source.replace(right, wrong)
+        try:
+            exec(compile(source, cell.id, "exec"), namespace)
+        except Exception as error:  # noqa: BLE001  (whatever the learner would see)
+            assert role == "check", f"{cell.id} ({role}) raised {error!r}"
+            return cell.id, error
+    return None, None
+
+
+def test_a_recursive_topological_order_meets_the_deep_chain_of_the_visible_checks():
+    recursive = ("""    stack = [(root, False)]  # (tensor, are its parents listed yet?): our own stack, no recursion
+    while stack:
+        node, parents_listed = stack.pop()
+        if parents_listed:
+            order.append(node)  # after its parents
+        elif node not in visited:
+            visited.add(node)
+            stack.append((node, True))  # comes back once its parents are listed
+            stack.extend((parent, False) for parent in node.parents)""", """
+    def visit(node):
+        if node not in visited:
+            visited.add(node)
+            for parent in node.parents:
+                visit(parent)
+            order.append(node)
+    visit(root)""")
+    cell, error = first_failing_check("10_autodiff", recursive)
+    assert cell == "ex10-check-walk" and isinstance(error, RecursionError), (cell, error)
+
+
+@pytest.mark.parametrize("stem, replacement, cell, told", [
+    ("14_softmax_jacobian", ("axis=-1, keepdims=True)", "axis=-1)"), "ex14-check-values",
+     r"dx for a dout constant along each row is wrong"),
+    ("17_multilayer_net", ('Affine(params[f"W{i}"], params[f"b{i}"])',
+                           'Affine(params[f"W{i}"].copy(), params[f"b{i}"].copy())'), "ex17-check-shared",
+     r"net\.predict\(x\) after net\.params changed in place is wrong"),
+    ("24_bug_accumulate", ("        self.dW = self.x.T @ dout\n        self.db = np.sum(dout, axis=0)\n",
+                           "        if self.dW is None:\n            self.dW, self.db = np.zeros_like(self.W), "
+                           "np.zeros_like(self.b)\n        self.dW[...] = 0\n        self.db[...] = 0\n"
+                           "        self.dW += self.x.T @ dout\n        self.db += np.sum(dout, axis=0)\n"),
+     "ex24-check-gradients", r"first\['W1'\] is wrong"),
+], ids=["14-keepdims", "17-copied-parameters", "24-zeroed-in-place"])
+def test_the_first_visible_check_to_fail_names_the_mistake(stem, replacement, cell, told):
+    """Issue 16: the first check a learner sees fail is the one about the mistake, with a clear message
+    (a missing keepdims: not numpy's ValueError; copied parameters: not a wrong gradient check)."""
+    failed, error = first_failing_check(stem, replacement)
+    assert failed == cell and type(error).__name__ == "CheckFailed", (failed, error)
+    assert re.search(told, str(error)), str(error)

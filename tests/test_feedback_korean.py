@@ -54,7 +54,12 @@ MATMUL_SQUARE_WRONG_SIGN = (MATMUL_TRANSPOSED_DW.replace("self.dW = dout.T @ sel
 WRONG = {"04_matmul.py": MATMUL_TRANSPOSED_DW, "04_matmul_sign.py": MATMUL_SQUARE_WRONG_SIGN,
          "05_mutates_dout.py": (ROOT / "tests" / "submissions" / "05_mutates_dout.py").read_text(encoding="utf-8"),
          "06_broadcast_shape.py": (ROOT / "tests" / "submissions" / "06_broadcast_shape.py").read_text(encoding="utf-8"),
-         "07_nan_results.py": (ROOT / "tests" / "submissions" / "07_nan_results.py").read_text(encoding="utf-8")}
+         "07_nan_results.py": (ROOT / "tests" / "submissions" / "07_nan_results.py").read_text(encoding="utf-8"),
+         **{name: (ROOT / "tests" / "submissions" / name).read_text(encoding="utf-8")  # a recognised mistake's hint
+            for name in ("18_mean_variance_constants.py", "19_buffered_add.py", "20_copied_to_window.py")}}
+
+WRONG.update({name: (ROOT / "tests" / "submissions" / name).read_text(encoding="utf-8")  # a named mistake's hint
+              for name in ("21_true_class_column.py", "23_dg_not_summed.py")})
 
 
 @pytest.fixture(autouse=True)

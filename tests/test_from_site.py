@@ -23,7 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
-CHAPTER = "chapters/02_chain_rule"  # imports the library, its figures and its widgets
+CHAPTER = "chapters/03_node_types"  # imports the library, its figures and its widgets (the graph explorer)
 EXERCISE = "exercises/04_matmul"
 
 

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import textwrap
 import zipfile
@@ -798,3 +799,165 @@ def test_every_exercise_with_a_backward_task_has_the_finite_difference_policy():
 def test_a_learner_report_has_no_grader_jargon(tmp_path):
     report = grader.grade(write(tmp_path, "01_graph_forward.py", GOOD_01), secret=grader.DEV_SECRET)
     assert "secret" not in report.text() and "secret" not in json.dumps(report.gradescope())
+
+
+# --- issue 16: feedback that points the right way ------------------------------------------
+# Each wrong attempt is a reference solution with the mistake put in (the replaced text must occur in it),
+# graded for real; its failing tests must name the real cause first, and the guess from the values
+# ("found is expected / 2: ... the batch size") must not stand before a test's own hint.
+
+def with_mistake(tmp_path, stem, *replacements):
+    """The graded report of solutions/<stem> with each (right, wrong) replacement made in its solution cells."""
+    notebook = nbformat.read(SOLUTIONS / f"{stem}.ipynb", as_version=4)
+    for right, wrong in replacements:
+        found = 0
+        for cell in notebook.cells:
+            if cell.metadata["backprop"]["role"] == "solution":
+                found += cell.source.count(right)
+                cell.source = cell.source.replace(right, wrong)
+        assert found, f"{right!r} is not in the solution of {stem}"
+    path = tmp_path / f"{stem}.ipynb"
+    nbformat.write(notebook, path)
+    return grader.grade(path)
+
+
+def first_hint(result):
+    """The first hint in a test's message: the one a learner reads first."""
+    hints = re.findall(r"Hint: (.*?)(?= Hint: |\n|$)", result.message())
+    return hints[0] if hints else ""
+
+
+def starting(report, prefix):
+    found = [t for t in report.tests if t.name.startswith(prefix)]
+    assert found, f"no test named {prefix}..."
+    return found
+
+
+ASSIGN_NOT_ADD = [(f"{grad}.grad += {rest}", f"{grad}.grad = {rest}") for grad, rest in (
+    ("self", "unbroadcast(upstream_grad * other.data"), ("other", "unbroadcast(upstream_grad * self.data"),
+    ("self", "upstream_grad @ W.data.T"), ("W", "self.data.T @"), ("self", "np.where"))]
+RECURSIVE_ORDER = ("""    stack = [(root, False)]  # (tensor, are its parents listed yet?): our own stack, no recursion
+    while stack:
+        node, parents_listed = stack.pop()
+        if parents_listed:
+            order.append(node)  # after its parents
+        elif node not in visited:
+            visited.add(node)
+            stack.append((node, True))  # comes back once its parents are listed
+            stack.extend((parent, False) for parent in node.parents)
+    return order""", """
+    def visit(node):  # recursion: one nested call per level of the graph
+        if node not in visited:
+            visited.add(node)
+            for parent in node.parents:
+                visit(parent)
+            order.append(node)
+    visit(root)
+    return order""")
+
+
+@needs_notebooks
+def test_exercise_10_assignment_instead_of_addition_is_told_to_add_not_to_mind_the_batch_size(tmp_path):
+    report = with_mistake(tmp_path, "10_autodiff", *ASSIGN_NOT_ADD)
+    assert report.score == 38 and report.max_score == 43, report.text()  # the five tests of a value used twice
+    twice = starting(report, "Tensor.__mul__ backward [called twice") + starting(report, "Tensor.__mul__ backward [x * x")
+    for test in twice + starting(report, "Tensor.__matmul__ backward [called twice"):
+        assert not test.passed and re.search(r"\+=|add up", first_hint(test)), test.message()
+    assert "batch size" not in report.text() and "found is expected / 2" not in report.text()
+
+
+@needs_notebooks
+def test_exercise_10_recursive_topological_order_fails_the_deep_graph_with_its_hint(tmp_path):
+    report = with_mistake(tmp_path, "10_autodiff", RECURSIVE_ORDER)
+    [deep] = starting(report, "Tensor.backward on a chain")
+    assert deep.score == 0 and report.score == report.max_score - deep.max_score, report.text()
+    assert "RecursionError" in deep.message() and "recursion" in first_hint(deep), deep.message()
+
+
+@needs_notebooks
+def test_exercise_10_a_walk_in_the_wrong_order_is_not_told_about_recursion(tmp_path):
+    report = with_mistake(tmp_path, "10_autodiff", ("for node in reversed(order):", "for node in order:"))
+    [deep] = starting(report, "Tensor.backward on a chain")
+    assert not deep.passed and "reverse topological order" in first_hint(deep), deep.message()
+    assert "recursion" not in deep.message() and "all zeros" not in deep.message()
+
+
+@needs_notebooks
+def test_exercise_10_a_node_walked_several_times_is_not_told_about_the_batch_size(tmp_path):
+    report = with_mistake(tmp_path, "10_autodiff", ("        elif node not in visited:\n            visited.add(node)\n",
+                                                    "        else:\n"))
+    [large] = starting(report, "Tensor.backward [large input")
+    assert not large.passed and "batch size" not in large.message(), large.message()
+    diamond = starting(report, "Tensor.backward [a value used twice")[0]
+    assert "each exactly once" in first_hint(diamond), diamond.message()
+
+
+@needs_notebooks
+def test_exercise_10_a_missing_unbroadcast_costs_the_broadcast_cases_and_says_so(tmp_path):
+    report = with_mistake(tmp_path, "10_autodiff",
+                          ("unbroadcast(upstream_grad * other.data, self.data.shape)", "upstream_grad * other.data"),
+                          ("unbroadcast(upstream_grad * self.data, other.data.shape)", "upstream_grad * self.data"))
+    failed = [t for t in report.tests if not t.passed]
+    assert report.score == 40 and {t.name.split(", ")[-1] for t in failed} >= {"y broadcast]"}, report.text()
+    assert all(t.name.startswith("Tensor.__mul__") and "broadcasting copied" in first_hint(t) for t in failed)
+
+
+COPIED_PARAMETERS = ('affine = Affine(params[f"W{i}"], params[f"b{i}"])',
+                     'affine = Affine(params[f"W{i}"].copy(), params[f"b{i}"].copy())')
+
+
+@needs_notebooks
+def test_exercise_17_layers_holding_copies_cannot_learn_get_less_than_half_and_are_told_why(tmp_path):
+    report = with_mistake(tmp_path, "17_multilayer_net", COPIED_PARAMETERS)
+    assert report.score < report.max_score / 2, report.text()
+    shared, = starting(report, "sgd's updates of net.params reach the layers")
+    training, = starting(report, "sgd trains MultiLayerNet")
+    for test in (shared, training):
+        assert test.score == 0 and "do not share the parameters" in first_hint(test), test.message()
+    assert "initial weights" not in report.text()
+    assert all(t.passed for t in report.tests if t.name.startswith("MultiLayerNet.gradient"))  # the gradient is right
+
+
+@needs_notebooks
+def test_exercise_17_a_network_whose_initial_weights_keep_it_from_learning_gets_less_than_half(tmp_path):
+    report = with_mistake(tmp_path, "17_multilayer_net", ("* np.sqrt(scale / sizes[i - 1])", "* 0.0"))
+    assert report.score < report.max_score / 2, report.text()
+    training, = starting(report, "sgd trains MultiLayerNet")
+    assert "initial weights" in first_hint(training), training.message()
+    assert starting(report, "sgd's updates of net.params reach the layers")[0].passed
+
+
+@needs_notebooks
+def test_exercise_15_says_each_wrong_gradient_once():
+    report = grader.grade(EXERCISES / "15_bug_affine.ipynb")
+    [large] = starting(report, "Affine.backward [large input")
+    assert large.message().count("dW has shape") == 1, large.message()
+    assert "counts once dW and db are right" in large.message()
+
+
+@needs_notebooks
+def test_exercise_24_zeroing_in_place_rewrites_the_gradients_handed_out_and_is_told_so(tmp_path):
+    report = with_mistake(tmp_path, "24_bug_accumulate", (
+        "        self.dW = self.x.T @ dout\n        self.db = np.sum(dout, axis=0)\n",
+        "        if self.dW is None:\n            self.dW, self.db = np.zeros_like(self.W), np.zeros_like(self.b)\n"
+        "        self.dW[...] = 0\n        self.db[...] = 0\n"
+        "        self.dW += self.x.T @ dout\n        self.db += np.sum(dout, axis=0)\n"))
+    [kept] = starting(report, "Network.gradient leaves the gradients it returned earlier unchanged")
+    assert report.score == report.max_score - kept.max_score and kept.score == 0, report.text()
+    assert "the layers' own arrays" in first_hint(kept), kept.message()
+
+
+@needs_notebooks
+def test_exercise_24_a_reset_in_the_network_only_leaves_the_layer_wrong_and_is_told_where(tmp_path):
+    report = with_mistake(tmp_path, "24_bug_accumulate", (
+        "        self.dW = self.x.T @ dout\n        self.db = np.sum(dout, axis=0)\n",
+        "        if self.dW is None:\n            self.dW, self.db = np.zeros_like(self.W), np.zeros_like(self.b)\n"
+        "        self.dW = self.dW + self.x.T @ dout\n        self.db = self.db + np.sum(dout, axis=0)\n"), (
+        "        self.loss(x, t)\n        dout = self.last_layer.backward(1)\n",
+        "        for layer in (self.layers[0], self.layers[2]):\n            layer.dW = layer.db = None\n"
+        "        self.loss(x, t)\n        dout = self.last_layer.backward(1)\n"))
+    affine = starting(report, "Affine.backward")
+    network = starting(report, "Network.gradient")
+    assert all(t.score == 0 for t in affine) and all(t.passed for t in network), report.text()
+    assert all("sum of both calls' gradients" in first_hint(t) for t in affine)
+    assert "batch size" not in report.text()

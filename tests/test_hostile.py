@@ -112,6 +112,43 @@ EXPECTED = {
     "16_finite_differences.py": (0, ["was running when the grader stopped your code"]),
     "17_finite_differences.py": (0, ["was running when the grader stopped your code"]),
     "17_hardcoded_outputs.py": (0, ["gradient W1 is wrong"]),
+    # --- exercises 18-20, derive a new node: finite differences (one entry at a time, or a whole column or window
+    # position at once), chapter 10's engine, PyTorch or the course's own nodes standing in for the derivation, and the
+    # classic wrong answer. Each keeps only its forward tests, or nothing where the forward cannot load.
+    "18_finite_differences.py": (7, ["was running when the grader stopped your code"]),  # the 7 forward tests
+    "18_column_differences.py": (7, ["was running when the grader stopped your code"]),
+    "18_torch_autograd.py": (7, ["No module named 'torch'"]),
+    "18_library_nodes.py": (0, ["No module named 'backprop_lib.nodes'"]),
+    "18_mean_variance_constants.py": (7, ["this is the gradient with mu and var held constant"]),
+    "19_finite_differences.py": (6, ["was running when the grader stopped your code"]),  # the 6 forward tests
+    "19_autodiff_one_hot.py": (0, ["No module named 'backprop_lib.autodiff'"]),
+    "19_buffered_add.py": (6, ["writes each selected row once (numpy buffers it)"]),
+    "20_finite_differences.py": (8, ["was running when the grader stopped your code"]),  # the 8 forward tests
+    "20_window_differences.py": (8, ["counts only once it is also right in the test 'MaxPool.backward [large input"]),
+    "20_copied_to_window.py": (8, ["the gradient is routed, not copied"]),
+    "20_torch_max_pool.py": (0, ["No module named 'torch'"]),
+    # --- exercises 21-23: finite differences, chapter 10's engine or PyTorch where a derivation is asked, the
+    # typical wrong answers (partial credit, exactly), and the library's forward function used as a tool ---
+    "21_finite_differences.py": (7, ["was running when the grader stopped your code"]),  # the 7 forward tests
+    "21_autodiff_engine.py": (7, ["No module named 'backprop_lib.autodiff'"]),
+    "21_forgets_mean.py": (7, ["found is 400 times expected: did you forget to divide by the batch size"]),
+    "21_true_class_column.py": (7, ["dx is wrong only in the true-class column"]),
+    "21_counts_true_class.py": (18, ["found is expected + 1"]),  # forward and no-mutation lost, backward right
+    "21_ties_pass_gradient.py": (24, ["where a margin is exactly 0"]),  # the other convention at the kink
+    "22_finite_differences.py": (9, ["was running when the grader stopped your code"]),
+    "22_pytorch.py": (0, ["No module named 'torch'"]),
+    "22_no_max_trick.py": (30, ["overflow", "unless the maximum is subtracted first"]),  # the ±1e3..1e4 case
+    "22_softmax_from_library.py": (FULL, []),  # chapter 7's softmax is a tool here, not the answer
+    "23_finite_differences.py": (7, ["was running when the grader stopped your code"]),
+    "23_autodiff_engine.py": (7, ["No module named 'backprop_lib.autodiff'"]),
+    "23_dg_not_summed.py": (16, ["dg has one entry per entry of x"]),  # dx's half of each backward test
+    "23_vectorized_differences.py": (24, ["saturated gates", "inputs x of ±1e5..1e6"]),
+    # --- exercise 24 (find the bug: gradients piled up across calls): the bug left in, the library's Affine,
+    # finite differences or the course's autodiff engine standing in for a backward ---
+    "24_unfixed.py": (0, ["the second call returned the sum of both calls' gradients"]),
+    "24_import_reference.py": (0, ["not available while grading"]),
+    "24_finite_differences.py": (0, ["was running when the grader stopped your code"]),
+    "24_autodiff_engine.py": (0, ["No module named 'backprop_lib.autodiff'"]),
     # --- issue 19: the child's world holds only what the exercise allows (the file system says so) ---------
     "04_reaches_installed_packages.py": (3, ["reached: nothing"]),  # forward only: its backward needs PyTorch
     "16_library_layers_by_importlib.py": (0, ["is not available while grading"]),
@@ -132,6 +169,15 @@ LAYOUT = {
     "an_empty_folder": ("skipped", ["empty folder"]),
     f"04_folder.ipynb{os.sep}notes.txt": ("could-not-grade", ["expected a .ipynb notebook or a .py file"]),
     f"deep{os.sep}" + f"d{os.sep}" * 1500 + "04_deep.py": ("graded", ["Score: 12 / 12"]),
+}
+# The first hint a report gives names the real cause (checked for the typical wrong answers).
+FIRST_HINT = {
+    "21_forgets_mean.py": "did you forget to divide by the batch size",
+    "21_true_class_column.py": "dx is wrong only in the true-class column",
+    "21_counts_true_class.py": "found is expected + 1",
+    "21_ties_pass_gradient.py": "where a margin is exactly 0, this exercise's max(0, m) passes no gradient",
+    "22_no_max_trick.py": "unless the maximum is subtracted first",
+    "23_dg_not_summed.py": "dg has one entry per entry of x",
 }
 COULD_NOT_GRADE = {"04_not_json.ipynb", "04_empty.ipynb", "04_not_utf8.ipynb",
                    "04_json_but_not_a_notebook.ipynb", "04_very_large.ipynb"}
@@ -496,6 +542,14 @@ def test_hostile_submission(graded, name):
     everything = text + row["reason"] + json.dumps(report, ensure_ascii=False)
     for phrase in phrases:
         assert phrase in everything, f"{phrase!r} not in the report of {name}:\n{text}\n{row['reason']}"
+
+
+@pytest.mark.parametrize("name", sorted(FIRST_HINT))
+def test_the_first_hint_names_the_real_cause(graded, name):
+    _, results = graded
+    _, text, _ = results[name]
+    first = next(line for line in text.splitlines() if "Hint:" in line)
+    assert FIRST_HINT[name] in first.split("Hint:", 1)[1], text
 
 
 @pytest.mark.parametrize("stem", sorted(p.stem for p in (REPO / "solutions").glob("*.ipynb")))

@@ -104,6 +104,9 @@ def test_the_language_switch_leads_to_the_twin_page(pagename, language, url):
     assert twin_page(pagename, language)[1] == url
 
 
+ANSWER_BOX = '<details class="answer">\n<summary>Answer</summary>\n'  # raw HTML, a message of its own
+
+
 @pytest.fixture(scope="module")
 def korean_book(tmp_path_factory):
     """A two-page book (a Markdown page and a notebook) built in Korean from a catalogue."""
@@ -120,6 +123,7 @@ def korean_book(tmp_path_factory):
           config:
             locale_dirs: ["locales"]
             gettext_compact: false
+            gettext_additional_targets: ["raw"]
             templates_path: ["{REPO / 'book' / '_templates'}"]
             html_theme_options:
               article_header_end: ["article-header-buttons.html", "language-switch.html"]
@@ -131,10 +135,15 @@ def korean_book(tmp_path_factory):
                                                            "language": "python"},
                                             "language_info": {"name": "python"}}, cells=[
         nbformat.v4.new_markdown_cell("# The chain rule\n\nApply the chain rule one node at a time."),
-        nbformat.v4.new_code_cell("print(2 + 3)", outputs=[nbformat.v4.new_output("stream", text="5\n")])])
+        nbformat.v4.new_code_cell("print(2 + 3)", outputs=[nbformat.v4.new_output("stream", text="5\n")]),
+        nbformat.v4.new_markdown_cell(f"Predict the product.\n\n{ANSWER_BOX}\nIt is 6.\n\n</details>"),
+        nbformat.v4.new_code_cell("print(2 * 3)", metadata={"tags": ["hide-output"]},
+                                  outputs=[nbformat.v4.new_output("stream", text="6\n")])])
     nbformat.write(nb, root / "chain.ipynb")
     messages = {"chain": {"The chain rule": "연쇄법칙",
-                          "Apply the chain rule one node at a time.": "역전파는 연쇄법칙을 노드 하나씩 적용합니다."},
+                          "Apply the chain rule one node at a time.": "역전파는 연쇄법칙을 노드 하나씩 적용합니다.",
+                          "Predict the product.": "곱을 예측해 보세요.", "It is 6.": "6입니다.",
+                          ANSWER_BOX: ANSWER_BOX.replace("Answer", "답")},
                 "intro": {"Introduction": "들어가며", "Chapters": "장"}}
     for page, pairs in messages.items():
         catalog = Catalog(locale="ko")
@@ -175,3 +184,20 @@ def test_the_korean_search_index_holds_words_without_their_particles(korean_book
     index = json.loads(text[text.index("(") + 1: text.rindex(")")])
     assert "역전파" in index["terms"] and "역전파는" not in index["terms"]
     assert "연쇄법칙" in index["titleterms"] and "연쇄법칙을" not in index["terms"]  # a title's word is kept once
+
+
+def test_a_translated_folding_box_stays_a_folding_box(korean_book):
+    """Raw HTML in a notebook's Markdown (the <details> of an answer or a hint) is translated as HTML: Sphinx
+    hands it over as a reST literal block, which MyST used to read as a paragraph "::" that replaced the
+    opening <details> (issue 16); the browser then showed the answer in the open."""
+    html = (korean_book / "chain.html").read_text(encoding="utf-8")
+    assert '<details class="answer">\n<summary>답</summary>' in html
+    assert "6입니다." in html and "::" not in html.split('<article', 1)[1]
+
+
+def test_a_folded_output_is_labelled_in_korean(korean_book):
+    """MyST-NB's toggle of a hidden output says what it shows, in the page's language."""
+    html = (korean_book / "chain.html").read_text(encoding="utf-8")
+    assert '<p class="collapsed admonition-title">실행 결과 보기</p>' in html
+    assert '<p class="expanded admonition-title">실행 결과 숨기기</p>' in html
+    assert "Show code cell" not in html and "코드 보기" not in html

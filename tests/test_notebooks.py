@@ -100,3 +100,68 @@ def test_chapter_asks_the_reader_to_predict_before_running(notebook):
             f"{notebook.name}, cell {i}: the answer belongs in <details class=\"answer\"><summary>Answer</summary>")
         assert i + 1 < len(cells) and cells[i + 1]["cell_type"] == "code", (
             f"{notebook.name}, cell {i}: a question must come right before the code cell that shows its answer")
+
+
+def revealing_cells(cells, question):
+    """The code cells between a question and the next Markdown cell: they show its answer."""
+    found = []
+    for cell in cells[question + 1:]:
+        if cell["cell_type"] != "code":
+            break
+        found.append(cell)
+    return found
+
+
+@pytest.mark.parametrize("notebook", PREDICTING_CHAPTERS, ids=[path.stem for path in PREDICTING_CHAPTERS])
+def test_each_answer_stays_out_of_sight_until_the_reader_asks(notebook):
+    """Issue 16: the chapters are committed with their outputs, so the output that answers a question
+    must start folded on the site (MyST-NB's `hide-output` tag, both editions) and collapsed in JupyterLab
+    (`jupyter.outputs_hidden`), and still be stored, so that nbval compares it like any other."""
+    cells = json.loads(notebook.read_text())["cells"]
+    questions = [i for i, cell in enumerate(cells)
+                 if cell["cell_type"] == "markdown" and QUESTION in join(cell["source"])]
+    for i in questions:
+        revealing = revealing_cells(cells, i)
+        assert any(cell.get("outputs") for cell in revealing), (
+            f"{notebook.name}, cell {i}: no stored output after the question shows its answer")
+        for cell in revealing:
+            where = f"{notebook.name}, cell {cells.index(cell)} (answers the question of cell {i})"
+            tags = cell["metadata"].get("tags", [])
+            assert "hide-output" in tags, f"{where}: needs the tag hide-output (folded on the site)"
+            assert cell["metadata"].get("jupyter", {}).get("outputs_hidden") is True, (
+                f"{where}: needs metadata jupyter.outputs_hidden = true (collapsed in JupyterLab)")
+            assert not {"remove-output", "remove-cell"} & set(tags) and "NBVAL_SKIP" not in join(cell["source"]), (
+                f"{where}: the answer must be folded, not removed or skipped by the tests")
+
+
+# JupyterLab shows a collapsed output as its first non-empty line of text (@jupyterlab/cells,
+# CodeCell.getOutputPlaceholderText), in this order of preference of the first output's types.
+PLACEHOLDER_TYPES = ("text/html", "image/svg+xml", "application/pdf", "text/markdown", "text/plain")
+
+
+def placeholder_text(cell):
+    """The line JupyterLab shows in place of a cell's collapsed outputs."""
+    output = cell["outputs"][0]
+    text = join(output["text"]) if "text" in output else next(
+        (join(output["data"][kind]) for kind in PLACEHOLDER_TYPES if kind in output.get("data", {})), "")
+    return next((line for line in text.split("\n") if line), "")
+
+
+@pytest.mark.parametrize("notebook", PREDICTING_CHAPTERS, ids=[path.stem for path in PREDICTING_CHAPTERS])
+def test_the_line_jupyterlab_shows_for_a_folded_answer_does_not_give_it(notebook):
+    """A collapsed output still shows its first line in JupyterLab: it must not hold a number that the
+    answer puts in bold (x.grad = 7.0 under "what is x.grad?" did)."""
+    cells = json.loads(notebook.read_text())["cells"]
+    for i, cell in enumerate(cells):
+        source = join(cell["source"])
+        if cell["cell_type"] != "markdown" or QUESTION not in source:
+            continue
+        answer = source.split(ANSWER, 1)[1]
+        bold = {float(n) for span in re.findall(r"\*\*(.+?)\*\*", answer) for n in re.findall(r"-?\d+(?:\.\d+)?", span)}
+        for revealing in revealing_cells(cells, i):
+            if revealing.get("outputs"):
+                shown = placeholder_text(revealing)
+                numbers = {float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", shown)}
+                assert not bold & numbers, (
+                    f"{notebook.name}, cell {i}: JupyterLab shows {shown!r} in place of the folded output, "
+                    f"which gives away {sorted(bold & numbers)}")

@@ -31,6 +31,13 @@ CONTRACT = {
     "15_bug_affine": {"Affine", "check_affine"},  # the learner's own check is part of the task
     "16_bug_network": {"Relu", "SoftmaxWithLoss", "Network", "check_network"},
     "17_multilayer_net": {"MultiLayerNet"},
+    "18_layer_norm": {"LayerNorm"},
+    "19_embedding": {"Embedding"},
+    "20_max_pool": {"MaxPool"},
+    "21_hinge_loss": {"HingeLoss"},
+    "22_logsumexp": {"LogSumExp"},
+    "23_gate": {"Gate"},
+    "24_bug_accumulate": {"Affine", "Network", "check_network"},
 }
 
 

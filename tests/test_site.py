@@ -387,3 +387,119 @@ def test_the_korean_sidebar_and_pages_are_korean_in_the_sites_own_font(visit):
     assert any("Nanum Gothic" in family for family in loaded), loaded
     family = page.evaluate("getComputedStyle(document.querySelector('nav.bd-docs-nav a')).fontFamily")
     assert family.strip().startswith('"Nanum Gothic"'), family
+
+
+# ------------------------------------------------- folded answers and hints, both editions (issue 16)
+
+EDITIONS = {"": {"answer": "Answer", "show": "Show code cell output", "hide": "Hide code cell output"},
+            "ko/": {"answer": "답", "show": "실행 결과 보기", "hide": "실행 결과 숨기기"}}
+
+FOLDS_JS = """() => {
+    const article = document.querySelector('article');
+    const shown = e => e.checkVisibility({visibilityProperty: true});  // false inside a closed <details>
+    const boxes = [...article.querySelectorAll('details')];
+    // a paragraph of its own that says only "::": what a Korean <details> used to turn into
+    const stray = [...article.querySelectorAll('*')].filter(e => !e.closest('pre, code') &&
+        [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim() === '::')).length;
+    const answers = [...article.querySelectorAll('details.answer')].map(answer => {
+        const cells = [];  // the code cells right after the question show its answer
+        for (let e = answer.nextElementSibling; e && e.matches('div.cell'); e = e.nextElementSibling) cells.push(e);
+        const outputs = cells.flatMap(cell => [...cell.querySelectorAll('.cell_output')]);
+        return {
+            open: answer.open, summary: answer.querySelector('summary').textContent.trim(),
+            cells: cells.length, tagged: cells.filter(c => c.classList.contains('tag_hide-output')).length,
+            outputs: outputs.length, outputsShown: outputs.filter(shown).length,
+            folds: outputs.map(o => {
+                const fold = o.closest('details.hide');
+                return fold ? {open: fold.open, label: fold.querySelector('summary').innerText.trim()} : null;
+            }),
+        };
+    });
+    return {boxes: boxes.length, open: boxes.filter(b => b.open).length, stray,
+            summaries: boxes.map(b => (b.querySelector('summary') || {textContent: ''}).textContent.trim()),
+            answers};
+}"""
+
+
+def questions_in(notebook):
+    return sum("**Predict, then run.**" in "".join(cell["source"])
+               for cell in json.loads(notebook.read_text())["cells"] if cell["cell_type"] == "markdown")
+
+
+def test_every_prediction_starts_folded_in_both_editions(visit):
+    """Each question's answer and the output of the cells that show it start hidden, on the English and the
+    Korean site alike; opening the fold shows the output. Screenshots: artifacts/predict-*.png."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab = visit()
+    problems = []
+    for edition, words in EDITIONS.items():
+        for name in source_notebooks("chapters"):
+            page = tab.open(f"{edition}chapters/{name}.html")
+            found = page.evaluate(FOLDS_JS)
+            where = f"{edition}chapters/{name}"
+            expected = questions_in(ROOT / "chapters" / f"{name}.ipynb")
+            if len(found["answers"]) != expected:
+                problems.append(f"{where}: {len(found['answers'])} folded answers, {expected} questions")
+            for n, answer in enumerate(found["answers"], start=1):
+                if answer["open"] or answer["summary"] != words["answer"]:
+                    problems.append(f"{where}, question {n}: the answer box is open or not labelled "
+                                    f"{words['answer']!r}: {answer}")
+                if not answer["outputs"] or answer["tagged"] != answer["cells"]:
+                    problems.append(f"{where}, question {n}: no folded output follows the question: {answer}")
+                if answer["outputsShown"] or any(fold is None or fold["open"] or fold["label"] != words["show"]
+                                                 for fold in answer["folds"]):
+                    problems.append(f"{where}, question {n}: an output that answers it is on screen: {answer}")
+            # the reader opens the first fold: the output appears, and the toggle says how to hide it again
+            fold = page.locator("article details.answer + div.cell details.hide").first
+            output = fold.locator(".cell_output").first
+            fold.scroll_into_view_if_needed()
+            if name == source_notebooks("chapters")[1]:
+                page.screenshot(path=str(ARTIFACTS / f"predict-{edition.strip('/') or 'en'}-folded.png"))
+            fold.locator("summary").click()
+            page.wait_for_timeout(600)  # the fold opens with a short fade
+            if not output.is_visible() or fold.locator("summary").inner_text().strip() != words["hide"]:
+                problems.append(f"{where}: opening the first fold did not show its output")
+            if name == source_notebooks("chapters")[1]:
+                page.screenshot(path=str(ARTIFACTS / f"predict-{edition.strip('/') or 'en'}-opened.png"))
+    assert not problems, "\n".join(problems)
+    assert not tab.errors and not tab.failed and not tab.outside, (tab.errors, tab.failed, tab.outside)
+
+
+def test_every_folding_box_starts_closed_in_both_editions(visit):
+    """Hints, answers and bug descriptions (<details>) start closed on every chapter and exercise page,
+    in Korean as in English: the same boxes, with their own Korean summaries, and no stray "::"."""
+    tab = visit()
+    problems = []
+    for folder in ("chapters", "exercises"):
+        for name in source_notebooks(folder):
+            english, korean = (opened(tab, f"{edition}{folder}/{name}.html").evaluate(FOLDS_JS) for edition in EDITIONS)
+            where = f"{folder}/{name}"
+            for edition, found in (("", english), ("ko/", korean)):
+                if found["open"] or found["stray"]:
+                    problems.append(f"{edition}{where}: {found['open']} of {found['boxes']} boxes open, "
+                                    f"{found['stray']} stray '::'")
+            if korean["boxes"] != english["boxes"]:
+                problems.append(f"ko/{where}: {korean['boxes']} folding boxes, the English twin has {english['boxes']}")
+            untranslated = [s for s, e in zip(korean["summaries"], english["summaries"])
+                            if s == e and HANGUL.search(e) is None and re.search("[A-Za-z]{3}", e)]
+            if untranslated:
+                problems.append(f"ko/{where}: summaries left in English: {untranslated}")
+    assert not problems, "\n".join(problems)
+
+
+def opened(tab, path):
+    """The page as the browser parsed it (the boxes are in its HTML: no need to wait for MathJax)."""
+    tab.page.goto(f"{tab.server}/{path}", wait_until="domcontentloaded")
+    return tab.page
+
+
+def test_exercise_14_is_in_the_implement_tier(visit):
+    """Chapter 7 derives softmax's Jacobian, so exercise 14 asks to implement it (issue 16)."""
+    tab = visit()
+    page = tab.open("book/intro.html")
+    parts = page.evaluate("""() => [...document.querySelectorAll('nav.bd-docs-nav p.caption')].map(caption => ({
+        caption: caption.textContent.trim(),
+        entries: [...caption.nextElementSibling.querySelectorAll(':scope > li > a')].map(a => a.textContent.trim())}))""")
+    tiers = {part["caption"]: part["entries"] for part in parts}
+    assert any(entry.startswith("Exercise 14:") for entry in tiers["Exercises: implement"]), tiers
+    assert not any(entry.startswith("Exercise 14:") for entry in tiers["Exercises: derive a new node"]), tiers

@@ -1,9 +1,10 @@
 """The course in two languages: English (the source) and Korean (from locales/ko/).
 
-Three things Sphinx and MyST-NB do not do by themselves:
+What Sphinx and MyST-NB do not do by themselves:
 - translate notebooks: Sphinx parses each translated message with the page's own parser, and
   for an .ipynb page that parser expects a whole notebook; a message is MyST Markdown, so it
-  is parsed as Markdown instead (MyST-NB issue 587);
+  is parsed as Markdown instead (MyST-NB issue 587), and raw HTML stays raw HTML;
+- label the toggles of hidden cells ("Show code cell output") in Korean;
 - link each page to the same page in the other language (`language_switch` in the template
   book/_templates/language-switch.html);
 - search Korean: words carry particles (연쇄법칙을, 연쇄법칙은), so the index and the query
@@ -13,14 +14,18 @@ Three things Sphinx and MyST-NB do not do by themselves:
 """
 import dataclasses
 import re
+import textwrap
 from os import path
 
+from docutils import nodes
 from myst_nb.core.render import NbElementRenderer
+from myst_nb.sphinx_ import HideCodeCellNode
 
 from sphinx import addnodes
 from sphinx.locale import init as init_locale
 from sphinx.search import SearchLanguage
 from sphinx.transforms import SphinxTransform, i18n
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.i18n import docname_to_domain
 
 LANGUAGES = {"en": "English", "ko": "한국어"}
@@ -30,10 +35,41 @@ _publish_msgstr = i18n.publish_msgstr
 
 
 def publish_msgstr(app, source, source_path, *args, **kwargs):
-    """Parse a translated message of a notebook as MyST Markdown, not as a notebook."""
+    """Parse a translated message of a notebook as MyST Markdown, not as a notebook.
+
+    Sphinx hands a literal message (raw HTML such as `<details>` and `<summary>`) over as a reST
+    literal block, "::" and the text indented; MyST would read that as a paragraph "::" (which then
+    replaced the HTML: every Korean <details> lost its opening tag and was printed open). A MyST page
+    gets the literal block itself."""
     if source_path.endswith(".ipynb"):
         source_path = source_path[: -len(".ipynb")] + ".md"
+    if source.startswith(LITERAL_MESSAGE) and source_path.endswith(".md"):
+        text = textwrap.dedent(source[len(LITERAL_MESSAGE):])
+        return nodes.literal_block(text, text)
     return _publish_msgstr(app, source, source_path, *args, **kwargs)
+
+
+LITERAL_MESSAGE = "::\n\n"  # how sphinx.transforms.i18n.Locale wraps a literal message
+
+
+# MyST-NB's toggles of hidden cells, in Korean: it fills "{type}" with an English word (source, output...).
+KOREAN_TOGGLES = {"Show code cell source": "코드 보기", "Hide code cell source": "코드 숨기기",
+                  "Show code cell output": "실행 결과 보기", "Hide code cell output": "실행 결과 숨기기",
+                  "Show code cell outputs": "실행 결과 보기", "Hide code cell outputs": "실행 결과 숨기기",
+                  "Show code cell content": "셀 보기", "Hide code cell content": "셀 숨기기"}
+
+
+class TranslateCellToggles(SphinxPostTransform):
+    """The labels of MyST-NB's hidden-cell toggles in the page's language."""
+    default_priority = 200  # after myst_nb's HideInputCells (199) has made the toggles
+    formats = ("html",)
+
+    def run(self, **kwargs):
+        if self.config.language != "ko":
+            return
+        for toggle in self.document.findall(HideCodeCellNode):
+            for key in ("prompt_show", "prompt_hide"):
+                toggle[key] = KOREAN_TOGGLES.get(toggle[key], toggle[key])
 
 
 class TranslateTocCaptions(SphinxTransform):
@@ -122,5 +158,6 @@ def setup(app):
     NbElementRenderer.render_image = render_image
     app.add_search_language(SearchKorean)
     app.add_transform(TranslateTocCaptions)
+    app.add_post_transform(TranslateCellToggles)
     app.connect("html-page-context", add_language_switch)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,87 @@
+"""Typical wrong answers, recognised by their values (used by exercises 18-20).
+
+A `Mistake` says what a known wrong answer computes on a case's inputs (computed here, in the
+parent, like every expected value). When an array the learner's code returned is wrong and equals
+what the mistake computes, its check says so: the hint names the real cause instead of the
+generic guess of checks.compare ("found is 2 times expected ..."), which would point elsewhere.
+A recognised mistake only changes the words of a failed check, never a score.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from backprop_lib.checks import compare
+from backprop_lib.language import translated
+
+from .specs import Check
+
+
+@dataclass
+class Mistake:
+    array: str  # the output it shows in: "y" (forward), "dx", "dW"
+    wrong: Callable  # case -> what the mistake computes on the case's inputs
+    hint: str  # N_() message: the cause, and where to look (never the code)
+
+
+def recognise(tests, cases, right, mistakes):
+    """Wrap the judge of every forward and backward test of `cases` (found by their input arrays) so
+    that a failed check recognises `mistakes`. right(case) -> {"y": ..., "dx": ...}: the reference."""
+    for test in tests:
+        case = next((c for c in cases if _sends(test, c)), None)
+        if case is not None and (".forward [" in test.name or ".backward [" in test.name):
+            test.judge = _recognising(test.judge, case, right, mistakes)
+    return tests
+
+
+def _sends(test, case):
+    """Whether `test` sends this case's very arrays (layer_tests passes them on as they are)."""
+    arrays = [v for v in case.inputs.values()] + [v for v in case.constants.values() if isinstance(v, np.ndarray)]
+    arrays += [v for _, v in case.init if isinstance(v, np.ndarray)]
+    return bool(arrays) and all(any(v is a for v in test.inputs.values()) for a in arrays)
+
+
+def _recognising(judge, case, right, mistakes):
+    def judged(outputs):
+        return [_recognised(check, outputs, case, right, mistakes) for check in judge(outputs)]
+    return judged
+
+
+def _array_of(label):
+    """'LayerNorm.forward output' -> 'y', 'LayerNorm.backward dx' -> 'dx'."""
+    return "y" if label.endswith(" output") else label.rsplit(" ", 1)[-1]
+
+
+def _recognised(check, outputs, case, right, mistakes):
+    name = _array_of(check.label)
+    if check.message is None or check.missing or name not in outputs:
+        return check
+    found = np.asarray(outputs[name], dtype=np.float64)
+    expected = np.asarray(right(case)[name], dtype=np.float64)
+    for mistake in mistakes:
+        if mistake.array != name:
+            continue
+        wrong = np.asarray(_cached(case, mistake), dtype=np.float64)
+        if wrong.shape == found.shape == expected.shape and _close(found, wrong) and not _close(wrong, expected):
+            message = compare(check.label, found, expected, hint=translated(mistake.hint))
+            return Check(check.label, message or check.message, check.weight, check.missing)
+    return check
+
+
+def _cached(case, mistake):
+    key = ("mistake", id(mistake))
+    if key not in case.expected:
+        # a mistake may divide by zero (or by D - 1 = 0) where the right answer does not
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            case.expected[key] = mistake.wrong(case)
+    return case.expected[key]
+
+
+def _close(a, b):
+    with np.errstate(all="ignore"):
+        scale = max(1.0, float(np.max(np.abs(b[np.isfinite(b)]), initial=0.0)))
+        return bool(np.allclose(a, b, rtol=1e-6, atol=1e-9 * scale, equal_nan=True))
