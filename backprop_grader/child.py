@@ -61,6 +61,7 @@ OUTSIDE_CLASSES = {"OSMagics", "ScriptMagics", "PackagingMagics", "CodeMagics", 
                    "PylabMagics", "KernelMagics"}
 OUTSIDE_NAMES = {"run", "notebook", "gui"}  # of the kernel's own classes: a file or a program, a file, a GUI loop
 CELL_NAMES = {}  # IPython's execution count -> the cell's name in the report
+MAX_NOTES = 20  # errors and refused commands sent (the parent reads no more): a frame stays small
 
 
 def send(arrays):
@@ -112,7 +113,8 @@ class GradingShell(InteractiveShell):
         return type(owner).__name__ if owner is not None else getattr(fn, "__qualname__", "").split(".")[0]
 
     def refuse(self, command):
-        self.refused.append((self.cell, command))
+        if len(self.refused) < MAX_NOTES:
+            self.refused.append((self.cell, command))
 
     def system(self, cmd):
         self.refuse(f"!{cmd}")
@@ -160,7 +162,7 @@ def load_submission(shell):
             error = result.error_before_exec or result.error_in_exec
         except BaseException as raised:  # noqa: BLE001  (the shell itself broken by the cell: go on)
             error = raised
-        if error is not None:
+        if error is not None and len(errors) < MAX_NOTES:
             errors.append(f"{chunk['name']}: {describe(error)}")
     return shell.user_module, errors
 

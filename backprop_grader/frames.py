@@ -82,7 +82,8 @@ def _accept(frames, arrays, expected, n_tests):
 
 
 def _kind(arrays) -> str:
-    if set(arrays) in ({"__load__"}, {"__load__", "__refused__"}) and {a.dtype.kind for a in arrays.values()} == {"U"}:
+    texts = {a.dtype.kind for a in arrays.values()} == {"U"}
+    if set(arrays) in ({"__load__"}, {"__load__", "__refused__"}) and texts:
         return "load"
     if set(arrays) == {"__names__", "__status__"} and {a.dtype.kind for a in arrays.values()} == {"U"}:
         return "names"

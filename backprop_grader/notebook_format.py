@@ -106,6 +106,7 @@ def reads(text):
     name = "fastjsonschema" if isinstance(cells, list) and len(cells) > FAST_VALIDATION else "jsonschema"
     schema = validator.get_validator(version=4, version_minor=notebook.get("nbformat_minor"), name=name)
     if schema is None:
-        raise FormatError(f"expected a notebook of format 4; found {notebook.get('nbformat')}.{notebook.get('nbformat_minor')}")
+        raise FormatError(f"expected a notebook of format 4; found format {notebook.get('nbformat')}."
+                          f"{notebook.get('nbformat_minor')}")
     schema.validate(notebook)
     return notebook
