@@ -2,8 +2,8 @@
 
 This file is not imported by the grader. sandbox.run_isolated runs it as
 `python -I -S child.py` in an empty directory that holds it, plan.json (the learner's cells, the
-tests' steps, the import path), inputs.npz and lib_*.py (the exercise's copies of backprop_lib's
-modules, their answers removed). What this process can read is the world of world.py (the
+tests' steps, the allowed packages to link), inputs.npz and lib_*.py(c) (the exercise's copies of
+backprop_lib's modules, their answers removed, and their bytecode). What this process can read is the world of world.py (the
 standard library, numpy, IPython and what it requires), enforced by the file system.
 
 The cells run in IPython's own shell (InteractiveShell, the base of a Jupyter kernel's), one
@@ -36,7 +36,8 @@ os.environ["IPYTHONDIR"] = os.path.join(HERE, ".ipython")  # the run's own folde
 
 
 def install_library():
-    """Write the allowed backprop_lib modules into ./_lib, first on sys.path (made before any import looks there)."""
+    """Write the allowed backprop_lib modules into ./_lib and link the allowed packages into ./_pkgsN, first on
+    sys.path (made before any import looks there)."""
     package = os.path.join(HERE, "_lib", "backprop_lib")
     os.makedirs(os.path.join(package, "__pycache__"))
     for module in PLAN["library_modules"] + ["__init__"]:
@@ -44,7 +45,11 @@ def install_library():
                                (f"lib_{module}.pyc", f"__pycache__/{module}.{sys.implementation.cache_tag}.pyc")):
             with open(source, "rb") as original, open(os.path.join(package, target), "wb") as copy:
                 copy.write(original.read())
-    sys.path[:0] = [os.path.dirname(package)] + PLAN["package_dirs"]
+    for target, link in PLAN["package_links"]:  # numpy, IPython ...: linked, so no folder of installed packages
+        os.makedirs(os.path.dirname(link), exist_ok=True)  # is on the import path
+        os.symlink(target, link)
+    folders = sorted({link.split("/")[0] for _, link in PLAN["package_links"]})
+    sys.path[:0] = [os.path.dirname(package)] + [os.path.join(HERE, f) for f in folders]
 
 
 install_library()

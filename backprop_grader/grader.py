@@ -83,7 +83,7 @@ def hidden_tests(secret, exercise_id) -> tuple:
 def child_files(exercise, chunks, tests, inputs) -> dict:
     """Everything the child needs, as plain files: its program, the plan, the inputs, the allowed library."""
     modules = library_closure(exercise.library_modules)
-    plan = {"package_dirs": list(world().package_dirs), "names": list(exercise.names),
+    plan = {"package_links": world().import_links(), "names": list(exercise.names),
             "library_modules": modules, "chunks": [{"name": c["name"], "source": c["source"]} for c in chunks],
             "tests": [{"name": t.name, "steps": t.steps} for t in tests]}
     return {"plan.json": json.dumps(plan).encode(), "inputs.npz": inputs, **library_files(exercise.id)}

@@ -39,6 +39,13 @@ class World:
     packages: tuple  # the files and folders of the allowed distributions (readable, even inside a hole)
     package_dirs: tuple  # the folders that hold them: listable, and the child's import path
 
+    def import_links(self) -> list:
+        """[(package path, link name)]: the child links each allowed package into an import folder of its
+        own ("_pkgsN/numpy" for the Nth package folder), so its import path names no folder of installed
+        packages (`import torch` finds no module, in every mode)."""
+        return [(p, f"_pkgs{self.package_dirs.index(d)}/{os.path.relpath(p, d)}")
+                for p in self.packages for d in [next(d for d in self.package_dirs if _under(p, d + "/"))]]
+
     def hidden(self, path) -> bool:
         """Whether the child cannot read `path` (for tests and reports)."""
         path = os.path.realpath(path)
@@ -54,8 +61,8 @@ def world() -> World:
     roots = _outermost(roots)
     packages = _outermost(sorted({entry for name in allowed_distributions() for entry in _entries(name)}))
     holes = sorted({h for h in _package_dirs(roots) + _course_dirs() if any(_under(h, r) for r in roots)})
-    return World(tuple(roots), tuple(_outermost(holes)), tuple(packages),
-                 tuple(sorted({os.path.dirname(p) for p in packages if os.path.isdir(p)})))
+    folders = {os.path.dirname(p) for p in packages if os.path.isdir(p) or p.endswith(".py")}
+    return World(tuple(roots), tuple(_outermost(holes)), tuple(packages), tuple(sorted(folders)))
 
 
 def allowed_distributions() -> list:
