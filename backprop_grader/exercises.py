@@ -25,6 +25,10 @@ from .exercise_gate import EXERCISE as GATE
 from .exercise_hinge_loss import EXERCISE as HINGE_LOSS
 from .exercise_logsumexp import EXERCISE as LOGSUMEXP
 from .exercise_bug_accumulate import EXERCISE as BUG_ACCUMULATE
+from .exercise_exp_log import EXERCISE as EXP_LOG
+from .exercise_recompute import EXERCISE as RECOMPUTE
+from .exercise_rnn import EXERCISE as RNN
+from .exercise_vectorised import EXERCISE as VECTORISED
 from .exercises_bugs import _bug_affine, _bug_network
 from .exercises_deeper import _multilayer_net
 from .exercises_derive import _divide, _max_gate, _softmax, _tanh
@@ -460,4 +464,8 @@ EXERCISES = {ex.id: ex for ex in [
     MAX_POOL,
     HINGE_LOSS, LOGSUMEXP, GATE,
     BUG_ACCUMULATE,
+    RNN,
+    VECTORISED,
+    RECOMPUTE,
+    EXP_LOG,
 ]}

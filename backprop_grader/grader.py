@@ -23,6 +23,7 @@ from backprop_lib.language import _, reporting, translated
 
 from . import frames as protocol
 from .exercises import EXERCISES
+from .memory import address_space_limit
 from .report import Report, TestResult
 from .sandbox import Limits, run_isolated
 from .specs import Check, rng_for
@@ -60,6 +61,7 @@ def _grade(path, exercise_id, secret) -> Report:
     # RLIMIT_AS is per process: few processes keep a fork-and-allocate bomb within the machine's memory.
     limits = Limits(cpu_seconds=exercise.cpu_seconds, wall_seconds=exercise.wall_seconds,
                     max_processes=MAX_PROCESSES)
+    limits.memory_bytes = address_space_limit(exercise, files, limits)  # an exercise's memory budget (27)
     outcome = run_isolated([sys.executable, "-I", "-S", "child.py"], files, limits)
     received = protocol.parse(outcome.payload, len(tests))
     notes = list(submission.notes)

@@ -62,6 +62,8 @@ class Exercise:
     # that; a learner's process does not wait on anything, so wall time beyond its CPU is only contention.
     cpu_seconds: float = 4.0
     wall_seconds: float = 6.0
+    # bytes of address space the learner's code may use beyond the child's own (memory.py); 0: the sandbox's limit
+    memory_budget: int = 0
 
     def __post_init__(self):
         # Names are resolved now, so a renamed module or method fails here, not silently in the child.

@@ -258,7 +258,8 @@ def main():
             rows = runs["ours"][-1][1]
             old_rows = runs["baseline"][-1][1]
             result["baseline"] = {
-                "rev": args.baseline,
+                "rev": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", args.baseline], check=True,
+                                      capture_output=True, text=True).stdout.strip(),
                 "batch_seconds": statistics.mean(t for t, _ in runs["baseline"]),
                 "batch_runs": {side: [round(t, 2) for t, _ in r] for side, r in runs.items()},
                 "single_cli_seconds": time_single(result["single_cli_runs"], baseline),

@@ -1,11 +1,12 @@
-"""The notes' training run, ours against PyTorch CPU, alternating in one process.
+"""The notes' training run: the fast path, the readable loop and PyTorch CPU, alternating in one process.
 
-Both train 784-50-10 (weights N(0, 0.01^2), zero biases) on Fashion-MNIST in float32 by SGD
+All three train 784-50-10 (weights N(0, 0.01^2), zero biases) on Fashion-MNIST in float32 by SGD
 (lr 0.1, batch 100) for 10,000 iterations on the same pre-drawn batches, and evaluate on the
-full train and test sets every epoch (600 iterations) and once at the end.
-Writes results/train.json, results/train.md and results/train.png.
+full train and test sets every epoch (600 iterations) and once at the end. Then train_profile.py
+measures where a step's time goes, the floor (the matrix products alone) and the ablation.
+Writes results/train.json and results/train.md; scripts/performance.py draws the page from them.
 
-    .venv/bin/python bench/bench_train.py [--rounds 3] [--iters 10000] [--threads 1]
+    .venv/bin/python bench/bench_train.py [--rounds 5] [--iters 10000] [--threads 1] [--no-profile]
 """
 import argparse
 import statistics
@@ -15,23 +16,26 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+import train_profile
 from common import RESULTS, machine, write_atomic, write_json
 
 from backprop_lib.datasets import load_fashion_mnist
+from backprop_lib.fast_training import train_fast
 from backprop_lib.network import TwoLayerNet
 from backprop_lib.training import train
 
 BATCH_SIZE, LEARNING_RATE, HIDDEN = 100, 0.1, 50
 
 
-def run_ours(data, iters, seed):
-    (x_train, t_train), (x_test, t_test) = data
-    network = TwoLayerNet(784, HIDDEN, 10, weight_init_std=0.01, seed=seed, dtype=np.float32)
-    history = train(network, x_train, t_train, x_test, t_test, iters_num=iters, batch_size=BATCH_SIZE,
-                    learning_rate=LEARNING_RATE, seed=seed, progress=False)
-    return {"seconds": history["seconds"], "final_test_acc": history["final_test_acc"],
-            "final_train_acc": history["final_train_acc"], "test_acc": history["test_acc"],
-            "iteration_of_eval": history["iteration_of_eval"]}
+def run_backprop_lib(loop):
+    def run(data, iters, seed):
+        (x_train, t_train), (x_test, t_test) = data
+        network = TwoLayerNet(784, HIDDEN, 10, weight_init_std=0.01, seed=seed, dtype=np.float32)
+        history = loop(network, x_train, t_train, x_test, t_test, iters_num=iters, batch_size=BATCH_SIZE,
+                       learning_rate=LEARNING_RATE, seed=seed, progress=False)
+        return {key: history[key] for key in ("seconds", "final_test_acc", "final_train_acc", "test_acc",
+                                              "iteration_of_eval")}
+    return run
 
 
 def run_torch(data, iters, seed):
@@ -72,7 +76,16 @@ def run_torch(data, iters, seed):
             "test_acc": test_acc, "iteration_of_eval": iteration_of_eval}
 
 
-IMPLEMENTATIONS = {"backprop_lib": run_ours, "pytorch": run_torch}
+# fast: fast_training.train_fast; readable: training.train (chapter 9); pytorch: the peer
+IMPLEMENTATIONS = {"fast": run_backprop_lib(train_fast), "readable": run_backprop_lib(train), "pytorch": run_torch}
+
+
+def timed(run, data, iters, seed):
+    """run(...)'s result, with the process's CPU seconds beside the wall seconds the run measured itself.
+    On a busy machine the wall time also counts the time other jobs held the core; the CPU time does not."""
+    cpu = time.process_time()
+    result = run(data, iters, seed)
+    return {**result, "cpu_seconds": time.process_time() - cpu}
 
 
 def summarize(runs):
@@ -81,48 +94,61 @@ def summarize(runs):
         mine = [run for run in runs if run["implementation"] == name]
         summary[name] = {"median_seconds": statistics.median(run["seconds"] for run in mine),
                          "min_seconds": min(run["seconds"] for run in mine),
+                         "median_cpu_seconds": statistics.median(run["cpu_seconds"] for run in mine),
                          "final_test_acc": statistics.median(run["final_test_acc"] for run in mine)}
-    summary["ratio_torch_over_ours"] = summary["pytorch"]["median_seconds"] / summary["backprop_lib"]["median_seconds"]
+    for name in ("fast", "readable"):
+        summary[f"ratio_torch_over_{name}"] = summary["pytorch"]["median_seconds"] / summary[name]["median_seconds"]
+        summary[f"cpu_ratio_torch_over_{name}"] = (summary["pytorch"]["median_cpu_seconds"]
+                                                   / summary[name]["median_cpu_seconds"])
     return summary
+
+
+def floor(result):
+    """The run's matrix products alone: every step's and every evaluation's, and the share of it the fast
+    path reaches (against its CPU time: on a quiet machine the same as its wall time, on a busy one fairer)."""
+    config, products = result["config"], result["products"]
+    evaluations = len(range(0, config["iters"], 600)) + 1  # every epoch, and once at the end
+    steps = config["iters"] * sum(products["step_us"].values()) / 1e6
+    evaluating = evaluations * products["evaluation_ms"] / 1e3
+    return {"evaluations": evaluations, "step_products_seconds": steps, "evaluation_products_seconds": evaluating,
+            "seconds": steps + evaluating,
+            "fraction_reached": (steps + evaluating) / result["summary"]["fast"]["median_cpu_seconds"]}
 
 
 def markdown(result):
     s, c = result["summary"], result["config"]
     lines = [f"Training run of the notes on Fashion-MNIST: {c['iters']} iterations, batch {c['batch_size']}, "
              f"lr {c['learning_rate']}, float32, {c['threads']} BLAS thread(s), median of {c['rounds']} "
-             f"alternating rounds.", "",
-             "| implementation | seconds (median) | seconds (min) | final test accuracy |", "|---|---|---|---|"]
+             f"alternating rounds; load average {result['machine']['load_average_at_start'][0]:.1f} at the start.", "",
+             "| implementation | seconds (median) | seconds (min) | CPU seconds (median) | final test accuracy |",
+             "|---|---|---|---|---|"]
     for name in IMPLEMENTATIONS:
         lines.append(f"| {name} | {s[name]['median_seconds']:.2f} | {s[name]['min_seconds']:.2f} | "
-                     f"{s[name]['final_test_acc']:.4f} |")
-    lines += ["", f"Speed ratio PyTorch time / our time: **{s['ratio_torch_over_ours']:.2f}** "
-                  f"(above 1 means ours is faster)."]
+                     f"{s[name]['median_cpu_seconds']:.2f} | {s[name]['final_test_acc']:.4f} |")
+    lines += ["", f"PyTorch time / fast path time: **{s['ratio_torch_over_fast']:.2f}** "
+                  f"(CPU time: {s['cpu_ratio_torch_over_fast']:.2f}); PyTorch / readable loop: "
+                  f"{s['ratio_torch_over_readable']:.2f}."]
+    if "floor" in result:
+        f = result["floor"]
+        lines += ["", f"Floor (the matrix products alone): {f['seconds']:.2f} s; the fast path reaches "
+                      f"{f['fraction_reached']:.0%} of it (in CPU time).", "",
+                  "| phase (µs per step) | readable | fast | pytorch |", "|---|---|---|---|"]
+        for phase in (*train_profile.PHASES, "step"):
+            lines.append(f"| {phase} | " + " | ".join(f"{result['profile'][name][phase]:.1f}"
+                                                      for name in ("readable", "fast", "pytorch")) + " |")
+        lines += ["", "| change | µs per step |", "|---|---|"]
+        lines += [f"| {rung['change']} | {rung['step_us']:.1f} |" for rung in result["ablation"]]
     return "\n".join(lines) + "\n"
-
-
-def plot(result, path):
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(9, 3.5), layout="constrained")
-    ax_time, ax_acc = fig.subplots(1, 2)
-    names = list(IMPLEMENTATIONS)
-    ax_time.bar(names, [result["summary"][n]["median_seconds"] for n in names], color=["C0", "C1"])
-    ax_time.set(ylabel="seconds (median)", title="training time, lower is better")
-    for name, color in zip(names, ["C0", "C1"]):
-        run = next(r for r in result["runs"] if r["implementation"] == name)
-        ax_acc.plot(run["iteration_of_eval"], run["test_acc"], marker="o", color=color, label=name)
-    ax_acc.set(xlabel="iteration", ylabel="test accuracy", title="test accuracy (round 1)")
-    ax_acc.legend(loc="lower right")
-    fig.savefig(path, dpi=100)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--iters", type=int, default=10000)
-    parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads of both implementations")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads of every implementation")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--name", default="train", help="results/NAME.json, .md, .png")
+    parser.add_argument("--no-profile", action="store_true", help="only the full runs (no profile, floor, ablation)")
+    parser.add_argument("--name", default="train", help="results/NAME.json and .md")
     args = parser.parse_args(argv)
 
     import torch
@@ -131,20 +157,30 @@ def main(argv=None):
     result = {"benchmark": "train", "machine": machine(),
               "config": {"iters": args.iters, "batch_size": BATCH_SIZE, "learning_rate": LEARNING_RATE,
                          "hidden_size": HIDDEN, "dtype": "float32", "threads": args.threads,
-                         "rounds": args.rounds, "seed": args.seed, "dataset": "fashion-mnist"},
+                         "rounds": args.rounds, "seed": args.seed, "dataset": "fashion-mnist",
+                         "train_size": len(data[0][0]), "test_size": len(data[1][0]), "input_size": data[0][0].shape[1]},
               "runs": []}
+    names = list(IMPLEMENTATIONS)
     with threadpool_limits(limits=args.threads):
         for round_ in range(args.rounds):
-            order = list(IMPLEMENTATIONS) if round_ % 2 == 0 else list(reversed(IMPLEMENTATIONS))
+            order = names[round_ % len(names):] + names[:round_ % len(names)]  # each goes first in turn
             for name in order:
-                run = IMPLEMENTATIONS[name](data, args.iters, args.seed)
+                run = timed(IMPLEMENTATIONS[name], data, args.iters, args.seed)
                 result["runs"].append({"implementation": name, "round": round_, **run})
-                print(f"round {round_}: {name:12s} {run['seconds']:7.2f} s, "
+                print(f"round {round_}: {name:9s} {run['seconds']:7.2f} s (CPU {run['cpu_seconds']:6.2f} s), "
                       f"test acc {run['final_test_acc']:.4f}", file=sys.stderr)
-    result["summary"] = summarize(result["runs"])
+        result["summary"] = summarize(result["runs"])
+        if not args.no_profile:
+            print("profile, products, evaluations, ablation ...", file=sys.stderr)
+            steps, ablation_steps, rounds = 2000, 1500, 3
+            result["profile_config"] = {"steps": steps, "ablation_steps": ablation_steps, "rounds": rounds}
+            result["profile"] = train_profile.profile(data, result["config"], steps, rounds)
+            result["products"] = train_profile.products(data, result["config"])
+            result["evaluation_ms"] = train_profile.evaluation_ms(data, result["config"])
+            result["ablation"] = train_profile.ablation(data, result["config"], ablation_steps, rounds)
+            result["floor"] = floor(result)
     write_json(RESULTS / f"{args.name}.json", result)
     write_atomic(RESULTS / f"{args.name}.md", markdown(result))
-    plot(result, RESULTS / f"{args.name}.png")
     print(markdown(result))
 
 

@@ -3,11 +3,14 @@
     python scripts/performance.py            # run by `make book` and `make bench`
 
 Each benchmark in bench/ writes NAME.json: every measured value, and the machine it ran on.
-The page (book/performance.md) shows, for each benchmark, what was run, the key numbers next to
-their peer, and every value of the JSON in a dropdown. Its numbers change with every `make bench`,
-so its Korean catalogue (locales/ko/LC_MESSAGES/book/performance.po) is written here too, not by
-hand: every sentence, heading and table cell is a pair of templates, English and Korean, filled
-with the same values, and the catalogue holds exactly the messages Sphinx extracts from the page.
+The page (book/performance.md) shows, for each benchmark, what was run and how, on which machine,
+and the key numbers next to their peer; the training section (performance_train.py) also its
+floor, where a step's time goes and what each optimisation bought, with two figures
+(book/performance/*.png, drawn by performance_figures.py in both languages, each with its alt text).
+Its numbers change with every `make bench`, so its Korean catalogue
+(locales/ko/LC_MESSAGES/book/performance.po) is written here too, not by hand: every sentence,
+heading, table cell and alt text is a pair of templates, English and Korean, filled with the same
+values (performance_page.py), and the catalogue holds exactly the messages Sphinx extracts from the page.
 A missing result gives a sentence saying the benchmark has not been run yet, never a failed build.
 """
 import argparse
@@ -16,167 +19,16 @@ import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import NamedTuple
 
 from backprop_grader.files import write_if_changed
+from performance_page import Message, Page, fmt, machine_sentence, same, say  # noqa: F401 (the tests use them)
+from performance_train import train_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PAGE = ROOT / "book" / "performance.md"
 CATALOGUE = ROOT / "locales" / "ko" / "LC_MESSAGES" / "book" / "performance.po"
 SOURCE = "../../book/performance.md"  # the page as Sphinx's gettext builder names it
-
-
-class Message(NamedTuple):
-    english: str
-    korean: str
-
-
-def say(english, korean, **values):
-    """One message in both languages, filled with the same values."""
-    return Message(english.format(**values), korean.format(**values))
-
-
-def same(text):
-    """A number, a name or raw JSON: its own translation."""
-    return Message(str(text), str(text))
-
-
-class Page:
-    """The page's Markdown (English) and the Korean of each message on it, in order."""
-
-    def __init__(self):
-        self.lines, self.korean, self.line_of = [], {}, {}
-
-    def message(self, message):
-        """The English text to write, after noting its Korean (one msgid has one msgstr)."""
-        if not message.english:  # an empty table cell: no message
-            return ""
-        known = self.korean.setdefault(message.english, message.korean)
-        self.line_of.setdefault(message.english, len(self.lines) + 1)
-        if known != message.korean:
-            raise ValueError(f"{message.english!r} has two translations: {known!r} and {message.korean!r}")
-        return message.english
-
-    def paragraph(self, message, markup=""):
-        """A paragraph, or a heading with markup="## "."""
-        self.lines += [markup + self.message(message), ""]
-
-    def markup(self, *lines):
-        """Lines that hold no message (directives, comments)."""
-        self.lines += lines
-
-    def table(self, header, rows):
-        """A list-table: Sphinx extracts its cells even inside a dropdown, a Markdown table's it does not."""
-        if not rows:
-            return
-        self.lines += ["```{list-table}", ":header-rows: 1", ":widths: auto", ""]
-        for row in [header, *rows]:
-            cells = [self.message(Message(cell_text(c.english), cell_text(c.korean))) for c in row]
-            self.lines += [f"* - {cells[0]}".rstrip()] + [f"  - {cell}".rstrip() for cell in cells[1:]]
-        self.lines += ["```", ""]
-
-    def extend(self, other):
-        """Another Page's lines and messages, after this one's."""
-        for english in other.korean:
-            self.line_of.setdefault(english, len(self.lines) + other.line_of[english])
-            self.message(Message(english, other.korean[english]))
-        self.lines += other.lines
-
-
-def cell_text(text):
-    """A table cell on one line, a leading list or heading marker escaped."""
-    text = " ".join(str(text).split())
-    return "\\" + text if text[:1] in "-+*#>" and text else text
-
-
-def fmt(value):
-    """A number with a sensible precision."""
-    if isinstance(value, int):
-        return f"{value:,}"
-    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e6):
-        return f"{value:.3e}"
-    return f"{value:.4g}"
-
-
-def raw(value):
-    """A JSON value as the dropdown shows it: numbers as numbers, anything else as code."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return fmt(value)
-    if isinstance(value, list):
-        return ", ".join(raw(item) for item in value)
-    text = json.dumps(value, ensure_ascii=False)
-    text = text.strip('"') if isinstance(value, str) and value else text  # an empty string shows as ""
-    return "`" + text.replace("`", "'") + "`"
-
-
-def scalars(data, prefix=""):
-    """(key path, value) for every value of nested dicts that is not itself a record table."""
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and value and not is_records(value):
-            yield from scalars(value, prefix=f"{name}.")
-        elif not is_records(value):
-            yield name, value
-
-
-def is_records(value):
-    """A dict of dicts or a list of dicts: shown as a table of its own."""
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
-    return bool(items) and all(isinstance(item, dict) for item in items)
-
-
-def every_value(page, name, data):
-    """The dropdown with every value of the JSON (but the machine, said in a sentence)."""
-    values = {key: value for key, value in data.items() if key not in ("machine", "benchmark")}
-    page.markup(":::{dropdown} " + page.message(say("Every value of `bench/results/{name}.json`",
-                                                    "`bench/results/{name}.json`의 모든 값", name=name)), "")
-    page.table([say("key", "키"), say("value", "값")],
-               [[same(f"`{key}`"), same(raw(value))] for key, value in scalars(values)])
-    for key, value in values.items():
-        if is_records(value):
-            rows = [{"": key, **item} for key, item in value.items()] if isinstance(value, dict) else value
-            columns = list(dict.fromkeys(column for row in rows for column in row))
-            page.paragraph(same(f"`{key}`"))
-            page.table([same(f"`{column}`") if column else say("name", "이름") for column in columns],
-                       [[same(raw(row[column]) if column in row else "") if column else same(f"`{row['']}`")
-                         for column in columns] for row in rows])
-    page.markup(":::", "")
-
-
-def machine_sentence(machine):
-    """Where and when the numbers were measured, and how busy the machine was."""
-    torch = f", PyTorch {machine['torch']}" if "torch" in machine else ""
-    values = {"cpu": machine.get("cpu") or "?", "cores": machine.get("cores", "?"), "torch": torch,
-              "python": machine.get("python", "?"), "numpy": machine.get("numpy", "?"),
-              "date": str(machine.get("date", "?")).replace("T", " ").replace("+00:00", " UTC")}
-    sentence = say("Measured on {cpu}, {cores} cores, Python {python}, NumPy {numpy}{torch}, on {date}",
-                   "{date}에 {cpu}, 코어 {cores}개, Python {python}, NumPy {numpy}{torch} 환경에서 측정했습니다",
-                   **values)
-    load = machine.get("load_average_at_start")
-    busy = say("; load average {load:.1f} at the start (a shared machine).",
-               ". 여럿이 함께 쓰는 기계이며, 시작할 때의 부하 평균은 {load:.1f}입니다.", load=load[0]) if load else same(".")
-    return Message(sentence.english + busy.english, sentence.korean + busy.korean)
-
-
-def train_summary(page, data):
-    """bench_train.py: the same training run by backprop_lib and by PyTorch."""
-    config, summary = data["config"], data["summary"]
-    dataset = {"fashion-mnist": "Fashion-MNIST", "mnist": "MNIST"}.get(config["dataset"], config["dataset"])
-    page.paragraph(say(
-        "TwoLayerNet(784, {hidden}, 10) on {dataset}: {iters} iterations, batch {batch}, learning rate "
-        "{lr}, {dtype}, {threads} BLAS thread(s) on each side, median of {rounds} alternating rounds.",
-        "{dataset}에서 TwoLayerNet(784, {hidden}, 10)을 학습시켰습니다. 반복 {iters}회, 배치 크기 {batch}, "
-        "학습률 {lr}, {dtype}, 양쪽 모두 BLAS 스레드 {threads}개이며, 번갈아 실행한 {rounds}회의 중앙값입니다.",
-        dataset=dataset, hidden=config["hidden_size"], iters=fmt(config["iters"]), batch=config["batch_size"],
-        lr=config["learning_rate"], dtype=config["dtype"], threads=config["threads"], rounds=config["rounds"]))
-    page.table([say("implementation", "구현"), say("seconds (median)", "시간(초, 중앙값)"),
-                say("seconds (min)", "시간(초, 최솟값)"), say("final test accuracy", "최종 테스트 정확도")],
-               [[same(name), same(f"{run['median_seconds']:.2f}"), same(f"{run['min_seconds']:.2f}"),
-                 same(f"{run['final_test_acc']:.4f}")] for name, run in summary.items() if isinstance(run, dict)])
-    page.paragraph(say("Speed ratio, PyTorch's time / ours: **{ratio:.2f}** (above 1, ours is faster).",
-                       "속도 비율(PyTorch의 시간 / 우리 구현의 시간): **{ratio:.2f}** (1보다 크면 우리 구현이 더 빠릅니다).",
-                       ratio=summary["ratio_torch_over_ours"]))
 
 
 def gradcheck_summary(page, data):
@@ -290,7 +142,7 @@ BENCHMARKS = {
 
 
 def section(page, results, name):
-    """One benchmark's section: what it measures, on what machine, its key numbers, every value."""
+    """One benchmark's section: what it measures, on what machine, its key numbers, where the rest is."""
     title, about, summary = BENCHMARKS[name]
     page.paragraph(title, "## ")
     page.paragraph(about)
@@ -318,7 +170,8 @@ def section(page, results, name):
             name=name, error=f"{type(error).__name__}: {error}"))
     else:
         page.extend(numbers)
-    every_value(page, name, data)
+    page.paragraph(say("Every measured value, and the machine's description, is in `bench/results/{name}.json`.",
+                       "측정한 모든 값과 기계의 설명은 `bench/results/{name}.json`에 있습니다.", name=name))
 
 
 def write_page(results):
@@ -382,6 +235,8 @@ def main(argv=None):
     # unchanged files keep their time: Sphinx rebuilds a page whose source is newer
     write_if_changed(args.page, "\n".join(page.lines).rstrip() + "\n")
     write_if_changed(args.catalogue, catalogue_text(page, measured_at(args.results)))
+    for name, image in page.images.items():  # the figures, beside the page: performance/NAME.png, NAME.ko.png
+        write_if_changed(args.page.parent / "performance" / name, image)
     return 0
 
 

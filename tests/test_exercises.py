@@ -189,6 +189,26 @@ MISTAKES = [  # (stem, check cell, wrong code, right code, what the learner must
     # level 4: a network of any depth
     ("17_multilayer_net", "ex17-check-gradients", "enumerate(reversed(self.affines), start=1)",
      "enumerate(self.affines, start=1)", r"\(4, 5, 3\), 'relu'\)\.gradient\['W1'\] has shape \(5, 3\); expected \(4, 5\)"),
+    ("25_rnn_bptt", "ex25-check-backward", "self.dWx = self.xs[:, t].T @ da", "self.dWx += self.xs[:, t].T @ da",
+     r"dWx \(T = 4\) is wrong at index"),  # T = 1 passes: one step has nothing to sum
+    ("25_rnn_bptt", "ex25-check-backward", "dh = dhs[:, t]  #", "dh = dhs[:, t] + dh_next  #",
+     r"dxs \(T = 4\) is wrong at index"),
+    ("26_vectorised_backward", "ex26-check-same", "dx[:, :, k:k + L_out] = dcols", "dx[:, :, k:k + L_out] += dcols",
+     r"dx for N=2, C_in=3, C_out=4, L_out=7, K=3 is wrong at index"),
+    ("26_vectorised_backward", "ex26-check-same", "(self.cols.T @ G).reshape(", "(self.cols.T @ G).T.reshape(",
+     r"dW for N=2, C_in=3, C_out=4, L_out=7, K=3 is wrong at index"),
+    ("27_recompute", "ex27-check-memory", "            self.checkpoints.append(h)\n",
+     "            if l % self.every == 0:\n                self.checkpoints.append(h)\n",
+     r"more than a quarter of the"),
+    ("27_recompute", "ex27-check-values",  # every segment restarted from backward's own dout
+     "grad = dout\n            for l, affine, relu in reversed(segment):\n"
+     "                grad = affine.backward(relu.backward(grad))",
+     "for l, affine, relu in reversed(segment):\n                dout = affine.backward(relu.backward(dout))",
+     r"dW, L=6, every=2 is wrong at index"),
+    ("28_autodiff_exp_log", "ex28-check-ops", "x.grad = upstream_grad * out.data",
+     "x.grad += upstream_grad * out.data", r"x.grad for exp after two calls of _backward \(they add up\) is wrong"),
+    ("28_autodiff_exp_log", "ex28-check-stable", "shifted = scores - row_max", "shifted = scores",
+     r"cross_entropy warned: .*subtract the row maximum"),
 ]
 
 

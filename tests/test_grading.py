@@ -683,6 +683,20 @@ def test_a_float32_result_is_told_about_precision(tmp_path):
     assert all("Precision: y came back as float16" in t.message() for t in forward if not t.passed)
 
 
+def test_a_memory_budget_caps_the_child_at_its_own_measured_peak_plus_the_budget():
+    """Exercise 27's limit: what the grader's child itself takes with no submission, measured in the sandbox, plus
+    the budget; an exercise without a budget keeps the sandbox's limit. (The store-everything submission meeting it,
+    in both isolation modes: test_hostile.py.)"""
+    from backprop_grader import memory, sandbox
+    budgeted, plain = exercises.EXERCISES["27"], exercises.EXERCISES["04"]
+    tests, inputs = grader.hidden_tests(grader.DEV_SECRET, "27")
+    files = grader.child_files(budgeted, [], tests, inputs)
+    limits = sandbox.Limits(cpu_seconds=4, wall_seconds=6, max_processes=grader.MAX_PROCESSES)
+    child = memory.address_space_limit(budgeted, files, limits) - budgeted.memory_budget
+    assert len(inputs) < child < limits.memory_bytes - budgeted.memory_budget  # numpy alone maps ~100 MiB
+    assert memory.address_space_limit(plain, files, limits) == limits.memory_bytes
+
+
 def test_exercise_names_in_the_registry_are_checked():
     with pytest.raises(ValueError, match="expected a module of backprop_lib"):
         specs.Exercise("99", "99_x", "x", ("f",), lambda rng_for: [], library_modules=("no_such_module",))

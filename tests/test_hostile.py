@@ -149,6 +149,26 @@ EXPECTED = {
     "24_import_reference.py": (0, ["not available while grading"]),
     "24_finite_differences.py": (0, ["was running when the grader stopped your code"]),
     "24_autodiff_engine.py": (0, ["No module named 'backprop_lib.autodiff'"]),
+    # --- exercises 25-28 (go deeper): finite differences, the course's engine or PyTorch standing in for a
+    # hand-written backward, the loops kept, everything stored, a pasted gradient, the classic mistakes left in
+    "25_finite_differences.py": (4, ["was running when the grader stopped your code"]),  # the forward tests only
+    "25_autodiff_engine.py": (0, ["No module named 'backprop_lib.autodiff'"]),
+    "25_pytorch_autograd.py": (0, ["No module named 'torch'"]),
+    "25_weights_overwritten.py": (9.2, ["this is the gradient of one time step only"]),  # dxs, dh0 right
+    "25_gradient_not_carried.py": (4, ["each step sees only its own dhs[:, t]"]),
+    "26_loops_kept.py": (0, ["was running when the grader stopped your code"]),
+    "26_finite_differences.py": (0, ["was running when the grader stopped your code"]),
+    "26_pytorch_autograd.py": (0, ["No module named 'torch'"]),
+    "26_windows_overwritten.py": (9.33, ["the windows' gradients are written into dx (=)"]),  # dW and db right
+    "27_store_everything.py": (5, ["MemoryError", "Keeping the input of each of its 400 layers"]),  # forward only
+    "27_finite_differences.py": (5, ["was running when the grader stopped your code"]),
+    "27_autodiff_engine.py": (0, ["No module named 'backprop_lib.autodiff'"]),
+    "27_segments_restarted.py": (5, ["every segment starts again from the dout"]),
+    "28_pasted_y_minus_t.py": (18, ["this is (y - t) / N"]),  # exp and log right; no cross_entropy
+    "28_finite_differences.py": (0, ["what a difference quotient gives, not the formula",
+                                     "was running when the grader stopped your code"]),
+    "28_calls_library_loss.py": (18, ["not available while grading"]),
+    "28_without_the_shift.py": (28, ["overflow encountered in exp", "subtract each row's maximum"]),
     # --- issue 19: the child's world holds only what the exercise allows (the file system says so) ---------
     "04_reaches_installed_packages.py": (3, ["reached: nothing"]),  # forward only: its backward needs PyTorch
     "16_library_layers_by_importlib.py": (0, ["is not available while grading"]),
@@ -178,6 +198,16 @@ FIRST_HINT = {
     "21_ties_pass_gradient.py": "where a margin is exactly 0, this exercise's max(0, m) passes no gradient",
     "22_no_max_trick.py": "unless the maximum is subtracted first",
     "23_dg_not_summed.py": "dg has one entry per entry of x",
+    "25_weights_overwritten.py": "this is the gradient of one time step only",
+    "25_gradient_not_carried.py": "each step sees only its own dhs[:, t]",
+    "25_finite_differences.py": "finite differences take minutes",
+    "26_windows_overwritten.py": "the windows overlap",
+    "26_loops_kept.py": "the loops of backward_loops take about ten seconds",
+    "27_store_everything.py": "look for what keeps every layer's input alive",
+    "27_segments_restarted.py": "every segment starts again from the dout",
+    "28_pasted_y_minus_t.py": "let the engine's backward find the gradient",
+    "28_finite_differences.py": "closer than any difference quotient gets",
+    "28_without_the_shift.py": "subtract each row's maximum",
 }
 COULD_NOT_GRADE = {"04_not_json.ipynb", "04_empty.ipynb", "04_not_utf8.ipynb",
                    "04_json_but_not_a_notebook.ipynb", "04_very_large.ipynb"}

@@ -6,6 +6,7 @@ and on results that are missing, unreadable or incomplete, into a temporary fold
 """
 import json
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -70,6 +71,33 @@ def test_the_committed_page_and_catalogue_are_the_generated_ones(tmp_path):
     page, _ = generate(REPO / "bench" / "results", tmp_path)
     assert page == (REPO / "book" / "performance.md").read_text(encoding="utf-8")
     assert (tmp_path / "performance.po").read_bytes() == performance.CATALOGUE.read_bytes()
+    images = sorted(path.name for path in (tmp_path / "performance").iterdir())
+    assert images == ["steps.ko.png", "steps.png", "time.ko.png", "time.png"]
+    for name in images:  # the figures too: drawn from the same results, byte for byte
+        assert (tmp_path / "performance" / name).read_bytes() == (REPO / "book" / "performance" / name).read_bytes()
+
+
+FIGURE = re.compile(r"```\{figure\} performance/(\S+)\n:alt: (.+)\n")
+
+
+def test_each_figure_has_an_alt_text_with_its_numbers_in_both_languages(tmp_path):
+    """The text alternative comes from the code that draws the figure, with the numbers it draws."""
+    page, catalogue = generate(REPO / "bench" / "results", tmp_path)
+    result = json.loads((REPO / "bench" / "results" / "train.json").read_text())
+    figures = dict(FIGURE.findall(page))
+    assert set(figures) == {"time.png", "steps.png"}
+    korean = {m.id: m.string for m in messages(catalogue)}
+    for name, alt in figures.items():
+        assert HANGUL.search(korean[alt]), name  # the Korean edition reads its own alt text
+        assert (tmp_path / "performance" / name.replace(".png", ".ko.png")).exists()
+    summary, profile = result["summary"], result["profile"]
+    for implementation in ("fast", "readable", "pytorch"):
+        for alt in (figures["time.png"], korean[figures["time.png"]]):
+            assert f"{summary[implementation]['median_seconds']:.1f}" in alt
+            assert f"{summary[implementation]['median_cpu_seconds']:.1f}" in alt
+        for alt in (figures["steps.png"], korean[figures["steps.png"]]):
+            assert f"{profile[implementation]['backward']:.0f}" in alt
+    assert f"{result['floor']['seconds']:.1f}" in figures["time.png"]
 
 
 def test_every_message_is_translated_and_lint_clean(generated):
@@ -107,7 +135,7 @@ def test_only_numbers_and_raw_data_are_their_own_translation(generated):
     for message in messages(catalogue):
         if not HANGUL.search(message.string):
             assert message.string == message.id
-            assert (re.fullmatch(r"[\d.,e+\- ]+", message.id) or re.fullmatch(r"`[^`]+`", message.id)
+            assert (re.fullmatch(r"[\d.,e+\- ]+(?: µs \(-?\d+%\))?", message.id) or re.fullmatch(r"`[^`]+`", message.id)
                     or message.id in words), f"{message.id!r} is not translated"
 
 
@@ -123,6 +151,8 @@ def test_the_catalogue_holds_exactly_the_messages_sphinx_extracts(generated, tmp
         gettext_compact = False
         """))
     (source / "index.md").write_text(page, encoding="utf-8")
+    if (tmp_path / "out" / "performance").exists():  # the page's figures
+        shutil.copytree(tmp_path / "out" / "performance", source / "performance")
     subprocess.run([sys.executable, "-m", "sphinx", "-b", "gettext", "-q", "-W", str(source), str(source / "_build")],
                    check=True)
     with (source / "_build" / "index.pot").open("rb") as f:
