@@ -100,8 +100,17 @@ def _batch_problem(args) -> str:
         return f"--batch expects the folder of the class's submissions; found {found}: {args.batch}"
     if args.jobs < 1:
         return f"-j expects a number of parallel gradings of at least 1; found {args.jobs}"
+    if not os.access(args.batch, os.R_OK | os.X_OK):
+        return f"--batch expects a folder this user can list; found one it cannot open: {args.batch}"
     if os.path.isdir(args.out):
         return f"--out expects the name of the CSV file to write; found a folder: {args.out}"
+    if os.path.isfile(args.out) and os.path.getsize(args.out):
+        from .batch import COLUMNS
+        with open(args.out, "rb") as f:
+            header = f.readline().decode("utf-8", "replace").strip()
+        if header != ",".join(COLUMNS):  # resuming is for a CSV this grader wrote; anything else is not overwritten
+            return (f"--out expects a new file or a CSV an earlier batch wrote (columns {','.join(COLUMNS)}); "
+                    f"found other content in {args.out}")
     for path in (os.path.abspath(args.out), os.path.abspath(args.reports or default_reports_dir(args.out))):
         parent = os.path.dirname(path)
         if not os.path.isdir(parent) or not os.access(parent, os.W_OK):

@@ -975,3 +975,28 @@ def test_exercise_24_a_reset_in_the_network_only_leaves_the_layer_wrong_and_is_t
     assert all(t.score == 0 for t in affine) and all(t.passed for t in network), report.text()
     assert all("sum of both calls' gradients" in first_hint(t) for t in affine)
     assert "batch size" not in report.text()
+
+
+def test_no_layout_and_no_bad_argument_ends_a_run_in_a_traceback(tmp_path, capsys):
+    """Principle 3: a sentence and exit status 2, never a traceback, whatever the files or arguments are."""
+    folder = tmp_path / "04_matmul.ipynb"  # a folder named like a notebook
+    folder.mkdir()
+    pipe = tmp_path / "04_pipe.ipynb"
+    os.mkfifo(pipe)
+    for path, reason in ((folder, "found a folder"), (pipe, "a device, a pipe or a socket"),
+                         (tmp_path / "04_missing.ipynb", "found no such file")):
+        assert cli.main([str(path)]) == cli.COULD_NOT_GRADE
+        assert reason in capsys.readouterr().out
+    good = write(tmp_path, "01_graph_forward.py", GOOD_01)
+    assert cli.main([str(good), "--json", str(good / "r.json")]) == cli.COULD_NOT_GRADE  # under a file: no folder can be made
+    assert "could not write" in capsys.readouterr().err
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n")
+    for argv, said in ((["--batch", str(tmp_path / "nothing")], "no such folder"),
+                       (["--batch", str(good)], "a file, not a folder"),
+                       (["--batch", str(tmp_path), "--out", str(tmp_path / "no" / "g.csv")], "expected a writable folder"),
+                       (["--batch", str(tmp_path), "--out", str(folder)], "found a folder"),
+                       (["--batch", str(tmp_path), "--out", str(other)], "found other content")):
+        assert cli.main(argv) == cli.COULD_NOT_GRADE, argv
+        assert said in capsys.readouterr().err, argv
+    assert other.read_text() == "a,b\n1,2\n"  # nothing of the teacher's is overwritten
