@@ -29,12 +29,14 @@ _build/.library-stamp: $(shell find backprop_lib -name '*.py')
 	mkdir -p _build && touch $@
 
 # Both editions: English in _build/html, Korean in _build/html/ko (locales/ko). Chapters execute once,
-# during the English build (cached in _build/.jupyter_cache); warnings are errors.
+# during the English build (cached in _build/.jupyter_cache); warnings are errors. Then each edition as
+# one PDF (scripts/pdf.py: the single-page build printed by Chromium), linked from every page.
 book: setup assets _build/.library-stamp
 	$(BIN)/python scripts/performance.py
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	cp book/_static/*.* _build/html/_static/  # Sphinx never overwrites its earlier copy of a changed course.css
 	$(BIN)/python scripts/korean.py build  # the Korean edition, _build/html/ko, from the same execution cache
+	$(BIN)/python scripts/pdf.py  # _build/html/backprop-course-en.pdf, _build/html/ko/backprop-course-ko.pdf
 
 test: book
 	$(BIN)/python -m pytest

@@ -12,6 +12,9 @@ Cases where a difference quotient loses its digits while the derived formula doe
   keeps almost none of its digits, while s * (1 - s) computed from s keeps 8 (the reference uses
   sigmoid(g) * sigmoid(-g), exact to the last digit; s * (1 - s) is within 1.3e-8 of it there).
 g of ±1e3..1e4 runs with numpy's warnings raised as errors: a sigmoid that overflows loses it.
+Typical wrong dg (the sigmoid's local gradient left out, or taken as its output s) are recognised and
+named (mistakes.py); a dg in another shape than g's is told so without the generic shape hint, which
+would speak of a bias.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from backprop_lib.checks import with_hint
 from backprop_lib.functions import sigmoid
 from backprop_lib.language import N_, Message, _
 from .layer_tests import Case, layer_tests
+from .mistakes import Mistake, recognise
 from .specs import Exercise
 
 LARGE = (400, 400)  # finite differences over 160,000 entries of x take minutes; backprop milliseconds
@@ -61,6 +65,10 @@ LARGE_X_HINT = N_("for inputs of 1e5..1e6, a difference quotient keeps only a fe
 COPIES_HINT = N_("dg has one entry per entry of x: g was copied to every row of the batch (broadcasting is a hidden "
                  "repeat node, chapter 6), so dg adds up the gradients of all its copies, over every axis of x but the "
                  "last, and has the shape of g.")
+NO_SLOPE_HINT = N_("dg leaves out the sigmoid node: g reaches y through s = sigmoid(g), so what the copies of s add "
+                   "up is then multiplied by the sigmoid's local gradient (chapter 5, *Sigmoid, node by node*).")
+OUTPUT_AS_SLOPE_HINT = N_("the sigmoid's local gradient is not its output s: chapter 5 writes it through the output, "
+                          "but as a product of two factors (*The simplification*).")
 OVERFLOW_HINT = N_("g reaches ±1e4 here: compute sigmoid without overflow (the setup cell imports chapter 5's "
                    "stable sigmoid), in forward and in backward.")
 
@@ -95,25 +103,59 @@ def _gate(rng_for):
     for test in tests:
         if test.name in judged:
             test.judge = _copies_not_added(judged[test.name], test.judge)
-    return tests
+    return recognise(tests, [large, *cases], _right, MISTAKES)
 
 
 def _copies_not_added(case, judge):
-    """`judge`, saying what is wrong when dg came back with x's shape: the copies' gradients not added up
-    (the generic shape hint would speak of a bias)."""
+    """`judge`, saying what is wrong when dg came back in another shape than g's: with x's shape, the copies'
+    gradients not added up; where the case has a hint of its own (x with several leading axes, g of shape
+    (1, D)), the shape alone, and that hint after it. (The generic shape hint would speak of a bias.)"""
     x_shape, g_shape = case.inputs["x"].shape, np.shape(dict(case.init)["g"])
 
     def judged(outputs):
         checks = judge(outputs)
         found = outputs.get("dg")
-        if found is None or found.shape != x_shape or x_shape == g_shape:
+        if found is None or found.shape == g_shape or (found.shape != x_shape and not case.hint):
             return checks
         for check in checks:
             if check.message and check.label.endswith(" dg"):
-                check.message = with_hint(_("{name} has shape {found}; expected {expected}.").format(
-                    name=check.label, found=found.shape, expected=g_shape), _(COPIES_HINT))
+                before = check.message[:max(check.message.find(check.label), 0)]  # a gradient check's own words
+                message = before + _("{name} has shape {found}; expected {expected}.").format(
+                    name=check.label, found=found.shape, expected=g_shape)
+                check.message = with_hint(message, _(COPIES_HINT)) if found.shape == x_shape else message
         return checks
     return judged
+
+
+# --- typical wrong answers of dg, computed here on a case's inputs -----------------------------
+
+def _copies_summed(case):
+    """sum of dout * x over every axis of x but the last, one number per feature."""
+    x = case.inputs["x"]
+    return np.sum(case.dout * x, axis=tuple(range(x.ndim - 1)))
+
+
+def _in_g_shape(case, dg):
+    return np.reshape(dg, np.shape(dict(case.init)["g"]))
+
+
+def _no_slope(case):
+    return _in_g_shape(case, _copies_summed(case))
+
+
+def _output_as_slope(case):
+    return _in_g_shape(case, _copies_summed(case) * sigmoid(np.reshape(dict(case.init)["g"], -1)))
+
+
+MISTAKES = (Mistake("dg", _no_slope, NO_SLOPE_HINT), Mistake("dg", _output_as_slope, OUTPUT_AS_SLOPE_HINT))
+
+
+def _right(case):
+    if "right" not in case.expected:
+        layer = GateReference(np.copy(dict(case.init)["g"]))
+        y = layer.forward(np.copy(case.inputs["x"]))
+        case.expected["right"] = {"y": y, "dx": layer.backward(np.copy(case.dout)), "dg": layer.dg}
+    return case.expected["right"]
 
 
 # functions (sigmoid, chapter 5's forward function) is shipped: see the docstring.

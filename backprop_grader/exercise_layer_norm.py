@@ -8,7 +8,7 @@ Besides random rows: a batch of one, 3-d input, rows of length 1 (y = 0) and 2, 
 from 0 (entries of 1e6..1e7 that differ by 1 to 10: the variance as mean(x^2) - mu^2 loses its
 digits, and so does a difference quotient), and rows of 4,096 entries, where finite differences,
 even one column of the whole batch at a time, take minutes. Typical wrong derivations (mu or var
-held constant, eps left out of the backward) are recognised and named (mistakes.py).
+held constant, eps left out of the backward, means over the batch) are recognised and named (mistakes.py).
 """
 from __future__ import annotations
 
@@ -78,6 +78,13 @@ def _sums_for_means(case):
     return _backward(dout, (x - mu) / sigma, sigma, mean=np.sum)
 
 
+def _batch_means(case):
+    """The backward's means taken over axis 0 (the batch, as for a bias) instead of along each row."""
+    x, dout, eps, mu, var = _parts(case)
+    sigma = np.sqrt(var + eps)
+    return _backward(dout, (x - mu) / sigma, sigma, mean=lambda a, axis, keepdims: np.mean(a, axis=0, keepdims=True))
+
+
 def _no_eps_in_backward(case):
     x, dout, eps, mu, var = _parts(case)
     return _backward(dout, (x - mu) / np.sqrt(var + eps), np.sqrt(var))
@@ -124,6 +131,8 @@ VARIANCE_ONLY_HINT = N_("the path through the mean is missing: mu is a sum of th
                         "every entry of the row (a repeat node) to form x - mu; its gradient returns to every x_j.")
 SUMS_HINT = N_("sums where means belong: the mean divides its sum by D, and so does its backward (one local "
                "gradient 1/D per entry).")
+BATCH_MEANS_HINT = N_("the backward's means run over the batch (axis 0), not along each row: mu and var are means of "
+                      "one row (the last axis), so what comes back through them is a mean over that row too.")
 NO_EPS_BACKWARD_HINT = N_("the backward uses sqrt(var) where the forward used sqrt(var + eps): eps is part of the "
                           "graph, so it stays in every local gradient (it is what keeps a constant row finite).")
 UNBIASED_HINT = N_("the variance here divides by D (the biased variance, the mean of (x - mu)^2), not by D - 1.")
@@ -135,6 +144,7 @@ ONE_PASS_HINT = N_("mean(x^2) - mu^2 subtracts two numbers of about 1e13 here, a
 
 MISTAKES = (Mistake("dx", _constants, CONSTANTS_HINT), Mistake("dx", _mean_path_only, MEAN_ONLY_HINT),
             Mistake("dx", _variance_path_only, VARIANCE_ONLY_HINT), Mistake("dx", _sums_for_means, SUMS_HINT),
+            Mistake("dx", _batch_means, BATCH_MEANS_HINT),
             Mistake("dx", _no_eps_in_backward, NO_EPS_BACKWARD_HINT),
             Mistake("dx", _no_eps_anywhere_in_backward, NO_EPS_BACKWARD_HINT),
             Mistake("y", _unbiased, UNBIASED_HINT), Mistake("y", _no_eps_in_forward, NO_EPS_FORWARD_HINT),

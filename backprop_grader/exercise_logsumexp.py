@@ -17,6 +17,9 @@ Where the grader draws the line:
   (f(x + h) - f(x - h)) / 2h, even batched over a column so that it is fast.
 - Ties: several entries equal to the row's maximum, at random positions. The node is smooth
   there, and its gradient must not depend on which maximum forward subtracted.
+- The typical shape slip, dout (or y) broadcast against x without the summed axis put back, raises
+  where the shapes differ and is silently wrong where they are square (the large case is): its
+  values are recognised and named (mistakes.py).
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ import numpy as np
 
 from backprop_lib.language import N_, Message
 from .layer_tests import Case, layer_tests
+from .mistakes import Mistake, recognise
 from .specs import Exercise
 
 LARGE = (400, 400)  # finite differences over 160,000 entries take minutes; backprop milliseconds
@@ -73,6 +77,57 @@ TIES_HINT = N_("here the maximum of a row appears more than once. The node is sm
                "depend on which of the equal entries forward subtracted.")
 
 
+UNALIGNED_HINT = N_("dout (and y, unless forward kept the summed axis) has one axis fewer than x, and numpy lines "
+                    "shapes up from the right: against x of shape (N, C), a vector of N entries meets the last axis, "
+                    "not the rows. Where N = C nothing complains and each row is multiplied by the wrong numbers. Put "
+                    "the summed axis back, with size 1, before you broadcast (as chapter 3's sum node does in its "
+                    "backward).")
+
+
+# --- typical wrong answers, computed here on a case's inputs ---------------------------------
+
+def _parts(case):
+    x, axis = case.inputs["x"], dict(case.init)["axis"]
+    m = np.max(x, axis=axis, keepdims=True)
+    y_kept = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+    return x, np.asarray(case.dout), axis, y_kept
+
+
+def _lined_up_from_the_right(compute):
+    """What numpy computes when the arrays are lined up from the right; where it cannot, the learner's code
+    raised, and an empty array is never recognised."""
+    try:
+        return compute()
+    except ValueError:
+        return np.zeros(0)
+
+
+def _unaligned(case):  # dout * exp(x - y), neither with the summed axis put back
+    x, dout, axis, y_kept = _parts(case)
+    return _lined_up_from_the_right(lambda: dout * np.exp(x - np.squeeze(y_kept, axis=axis)))
+
+
+def _dout_unaligned(case):  # y kept its axis, dout did not get it back
+    x, dout, axis, y_kept = _parts(case)
+    return _lined_up_from_the_right(lambda: dout * np.exp(x - y_kept))
+
+
+def _y_unaligned(case):  # dout got its axis back, y lost it
+    x, dout, axis, y_kept = _parts(case)
+    return _lined_up_from_the_right(lambda: np.expand_dims(dout, axis) * np.exp(x - np.squeeze(y_kept, axis=axis)))
+
+
+MISTAKES = tuple(Mistake("dx", wrong, UNALIGNED_HINT) for wrong in (_unaligned, _dout_unaligned, _y_unaligned))
+
+
+def _right(case):
+    if "right" not in case.expected:
+        layer = LogSumExpReference(dict(case.init)["axis"])
+        y = layer.forward(np.copy(case.inputs["x"]))
+        case.expected["right"] = {"y": y, "dx": layer.backward(np.copy(case.dout))}
+    return case.expected["right"]
+
+
 def _logsumexp(rng_for):
     rng = rng_for("LogSumExp")
     N, C = _dims(rng, 3, 6), _dims(rng, 3, 6)
@@ -98,7 +153,8 @@ def _logsumexp(rng_for):
         cases.append(Case(label, [("axis", axis)], {"x": x}, dout, gradcheck=gradcheck, strict=strict, hint=hint))
     large = Case("", [("axis", -1)], {"x": rng.standard_normal(LARGE)}, rng.standard_normal(LARGE[0]),
                  gradcheck=False)
-    return layer_tests("LogSumExp", LogSumExpReference, cases, large=large)
+    return recognise(layer_tests("LogSumExp", LogSumExpReference, cases, large=large), cases + [large], _right,
+                     MISTAKES)
 
 
 # functions (softmax, log_softmax: chapter 7's forward functions) is shipped: see the docstring.

@@ -8,8 +8,10 @@ ahead of the runner-up by 0.05 or more, so a numerical gradient means something)
 ties at random positions, all values negative, windows of 1 and one window per row, values of
 1e7..1e8 (a difference quotient keeps few digits there, the routed gradient is exact), and a large
 input of values of every size up to 1e8: finite differences entry by entry cannot finish it in time,
-and nudging one entry of every window at once (2 k passes) loses the digits of its largest values. Typical wrong answers (the gradient copied or split over
-the window, sent to every tied maximum or to the last one) are recognised and named (mistakes.py).
+and nudging one entry of every window at once (2 k passes) loses the digits of its largest values.
+Typical wrong answers (the gradient copied or split over the window, sent to the last tied maximum)
+are recognised and named (mistakes.py); one sent to every tied maximum differs from the right answer
+only in the ties case, whose own hint names it (said once, not twice).
 """
 from __future__ import annotations
 
@@ -60,12 +62,6 @@ def _split(case):
     return np.repeat(case.dout, _k(case), axis=-1) / _k(case)
 
 
-def _every_maximum(case):
-    windows = _windows(case.inputs["x"], _k(case))
-    winners = windows == np.max(windows, axis=-1, keepdims=True)
-    return np.where(winners, case.dout[..., None], 0.0).reshape(case.inputs["x"].shape)
-
-
 def _last_maximum(case):
     windows = _windows(case.inputs["x"], _k(case))[..., ::-1]
     last = windows.shape[-1] - 1 - np.argmax(windows, axis=-1)
@@ -90,12 +86,12 @@ TIES_HINT = N_("where several entries of a window share its maximum, only the FI
                "the gradient, the others 0: the task's convention. The gradient is routed, never copied: each "
                "window's gradients still add up to its dout.")
 LAST_HINT = N_("ties: the task gives the gradient to the FIRST maximum of a window (the lowest index), not the last.")
-STRIDED_HINT = N_("a window is k neighbouring entries, (x_1, ..., x_k), then (x_(k+1), ..., x_(2k)), and so on: look at "
-                  "how the last axis is reshaped.")
+STRIDED_HINT = N_("a window is k neighbouring entries, (x_1, ..., x_k), then (x_(k+1), ..., x_(2k)), and so on: "
+                  "look at how the last axis is reshaped.")
 ZERO_HINT = N_("every entry of a window may be negative: the maximum starts from the window's own entries, not "
                "from 0.")
 MISTAKES = (Mistake("dx", _copied, COPIED_HINT), Mistake("dx", _split, SPLIT_HINT),
-            Mistake("dx", _every_maximum, TIES_HINT), Mistake("dx", _last_maximum, LAST_HINT),
+            Mistake("dx", _last_maximum, LAST_HINT),
             Mistake("y", _strided, STRIDED_HINT), Mistake("y", _max_with_zero, ZERO_HINT))
 
 HUGE_HINT = N_("for values of 1e7..1e8 the gradient is still exactly dout or 0: route it by finding each window's "

@@ -1,4 +1,4 @@
-"""Typical wrong answers, recognised by their values (used by exercises 18-20 and 25-27).
+"""Typical wrong answers, recognised by their values (used by exercises 18-20, 22, 23 and 25-27).
 
 A `Mistake` says what a known wrong answer computes on a case's inputs (computed here, in the
 parent, like every expected value). When an array the learner's code returned is wrong and equals

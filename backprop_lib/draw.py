@@ -30,9 +30,9 @@ import numpy as np
 from matplotlib.transforms import Bbox
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from .figures import CourseFigure, in_language
+from .figures import CourseFigure, in_language, listing, spoken
 from .functions import softmax
-from .language import N_, _
+from .language import N_, Message, _, translated
 from .layers import Affine, MatMul, Sigmoid, SoftmaxWithLoss
 from .nodes import AddLayer, Branch, MulLayer, Repeat, Sum
 
@@ -158,8 +158,9 @@ def _text_half_size(ax, text):
 
 
 def _words(text, lang):
-    """A label or title in `lang`: the catalogue's translation, or the text itself (math, numbers)."""
-    return _(text, lang) if isinstance(text, str) and text else text
+    """A label or title in `lang`: the catalogue's translation (a Message's, with its fields), or the
+    text itself (math, numbers)."""
+    return translated(text, lang) if isinstance(text, str) and text else text
 
 
 def _draw_node(ax, node, lang):
@@ -258,9 +259,55 @@ def draw_graph(nodes, edges, *, title=None, ax=None, show_grads=True, lang=None)
         _draw_edge(ax, edge, p0, p1, show_grads, lang)
     if new_figure:
         _crop_to_drawing(fig, ax, inch, title)
+        fig.describe = lambda lang: (describe_graph(nodes, edges, title, show_grads, lang), None)
     if title:
         ax.set_title(_words(title, lang), fontsize=12)
     return fig
+
+
+# ------------------------------------------------------------------ the graph in words
+
+
+def _node_name(node, lang):
+    """How a description names a node: an operation by its symbol, the rest by their (translated) label."""
+    if node.kind == "op":
+        return _("{operation} node", lang).format(operation=spoken(node.label))
+    if node.kind == "point":
+        return _("branch point", lang)
+    return spoken(_words(node.label, lang))
+
+
+def _edge_words(edge, name, show_grads, lang):
+    """One edge as "apple 100 (gradient 2.2)": its name (or none), its value, its gradient."""
+    value = spoken(_words(format_value(edge.value), lang)) if edge.value is not None else None
+    if name and value and str(value).startswith(name):
+        name = None  # a symbolic value names itself: "X (1, 2)", not "X X (1, 2)"
+    words = " ".join(str(part) for part in (name, value) if part) or _("an edge", lang)
+    if show_grads and edge.grad is not None:
+        words += " " + _("(gradient {grad})", lang).format(grad=spoken(_words(format_value(edge.grad), lang)))
+    return words
+
+
+def describe_graph(nodes, edges, title, show_grads, lang):
+    """The graph in words, node by node: what flows in and out of each operation, with its gradient.
+
+    "× node: in apple 100 (gradient 2.2), apple num 2 (gradient 110); out 200 (gradient 1.1)."
+    Inputs and outputs are named by their labels; an edge between two operations by its value.
+    """
+    sentences = [spoken(_words(title, lang)) + "." if title else "",
+                 _("A computational graph: values above the edges, gradients below them in red, "
+                   "flowing back.", lang) if show_grads else
+                 _("A computational graph: values above the edges.", lang)]
+    for key, node in nodes.items():
+        if node.kind in ("input", "output"):
+            continue
+        ins = [_edge_words(e, spoken(_words(nodes[e.src].label, lang)) if nodes[e.src].kind == "input" else "",
+                           show_grads, lang) for e in edges if e.dst == key]
+        outs = [_edge_words(e, spoken(_words(nodes[e.dst].label, lang)) if nodes[e.dst].kind == "output" else "",
+                            show_grads, lang) for e in edges if e.src == key]
+        sentences.append(_("{node}: in {inputs}; out {outputs}.", lang).format(
+            node=_node_name(node, lang), inputs=listing(ins, lang) or "-", outputs=listing(outs, lang) or "-"))
+    return " ".join(s for s in sentences if s)
 
 
 # ----------------------------------------------------------------- the course's graphs
@@ -414,7 +461,7 @@ def branch_graph(x=2.0, douts=(1.3, 0.5), lang=None, **draw_kwargs):
     edges = [Edge("x", "fork", x, dx)]
     for i, (y, dy) in enumerate(zip(ys, douts)):
         name = f"y{i + 1}"
-        label = _("to node {number}", lang).format(number=i + 1)
+        label = Message(N_("to node {number}"), number=i + 1)  # drawn, and described, in any language
         nodes[name] = Node(label, (3.6, (n - 1) / 2 * 1.8 - 1.8 * i), "output")
         edges.append(Edge("fork", name, y, dy, at=0.6))
     return draw_graph(nodes, edges, lang=lang, **draw_kwargs)

@@ -7,6 +7,13 @@ run once in English also carries the Korean picture: `korean_metadata` puts it i
 output's metadata, {"backprop": {"ko": {"image/png": ...}}}, which JupyterLab and the
 English site ignore and the Korean site shows (book/_ext/course_i18n.py).
 
+Every figure also says what it shows, for a reader who cannot see it: the code that draws it sets
+`figure.describe`, a function of the language that returns (alt text, longer description or None)
+from the same numbers it drew, so that the words cannot drift from the picture. `figure_metadata`
+puts both languages' descriptions in the output's metadata, {"backprop": {"en": {"alt": ...},
+"ko": {"alt": ..., "image/png": ...}}}; the site uses them as the <img>'s alt (and a "Description"
+below the image for the longer one).
+
 Korean text needs a font with Hangul: Nanum Gothic (Debian's fonts-nanum, installed by
 scripts/system-deps.sh), registered with matplotlib only when a Korean figure is drawn and
 used only for the characters that DejaVu Sans, matplotlib's own font, does not have.
@@ -15,6 +22,7 @@ import base64
 import dataclasses
 import functools
 import os
+import re
 import warnings
 from contextlib import contextmanager, nullcontext
 
@@ -23,7 +31,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from .language import language
+from .language import LANGUAGES, _, language
 
 HANGUL_FONT = "NanumGothic"
 HANGUL_FONT_FILES = ("NanumGothic.ttf", "NanumGothicBold.ttf")  # regular, and bold for the boxes' labels
@@ -75,6 +83,7 @@ class CourseFigure(Figure):
 
     lang = "en"
     remake = None  # set by @in_language
+    describe = None  # set by the code that draws it: lang -> (alt text, longer description or None)
 
     def __repr__(self):  # "<Figure size ...>", as matplotlib's own; GraphFigure keeps its name
         return super().__repr__().replace("<CourseFigure ", "<Figure ", 1)
@@ -91,7 +100,7 @@ class CourseFigure(Figure):
             return super().draw(renderer)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {}, korean_metadata(self)  # the picture itself: IPython's usual PNG formatter
+        return {}, figure_metadata(self)  # the picture itself: IPython's usual PNG formatter
 
 
 def in_language(make):
@@ -116,6 +125,54 @@ def texts(figure):
 def _live_front_end():
     """True when a Jupyter server runs this kernel (a learner at work), not a headless run."""
     return "JPY_SESSION_NAME" in os.environ
+
+
+def described(shown, lang="en"):
+    """(alt text, longer description or None) of a shown figure in `lang`; (None, None) if it has none."""
+    describe = getattr(shown, "describe", None)
+    if describe is None:
+        return None, None
+    alt, details = describe(lang)
+    return " ".join(alt.split()), (" ".join(details.split()) if details else None)
+
+
+def spoken(text):
+    """A label as a screen reader should read it: mathtext ($\\dfrac{\\partial L}{\\partial x}$) as
+    plain text (∂L/∂x), line breaks as spaces, numbers formatted as on the figure."""
+    if not isinstance(text, str):
+        return text
+    text = text.replace(r"\partial ", r"\partial")
+    while True:  # innermost fractions first; a product of fractions gets a dot between them
+        text, found = re.subn(r"\\d?frac\{([^{}]*)\}\{([^{}]*)\}", "\x01\\1/\\2\x02", text)
+        if not found:
+            break
+    text = re.sub("\x02(?=[\x01\\w(\\\\])", " · ", text).replace("\x01", "").replace("\x02", "")
+    for tex, plain in ((r"\partial", "∂"), (r"\cdot", "·"), (r"\exp", "exp"), (r"\sigma", "σ"),
+                       (r"\,", " "), ("**2", "²"), ("^2", "²")):
+        text = text.replace(tex, plain)
+    text = re.sub(r"_\{([^{}]*)\}", r"\1", text).replace("_", "")
+    text = re.sub(r"\\([A-Za-z]+)", r"\1", text)
+    return " ".join(text.replace("$", "").replace("{", "").replace("}", "").split())
+
+
+def figure_metadata(shown):
+    """Output metadata of a shown figure: its descriptions in every language, and its Korean PNG
+    (korean_metadata) when it is an English figure with words."""
+    metadata = korean_metadata(shown)
+    for lang in LANGUAGES:
+        alt, details = described(shown, lang)
+        if alt:
+            entry = metadata.setdefault("backprop", {}).setdefault(lang, {})
+            entry.update({"alt": alt, **({"details": details} if details else {})})
+    return metadata
+
+
+def listing(items, lang):
+    """Items joined as a list in `lang`: "a, b and c" in English, "a, b, c" in Korean."""
+    items = [str(item) for item in items]
+    if len(items) < 2:
+        return "".join(items)
+    return _("{first} and {last}", lang).format(first=", ".join(items[:-1]), last=items[-1])
 
 
 def korean_metadata(shown):

@@ -11,7 +11,7 @@ For all units at once that is -(y - t) W2^T, the matrix product of chapter 4.
 import numpy as np
 
 from .draw import GRAD_COLOR
-from .figures import CourseFigure, in_language
+from .figures import CourseFigure, in_language, spoken
 from .language import N_, _
 
 UP_COLOR = "#2e86c1"  # a wish to go up; a wish to go down is GRAD_COLOR
@@ -61,6 +61,18 @@ def hidden_wishes_figure(W2, y, t, j, class_names=None, lang=None):
     bars.set_xlabel(_(r"share $W_{2,jk}\,(t_k - y_k)$; the sum is $-\partial L/\partial h_j$", lang))
     bars.set_title(_("they add up: $-\\partial L/\\partial h_{{{j}}}$ = {total:+.4f}", lang).format(
         j=j, total=w["total"]), fontsize=10)
+
+    def describe(lang):
+        names_in = [_(name, lang) for name in class_names] if class_names else \
+            [_("output {number}", lang).format(number=k + 1) for k in range(C)]
+        shares = "; ".join(_("{name} wants {nudge:+.3f}, weight {weight:+.3f}, share {share:+.4f}", lang).format(
+            name=name, nudge=w["output_nudges"][k], weight=w["weights"][k], share=w["shares"][k])
+            for k, name in enumerate(names_in))
+        alt = _("Hidden unit h{j} and the {count} outputs it feeds: each output's wish t_k - y_k times the "
+                "weight W2[{j}, k] is its share, drawn as a line and a bar (blue: up, red: down); the shares "
+                "add up to -∂L/∂h{j} = {total:+.4f}.", lang).format(j=j, count=C, total=w["total"])
+        return alt, shares + "."
+    figure.describe = describe
     return figure
 
 
@@ -94,6 +106,19 @@ def example_nudges_figure(image, grads, h, true_class, class_names, lang=None):
     ax_w2.set_ylabel(_(r"nudge $-\partial L/\partial W_{2,jk}$", lang))
     ax_w2.set_title(_("nudges are proportional to activations", lang))
     ax_w2.legend(fontsize=8)
+
+    def describe(lang):
+        names_in = [_(name, lang) for name in class_names]
+        wanted = "; ".join(f"{name} {n:+.3f}" for name, n in zip(names_in, nudge))
+        slope = [float(np.polyfit(h, -grads["W2"][:, k], 1)[0]) if np.ptp(h) > 0 else 0.0
+                 for k in (true_class, other)]
+        alt = _("One example, an image of the class {name}. In the middle, the nudge t - y it asks of each of "
+                "the ten scores: {wanted}. On the right, the nudges to the weights into '{name}' and into "
+                "'{other}' against the activations h_j of the hidden units: two straight lines through zero, "
+                "slopes {up:+.3f} and {down:+.3f}, so each nudge is proportional to its activation.", lang).format(
+                    name=names_in[true_class], other=names_in[other], wanted=wanted, up=slope[0], down=slope[1])
+        return alt, None
+    figure.describe = describe
     return figure
 
 
@@ -113,6 +138,11 @@ def first_layer_nudges_figure(dW1, delta, units, lang=None):
     figure.suptitle(_("nudges to the first-layer weights of four hidden units (blue: up, red: down)", lang)
                     if len(units) == 4 else
                     _("nudges to the first-layer weights of hidden units (blue: up, red: down)", lang))
+    figure.describe = lambda lang: (_(
+        "The nudges to the first-layer weights of hidden units {units}, each drawn as a 28 x 28 image (blue: up, "
+        "red: down): the input image times the gradient that reached the unit, so each looks like the example, "
+        "scaled by {factors}.", lang).format(units=", ".join(str(j) for j in units),
+                                             factors=", ".join(f"{-delta[j]:+.4f}" for j in units)), None)
     return figure
 
 
@@ -128,4 +158,17 @@ def batch_nudges_figure(each, batch, labels, class_names, lang=None):
     ax.set_yticks(range(len(each) + 1), rows + [_("average", lang)], fontsize=8)
     ax.axhline(len(each) - 0.5, color="black", lw=2)
     ax.set_title(_("nudges t - y to the ten scores (blue: up, red: down)", lang))
+
+    def describe(lang):
+        names_in = [_(name, lang) for name in class_names]
+        rows_in_words = [_("example {n} ({name}): most up {up} {up_by:+.2f}, most down {down} {down_by:+.2f}",
+                           lang).format(n=n, name=names_in[t], up=names_in[int(np.argmax(row))],
+                                        up_by=float(np.max(row)), down=names_in[int(np.argmin(row))],
+                                        down_by=float(np.min(row)))
+                         for n, (t, row) in enumerate(zip(labels, each))]
+        alt = _("A grid of the nudges t - y that {count} examples ask of the ten scores, one row per example "
+                "(blue: up, red: down), and below them their average, the batch's nudge: {average}.", lang).format(
+                    count=len(each), average="; ".join(f"{name} {v:+.3f}" for name, v in zip(names_in, batch)))
+        return alt, "; ".join(rows_in_words) + "."
+    figure.describe = describe
     return figure

@@ -9,7 +9,7 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
-from .figures import CourseFigure, in_language
+from .figures import CourseFigure, in_language, listing
 from .language import _
 
 
@@ -97,7 +97,26 @@ def plot_history(history, lang=None):
                 label=_("test", lang))
     ax_acc.set(xlabel=_("iteration", lang), ylabel=_("accuracy", lang), title=_("accuracy", lang), ylim=(0, 1))
     ax_acc.legend(loc="lower right")
+    fig.describe = lambda lang: describe_history(history, lang)
     return fig
+
+
+def describe_history(history, lang=None):
+    """The learning curves in words: the loss and the accuracies at the start and at the end (the alt
+    text), and the accuracy at every evaluation (the longer description)."""
+    loss, evals = history["loss"], history["iteration_of_eval"]
+    window = max(1, min(100, len(loss) // 10))  # the batch loss is noisy: averages at both ends
+    alt = _("Learning curves. Left: the training loss of every iteration goes from {start:.2f} to {end:.2f} "
+            "(averages of the first and last {window} of {count} iterations). Right: accuracy, measured "
+            "{times} times, goes from {train0:.1%} to {train1:.1%} on the training data and from {test0:.1%} "
+            "to {test1:.1%} on the test data.", lang).format(
+                start=float(np.mean(loss[:window])), end=float(np.mean(loss[-window:])), window=window,
+                count=len(loss), times=len(evals), train0=history["train_acc"][0], train1=history["train_acc"][-1],
+                test0=history["test_acc"][0], test1=history["test_acc"][-1])
+    details = "; ".join(_("iteration {iteration}: train {train:.1%}, test {test:.1%}", lang).format(
+        iteration=i, train=train, test=test) for i, train, test in zip(evals, history["train_acc"],
+                                                                       history["test_acc"]))
+    return alt, details + "."
 
 
 @in_language
@@ -122,6 +141,19 @@ def descent_figure(w_grid, b_grid, surface, full, minibatch, full_progress, mini
                 ylabel=_("loss on all {count} points", lang).format(count=n_full),
                 title=_("progress per unit of work", lang))
     ax_cost.legend(fontsize=8)
+
+    def describe(lang):
+        def cost(progress):
+            return _("{loss:.3g} after {examples} examples", lang).format(
+                loss=float(progress[1][-1]), examples=int(progress[0][-1]))
+        alt = _("Two walkers on the loss surface of (w, b), drawn as contour lines: {steps} steps of the full batch "
+                "({n_full} examples per step), a smooth path, and {mini_steps} steps of minibatches of {n_mini}, a "
+                "zigzag path. Right, on logarithmic axes, the loss on all {n_full} points against the examples "
+                "looked at: the full batch reaches {full}, the minibatch {mini}.", lang).format(
+                    steps=len(full) - 1, mini_steps=len(minibatch) - 1, n_full=n_full, n_mini=n_mini,
+                    full=cost(full_progress), mini=cost(minibatch_progress))
+        return alt, None
+    figure.describe = describe
     return figure
 
 
@@ -144,6 +176,17 @@ def answers_figure(x, t, predicted, class_names, per_class=3, lang=None):
         axes[k, 0].set_ylabel(names[k], fontsize=9)
     figure.suptitle(_("right (left three) and wrong (right three) answers, per true class", lang)
                     if per_class == 3 else _("right (left) and wrong (right) answers, per true class", lang))
+
+    def describe(lang):
+        names_in = [_(name, lang) for name in class_names]
+        rows = [_("{name}: wrong ones taken for {taken}", lang).format(
+                    name=names_in[k], taken=listing([names_in[predicted[i]] for i in
+                                                     np.flatnonzero((t == k) & (predicted != k))[:per_class]], lang)
+                    or "-") for k in range(len(names_in))]
+        alt = _("A grid of test images, one row per true class: {count} the network got right, then {count} it got "
+                "wrong, each wrong one titled with the class it predicted.", lang).format(count=per_class)
+        return alt, "; ".join(rows) + "."
+    figure.describe = describe
     return figure
 
 

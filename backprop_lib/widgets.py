@@ -13,6 +13,8 @@ Words (controls, captions, figure titles and labels) are in the learner's langua
 (backprop_lib.language); a static figure also carries its Korean picture for the website
 (backprop_lib.figures).
 """
+import base64
+import html
 import io
 import os
 
@@ -22,7 +24,7 @@ import numpy as np
 from . import draw
 from .draw import GRAD_COLOR  # one red for gradients, in the graphs and in the explorers
 from .datasets import make_spiral
-from .figures import CourseFigure, in_language, korean_metadata
+from .figures import CourseFigure, described, figure_metadata, in_language, listing
 from .language import N_, _
 from .layers import Sigmoid, SoftmaxWithLoss
 from .network import TwoLayerNet
@@ -62,14 +64,18 @@ class StaticFigure:
         """The same static figure drawn in `lang` (for the Korean site)."""
         return StaticFigure(self.name, self.figure.remake(lang=lang))
 
+    def describe(self, lang):
+        """What the figure shows, in words (its figure's description)."""
+        return self.figure.describe(lang)
+
     def _repr_png_(self):
         return png_bytes(self.figure)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {}, korean_metadata(self)
+        return {}, figure_metadata(self)
 
     def __repr__(self):
-        return _("{name}: a static figure (run the notebook in JupyterLab to move the sliders)",
+        return _("{name}: a static figure (run the notebook in JupyterLab to change its numbers)",
                  self.lang).format(name=self.name)
 
 
@@ -78,10 +84,12 @@ class Explorer(widgets.VBox):
 
     draw(**values) receives the controls' values by name and returns (figure, caption_html),
     or yields several such pairs to show a picture that grows (a loss curve during training).
+    The picture is an <img> in an HTML widget, so that it carries its text alternative (alt): an
+    ipywidgets Image has no alt, and its view fails when given a tooltip.
     """
 
     def __init__(self, name, controls, draw):
-        image, caption = widgets.Image(format="png"), widgets.HTML()
+        image, caption = widgets.HTML(), widgets.HTML()
         super().__init__([widgets.HBox(list(controls.values()), layout={"flex_flow": "row wrap"}),
                           image, caption])
         self.name, self.controls, self.image, self.caption, self._draw = name, controls, image, caption, draw
@@ -95,16 +103,27 @@ class Explorer(widgets.VBox):
     def redraw(self, change=None):
         frames = self._draw(**self.values())
         for figure, caption in [frames] if isinstance(frames, tuple) else frames:
-            self.image.value = png_bytes(figure)  # sent to the front-end at once, even mid-loop
+            self.png = png_bytes(figure)
+            alt = html.escape(described(figure, figure.lang)[0] or "", quote=True)
+            # sent to the front-end at once, even mid-loop
+            self.image.value = (f'<img class="explorer-picture" alt="{alt}" '
+                                f'src="data:image/png;base64,{base64.b64encode(self.png).decode()}">')
             self.caption.value = caption
 
     def __repr__(self):
         return _("{name}: an interactive widget (needs a live Jupyter kernel)").format(name=self.name)
 
 
-def _slider(description, value, low, high, step, **kwargs):
-    return widgets.FloatSlider(value=value, min=low, max=high, step=step, description=_(description),
-                               continuous_update=False, style={"description_width": "initial"}, **kwargs)
+# The controls are number fields, each with a <label> that names it: reachable with Tab, operated with
+# the arrow keys (Enter commits), with a visible focus and a name a screen reader says, in the learner's
+# language. (ipywidgets' sliders give their handle no accessible name; in JupyterLab the arrow keys on a
+# drop-down list move the notebook's cell selection instead.)
+def number(description, value, low, high, step):
+    """A number field from `low` to `high`: the arrow keys step it by `step`, or type a value."""
+    field = widgets.BoundedIntText if all(isinstance(v, int) for v in (value, low, high, step)) else \
+        widgets.BoundedFloatText
+    return field(value=value, min=low, max=high, step=step, description=_(description), continuous_update=False,
+                 style={"description_width": "initial"}, layout={"width": "16em"})
 
 
 # --- the apple-orange graph (chapters 2-3) -------------------------------------------------
@@ -126,13 +145,12 @@ def graph_explorer(static=None):
         return figure, caption
 
     controls = {
-        "apple": _slider(N_("apple"), 100.0, 0.0, 300.0, 10.0),
-        "apple_num": widgets.IntSlider(value=2, min=0, max=10, description=_("apple num"), continuous_update=False),
-        "orange": _slider(N_("orange"), 150.0, 0.0, 300.0, 10.0),
-        "orange_num": widgets.IntSlider(value=3, min=0, max=10, description=_("orange num"),
-                                        continuous_update=False),
-        "tax": _slider(N_("tax"), 1.1, 1.0, 1.5, 0.05),
-        "dprice": _slider(N_("upstream gradient ∂L/∂price"), 1.0, -2.0, 2.0, 0.1),
+        "apple": number(N_("apple"), 100.0, 0.0, 300.0, 10.0),
+        "apple_num": number(N_("apple num"), 2, 0, 10, 1),
+        "orange": number(N_("orange"), 150.0, 0.0, 300.0, 10.0),
+        "orange_num": number(N_("orange num"), 3, 0, 10, 1),
+        "tax": number(N_("tax"), 1.1, 1.0, 1.5, 0.05),
+        "dprice": number(N_("upstream gradient ∂L/∂price"), 1.0, -2.0, 2.0, 0.1),
     }
     return Explorer("graph_explorer", controls, draw_graph)
 
@@ -171,6 +189,12 @@ def sigmoid_figure(marked=(1.0,), lang=None):
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left")
+    points = [sigmoid_point(x) for x in marked]
+    figure.describe = lambda lang: (_(
+        "Above, the sigmoid y = σ(x) for x from -8 to 8: an S-shaped curve rising from 0 to 1, with the "
+        "tangent at each marked point; below, its slope y (1 - y), a bump that peaks at 0.25 at x = 0 and "
+        "falls towards 0 on both sides. Marked: {points}.", lang).format(points="; ".join(
+            _("x = {x:g}: y = {y:.3f}, slope {slope:.3f}", lang).format(**p) for p in points)), None)
     return figure
 
 
@@ -186,7 +210,7 @@ def sigmoid_explorer(static=None, x=1.0):
                     ).format(x=p["x"], y=p["y"], one_minus_y=1 - p["y"], slope=p["slope"])
         return sigmoid_figure(marked=(x,)), caption
 
-    return Explorer("sigmoid_explorer", {"x": _slider("x", x, -8.0, 8.0, 0.1)}, draw)
+    return Explorer("sigmoid_explorer", {"x": number("x", x, -8.0, 8.0, 0.1)}, draw)
 
 
 # --- softmax with cross-entropy (chapter 7) ---------------------------------------------------
@@ -230,7 +254,17 @@ def softmax_figure(cases, lang=None):
             for k, v in zip(classes, values):
                 ax.annotate(f"{v:.2f}", (k, v), ha="center", va="bottom" if v >= 0 else "top", fontsize=8)
     axes[-1, 0].set_xlabel(_("class k (* = the true class)", lang))
+    figure.describe = lambda lang: (" ".join(_describe_softmax_case(softmax_panel(logits, label), lang)
+                                             for logits, label in cases), None)
     return figure
+
+
+def _describe_softmax_case(p, lang):
+    numbers = lambda values: "(" + ", ".join(f"{v:.2f}" for v in values) + ")"  # noqa: E731
+    return _("Bar charts for true class {label}: scores a = {scores}; probabilities y = softmax(a) = "
+             "{probabilities}, loss L = {loss:.3f}; gradient y - t = {gradient}.", lang).format(
+                label=p["label"] + 1, scores=numbers(p["logits"]), probabilities=numbers(p["y"]), loss=p["loss"],
+                gradient=numbers(p["grad"]))
 
 
 def softmax_explorer(static=None, logits=(0.3, 2.9, 4.0), label=2):
@@ -242,17 +276,16 @@ def softmax_explorer(static=None, logits=(0.3, 2.9, 4.0), label=2):
     if use_static(static):
         return StaticFigure("softmax_explorer", softmax_figure([(logits, label), ((0.5, 5.0, 0.2), 0)]))
 
-    def draw(a0, a1, a2, label):
+    def draw(a0, a1, a2, true_class):
+        label = true_class - 1  # the text numbers classes from 1
         p = softmax_panel([a0, a1, a2], label)
         grad = ", ".join(f"{g:+.3f}" for g in p["grad"])
         caption = (f"L = &minus;log y<sub>{label + 1}</sub> = &minus;log {p['y'][label]:.4f} = "
                    f"<b>{p['loss']:.4f}</b>; y &minus; t = ({grad})")  # no words: the same in every language
         return softmax_figure([([a0, a1, a2], label)]), caption
 
-    controls = {f"a{k}": _slider(f"a{k + 1}", value, -6.0, 6.0, 0.1) for k, value in enumerate(logits)}
-    options = [(_("class {number}").format(number=k + 1), k) for k in range(len(logits))]
-    controls["label"] = widgets.ToggleButtons(options=options, value=label, description=_("true class"),
-                                              style={"button_width": "5em"})
+    controls = {f"a{k}": number(f"a{k + 1}", float(value), -6.0, 6.0, 0.1) for k, value in enumerate(logits)}
+    controls["true_class"] = number(N_("true class"), label + 1, 1, len(logits), 1)
     return Explorer("softmax_explorer", controls, draw)
 
 
@@ -311,6 +344,21 @@ def playground_figure(runs, network, iters_num, learning_rate, lang=None):
     right.set_title(_("learning rate {learning_rate:g}: the regions it predicts\n"
                       "({accuracy:.0%} of the {count} points right)", lang).format(
                         learning_rate=learning_rate, accuracy=accuracy, count=len(x)), fontsize=10)
+
+    def describe(lang):
+        def average(values):
+            return float(np.mean(values[:20])), float(np.mean(values[-20:]))
+        runs_in_words = [_("learning rate {learning_rate:g}: loss {start:.2f} at the start, {end:.2f} after "
+                           "{iterations} iterations (averages of 20)", lang).format(
+                               learning_rate=lr, start=average(losses)[0], end=average(losses)[1],
+                               iterations=len(losses)) for lr, losses in runs.items()]
+        alt = _("Training on the spiral of three classes: the minibatch loss against the iteration for "
+                "learning rates {rates}, and the three regions that the network trained with learning rate "
+                "{learning_rate:g} predicts: {accuracy:.0%} of the {count} points right.", lang).format(
+                    rates=listing([f"{lr:g}" for lr in runs], lang), learning_rate=learning_rate,
+                    accuracy=accuracy, count=len(x))
+        return alt, "; ".join(runs_in_words) + "."
+    figure.describe = describe
     return figure
 
 
@@ -334,12 +382,8 @@ def training_playground(static=None, learning_rate=1.0, batch_size=30, hidden_si
             runs = {learning_rate: losses}
             yield playground_figure(runs, network, iters_num, learning_rate), caption
 
-    def choice(description, options, value):
-        return widgets.SelectionSlider(options=options, value=value, description=_(description),
-                                       continuous_update=False, style={"description_width": "initial"})
-
-    controls = {"learning_rate": choice(N_("learning rate"), [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], learning_rate),
-                "batch_size": choice(N_("batch size"), [1, 3, 10, 30, 100, 300], batch_size),
-                "hidden_size": choice(N_("hidden size"), [2, 5, 10, 50, 200], hidden_size),
-                "iters_num": choice(N_("iterations"), [100, 300, 500, 1000, 3000], iters_num)}
+    controls = {"learning_rate": number(N_("learning rate"), float(learning_rate), 0.01, 10.0, 0.1),
+                "batch_size": number(N_("batch size"), batch_size, 1, 300, 10),
+                "hidden_size": number(N_("hidden size"), hidden_size, 1, 200, 5),
+                "iters_num": number(N_("iterations"), iters_num, 10, 3000, 100)}
     return Explorer("training_playground", controls, draw_run)

@@ -3,6 +3,8 @@
 # MathJax 3, require.js, the ipywidgets html-manager and a Korean font (Nanum Gothic, for
 # the glossary on machines without one), installed from the npm registry
 # (versions pinned by scripts/assets/package-lock.json) and copied into book/_static/vendor.
+# axe-core, also pinned there, stays in node_modules: the accessibility test (tests/test_a11y.py)
+# injects it into the pages it checks; the site never serves it.
 # Idempotent and fast when done: npm runs only when the lock file changed, the copy only
 # when the installed packages changed.
 set -euo pipefail

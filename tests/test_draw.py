@@ -239,3 +239,56 @@ def test_show_source_names_file_and_line():
     assert code.startswith(f"# backprop_lib/layers.py:{line}\nclass Affine")
     method = show_source(TwoLayerNet.gradient).data
     assert method.split("\n")[1].startswith("def gradient(self, x, t):")  # dedented, as in an editor
+
+
+# --- the graph in words (its text alternative) ------------------------------------------------
+
+from backprop_lib.figures import described, spoken  # noqa: E402
+
+
+def test_the_apple_graph_says_its_numbers():
+    alt, details = described(draw.apple_graph())
+    for words in ("apple 100 (gradient 2.2)", "apple num 2 (gradient 110)", "out 200 (gradient 1.1)",
+                  "tax 1.1 (gradient 200)", "out price 220 (gradient 1)"):
+        assert words in alt, alt
+    assert details is None
+
+
+def test_the_description_follows_the_numbers():
+    alt, _ = described(draw.apple_graph(apple=50, apple_num=3, tax=1.5))
+    for words in ("apple 50 (gradient 4.5)", "apple num 3 (gradient 75)", "out 150 (gradient 1.5)",
+                  "tax 1.5 (gradient 150)", "out price 225 (gradient 1)"):
+        assert words in alt, alt
+    assert "100" not in alt and "220" not in alt
+
+
+def test_the_forward_pass_alone_has_no_gradients():
+    alt, _ = described(draw.apple_graph(show_grads=False))
+    assert "apple 100" in alt and "price 220" in alt and "gradient" not in alt
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_every_course_graph_says_every_label_it_draws(name):
+    """Each value and gradient drawn on the figure is in its description, as a screen reader reads it."""
+    fig = BUILDERS[name]()
+    alt, _ = described(fig)
+    for text in labels(fig, "value") + labels(fig, "grad"):
+        assert spoken(text) in alt, f"{text!r} (read as {spoken(text)!r}) is not in: {alt}"
+    assert "$" not in alt and "\\" not in alt, alt
+
+
+def test_a_graph_drawn_into_someone_elses_axes_has_no_description_of_its_own():
+    fig = Figure()
+    ax = fig.add_subplot()
+    draw_graph({"a": Node("a", (0, 0), "input"), "b": Node("b", (2, 0), "output")}, [Edge("a", "b", 1, 2)], ax=ax)
+    assert described(fig) == (None, None)
+
+
+@pytest.mark.parametrize("tex, read", [(r"$\dfrac{\partial L}{\partial x}$", "∂L/∂x"),
+                                       (r"$\dfrac{\partial z}{\partial t}\dfrac{\partial t}{\partial x}$",
+                                        "∂z/∂t · ∂t/∂x"),
+                                       (r"$-\dfrac{\partial L}{\partial y}y^2$", "-∂L/∂y · y²"),
+                                       ("$y_{1}$", "y1"), ("Cross\nEntropy\nError", "Cross Entropy Error"),
+                                       (r"$X \cdot W$ (2, 4)", "X · W (2, 4)")])
+def test_labels_are_spoken_without_tex(tex, read):
+    assert spoken(tex) == read

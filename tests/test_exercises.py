@@ -267,7 +267,7 @@ def test_a_recursive_topological_order_meets_the_deep_chain_of_the_visible_check
                            "        if self.dW is None:\n            self.dW, self.db = np.zeros_like(self.W), "
                            "np.zeros_like(self.b)\n        self.dW[...] = 0\n        self.db[...] = 0\n"
                            "        self.dW += self.x.T @ dout\n        self.db += np.sum(dout, axis=0)\n"),
-     "ex24-check-gradients", r"first\['W1'\] is wrong"),
+     "ex24-check-gradients", r"the first call's gradients\['W1'\] is wrong"),
 ], ids=["14-keepdims", "17-copied-parameters", "24-zeroed-in-place"])
 def test_the_first_visible_check_to_fail_names_the_mistake(stem, replacement, cell, told):
     """Issue 16: the first check a learner sees fail is the one about the mistake, with a clear message

@@ -59,7 +59,8 @@ WRONG = {"04_matmul.py": MATMUL_TRANSPOSED_DW, "04_matmul_sign.py": MATMUL_SQUAR
             for name in ("18_mean_variance_constants.py", "19_buffered_add.py", "20_copied_to_window.py")}}
 
 WRONG.update({name: (ROOT / "tests" / "submissions" / name).read_text(encoding="utf-8")  # a named mistake's hint
-              for name in ("21_true_class_column.py", "23_dg_not_summed.py")})
+              for name in ("21_true_class_column.py", "22_unaligned_dout.py", "23_dg_not_summed.py",
+                           "23_no_sigmoid_slope.py")})
 
 
 @pytest.fixture(autouse=True)

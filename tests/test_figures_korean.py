@@ -7,6 +7,7 @@ import io
 import logging
 import re
 import textwrap
+from collections import Counter
 import warnings
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from babel.messages.pofile import read_po
 from nbclient import NotebookClient
 
 from backprop_lib import draw, nudges, training, widgets
-from backprop_lib.figures import CourseFigure, hangul_font, korean_metadata, texts
+from backprop_lib.figures import CourseFigure, described, hangul_font, korean_metadata, texts
 
 REPO = Path(__file__).resolve().parent.parent
 PO = REPO / "backprop_lib" / "locale" / "ko" / "LC_MESSAGES" / "backprop.po"
@@ -195,7 +196,15 @@ def test_a_notebook_run_in_english_carries_the_korean_picture(tmp_path):
         korean = base64.b64decode(output["metadata"]["backprop"]["ko"]["image/png"])
         assert korean.startswith(b"\x89PNG") and english.startswith(b"\x89PNG") and korean != english
     (plain,) = outputs[2]
-    assert "image/png" in plain["data"] and "backprop" not in plain.get("metadata", {})
+    assert "image/png" in plain["data"] and "image/png" not in plain["metadata"]["backprop"].get("ko", {})
+    # every figure carries its text alternative in both languages, for the site's <img alt>
+    for index in (1, 2, 3, 4):
+        (output,) = outputs[index]
+        alts = {lang: output["metadata"]["backprop"][lang]["alt"] for lang in ("en", "ko")}
+        assert HANGUL.search(alts["ko"]) and not HANGUL.search(alts["en"]), alts
+    assert "apple 100" in outputs[1][0]["metadata"]["backprop"]["en"]["alt"]
+    assert "사과 100" in outputs[1][0]["metadata"]["backprop"]["ko"]["alt"]
+    assert "details" in outputs[4][0]["metadata"]["backprop"]["ko"]  # the training curves: a long description
 
 
 def test_the_korean_site_shows_the_korean_picture(tmp_path):
@@ -211,7 +220,8 @@ def test_the_korean_site_shows_the_korean_picture(tmp_path):
         nbformat.v4.new_markdown_cell("# Figures"),
         nbformat.v4.new_code_cell("apple_graph()", outputs=[nbformat.v4.new_output(
             "execute_result", data={"image/png": b64(english), "text/plain": "<GraphFigure>"},
-            metadata={"backprop": {"ko": {"image/png": b64(korean)}}}, execution_count=1)]),
+            metadata={"backprop": {"en": {"alt": "the apple graph", "details": "more & more"},
+                                   "ko": {"image/png": b64(korean), "alt": "사과 그래프"}}}, execution_count=1)]),
         nbformat.v4.new_code_cell("sum_graph()", outputs=[nbformat.v4.new_output(
             "execute_result", data={"image/png": b64(plain), "text/plain": "<GraphFigure>"}, execution_count=2)])])
     nbformat.write(nb, tmp_path / "figures.ipynb")
@@ -223,7 +233,7 @@ def test_the_korean_site_shows_the_korean_picture(tmp_path):
           config: {{templates_path: ["{REPO / 'book' / '_templates'}"]}}
         """))
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: figures\n")
-    images = {}
+    images, alts, descriptions = {}, {}, {}
     for language in ("en", "ko"):
         out = tmp_path / "_build" / language
         status = build_sphinx(tmp_path, out, noconfig=True, path_config=str(tmp_path / "_config.yml"),
@@ -234,8 +244,13 @@ def test_the_korean_site_shows_the_korean_picture(tmp_path):
         assert status == 0
         html = (out / "figures.html").read_text()
         images[language] = [(out / src).read_bytes() for src in re.findall(r'<img [^>]*src="([^"]+)"', html)]
+        alts[language] = re.findall(r'<img [^>]*alt="([^"]*)"', html)
+        descriptions[language] = re.findall(r'<details class="figure-description"><summary>([^<]*)</summary>'
+                                            r'<p>([^<]*)</p>', html)
     assert images["en"] == [english, plain]
     assert images["ko"] == [korean, plain]
+    assert alts["en"][0] == "the apple graph" and alts["ko"][0] == "사과 그래프"
+    assert descriptions == {"en": [("Description of the figure", "more &amp; more")], "ko": []}
 
 
 SITE = REPO / "_build" / "html"
@@ -281,3 +296,16 @@ def test_without_a_hangul_font_figures_stay_english(monkeypatch):
         figure = draw.apple_graph(lang="ko")
     assert "apple" in texts(figure) and figure.lang == "en"
     figures._warn_no_hangul_font.cache_clear()
+
+
+def test_every_figure_describes_itself_in_both_languages(korean_figures, english_figures):
+    """The same numbers in both descriptions; the words of each in its language (backprop.po)."""
+    numbers = re.compile(r"-?\d+(?:\.\d+)?")
+    for name, figure in english_figures.items():
+        english, korean = described(figure, "en"), described(figure, "ko")
+        assert english[0] and len(english[0].split()) >= 8, f"{name}: {english}"
+        assert not HANGUL.search(english[0]) and HANGUL.search(korean[0]), f"{name}: {english[0]} / {korean[0]}"
+        lost = Counter(numbers.findall(english[0])) - Counter(numbers.findall(korean[0]))  # ("1층" adds a 1)
+        assert not lost, f"{name}: the Korean description lacks {sorted(lost)}:\n{english[0]}\n{korean[0]}"
+        assert (english[1] is None) == (korean[1] is None), name
+        assert described(korean_figures[name], "ko") == korean, f"{name}: drawn in Korean, described otherwise"

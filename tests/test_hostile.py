@@ -139,10 +139,12 @@ EXPECTED = {
     "22_pytorch.py": (0, ["No module named 'torch'"]),
     "22_no_max_trick.py": (30, ["overflow", "unless the maximum is subtracted first"]),  # the ±1e3..1e4 case
     "22_softmax_from_library.py": (FULL, []),  # chapter 7's softmax is a tool here, not the answer
+    "22_unaligned_dout.py": (9, ["numpy lines shapes up from the right"]),  # the forward tests only
     "23_finite_differences.py": (7, ["was running when the grader stopped your code"]),
     "23_autodiff_engine.py": (7, ["No module named 'backprop_lib.autodiff'"]),
     "23_dg_not_summed.py": (16, ["dg has one entry per entry of x"]),  # dx's half of each backward test
     "23_vectorized_differences.py": (24, ["saturated gates", "inputs x of ±1e5..1e6"]),
+    "23_no_sigmoid_slope.py": (16, ["dg leaves out the sigmoid node"]),  # dx's half of each backward test
     # --- exercise 24 (find the bug: gradients piled up across calls): the bug left in, the library's Affine,
     # finite differences or the course's autodiff engine standing in for a backward ---
     "24_unfixed.py": (0, ["the second call returned the sum of both calls' gradients"]),
@@ -198,6 +200,8 @@ FIRST_HINT = {
     "21_ties_pass_gradient.py": "where a margin is exactly 0, this exercise's max(0, m) passes no gradient",
     "22_no_max_trick.py": "unless the maximum is subtracted first",
     "23_dg_not_summed.py": "dg has one entry per entry of x",
+    "22_unaligned_dout.py": "numpy lines shapes up from the right",
+    "23_no_sigmoid_slope.py": "dg leaves out the sigmoid node",
     "25_weights_overwritten.py": "this is the gradient of one time step only",
     "25_gradient_not_carried.py": "each step sees only its own dhs[:, t]",
     "25_finite_differences.py": "finite differences take minutes",

@@ -3,8 +3,9 @@
 JupyterLab (with jupyterlab-myst, installed by `make setup`) runs headless on a copy of the
 course's notebooks; Debian's Chromium, driven by Playwright, opens each chapter, runs all its
 cells, and checks what the learner sees: MyST markup rendered as on the website (admonitions,
-glossary terms, cross-references, math), no error output, and widgets whose picture changes
-when a slider moves. Screenshots go to artifacts/lab/ (git-ignored).
+glossary terms, cross-references, math), no error output, and widgets that work from the keyboard
+alone (Tab reaches each control, which has a name and a visible focus, and an arrow key changes
+the picture or the caption). Screenshots go to artifacts/lab/ (git-ignored).
 
 Without Chromium these tests skip locally and fail in CI (CI=true).
 """
@@ -31,6 +32,7 @@ RUN_TIMEOUT_MS = 150_000  # one chapter, all cells (chapter 9 trains a network)
 
 # MyST that a plain Markdown renderer would show as it is.
 RAW_MYST = [":class:", "{term}", "{ref}", "{doc}", "{cite", "{numref}", "```{", ":::{", "{admonition}"]
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
 RAW_MATH = re.compile(r"\$[^$\s][^$]*\$|\\\(|\\\[|\\begin\{")
 
 
@@ -147,40 +149,64 @@ def expected_widgets(chapter):
 
 
 def explorers(page):
-    """The live widgets: each box with sliders above a picture."""
+    """The live widgets: each box with its controls (number fields, drop-down lists) above a picture."""
     boxes = page.locator(".jp-OutputArea .widget-vbox")
-    return boxes.filter(has=page.locator("img.widget-image")).filter(has=page.locator(".widget-slider"))
+    return boxes.filter(has=page.locator("img.explorer-picture")).filter(has=page.locator("input, select"))
 
 
 def picture_and_caption(explorer):
-    return explorer.evaluate("box => [box.querySelector('.widget-image')?.getAttribute('src'),"
-                             " box.querySelector('.widget-html')?.textContent]")
+    return explorer.evaluate("box => [box.querySelector('img.explorer-picture')?.getAttribute('src'),"
+                             " box.querySelector('.widget-html:last-child')?.textContent]")
 
 
-def move_each_slider(page, explorer, name):
-    """Move every slider of an explorer one step; each move must change its picture or caption."""
+CONTROL_REPORT = """e => ({name: (e.labels && e.labels.length ? e.labels[0].textContent : e.getAttribute('aria-label')) || '',
+    focused: document.activeElement === e, tag: e.tagName, atMax: e.tagName === 'SELECT' ?
+    e.selectedIndex === e.options.length - 1 : e.max !== '' && Number(e.value) + Number(e.step || 1) > Number(e.max)})"""
+
+
+def operate_each_control_by_keyboard(page, explorer, name):
+    """Keyboard only: Tab reaches each control of an explorer in turn, it has a name and a visible focus,
+    and an arrow key, then Enter, changes the picture or the caption.
+    Returns the problems found (each a sentence)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    unchanged = []
-    sliders = explorer.locator(".widget-slider")
-    for i in range(sliders.count()):
-        slider = sliders.nth(i)
-        label = slider.locator(".widget-label").first.text_content().strip()
-        handle = slider.locator(".noUi-handle").first
-        wait_until_idle(page)  # the previous move's redraw (a training run, say) is over
+    problems = []
+    controls = explorer.locator("input, select")
+    wait_until_idle(page)
+    controls.first.focus()  # the keyboard's way in: Tab from the cell above would reach it too
+    for i in range(controls.count()):
+        control = controls.nth(i)
+        if i:
+            page.keyboard.press("Tab")
+        report = control.evaluate(CONTROL_REPORT)
+        label = report["name"].strip() or f"control {i + 1}"
+        if not report["focused"]:
+            problems.append(f"{label}: Tab from the control before did not reach it")
+            control.focus()
+        if not report["name"].strip():
+            problems.append(f"control {i + 1} ({report['tag']}) has no accessible name")
+        wait_until_idle(page)  # the previous change's redraw (a training run, say) is over
+        focused = control.screenshot()
+        page.evaluate("e => e.blur()", control.element_handle())
+        if control.screenshot() == focused:
+            problems.append(f"{label}: no visible focus")
+        control.focus()
         before = picture_and_caption(explorer)
-        at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
-        handle.focus()
-        handle.press("ArrowLeft" if at_max else "ArrowRight")
+        up, down = ("ArrowDown", "ArrowUp") if report["tag"] == "SELECT" else ("ArrowUp", "ArrowDown")
+        page.keyboard.press(down if report["atMax"] else up)  # a list's next option; a number's next step
+        page.keyboard.press("Enter")  # commits a number; chooses the option a list's arrow key showed
         try:
-            page.wait_for_function("([box, before]) => JSON.stringify([box.querySelector('.widget-image')"
-                                   "?.getAttribute('src'), box.querySelector('.widget-html')?.textContent])"
-                                   " !== JSON.stringify(before)",
+            page.wait_for_function("([box, before]) => JSON.stringify([box.querySelector('img.explorer-picture')"
+                                   "?.getAttribute('src'), box.querySelector('.widget-html:last-child')"
+                                   "?.textContent]) !== JSON.stringify(before)",
                                    arg=[explorer.element_handle(), before], timeout=30_000, polling=200)
         except PlaywrightTimeout:
-            unchanged.append(label)
+            problems.append(f"{label}: the keyboard changed nothing")
     wait_until_idle(page)
+    page.evaluate("document.activeElement && document.activeElement.blur()")  # back to the notebook's keys
+    if len((explorer.locator("img.explorer-picture").get_attribute("alt") or "").split()) < 8:
+        problems.append("the picture has no text alternative (alt)")
     explorer.screenshot(path=ARTIFACTS / f"{name}.png")
-    return unchanged
+    return problems
 
 
 def screenshots(page, stem):
@@ -252,12 +278,12 @@ def test_chapter_runs_and_renders_in_jupyterlab(lab, browser, chapter):
         if expected:  # widget views render after their cell has run
             explorers(page).nth(expected - 1).wait_for(state="attached", timeout=30_000)
         assert explorers(page).count() == expected, f"{chapter}: live widgets shown"
-        unchanged = []
+        problems = []
         for i in range(explorers(page).count()):
             explorer = explorers(page).nth(i)
             explorer.scroll_into_view_if_needed()
-            unchanged += move_each_slider(page, explorer, f"{stem}-widget-{i}")
-        assert unchanged == [], f"{chapter}: moving these sliders changed nothing: {unchanged}"
+            problems += operate_each_control_by_keyboard(page, explorer, f"{stem}-widget-{i}")
+        assert problems == [], f"{chapter}: the widgets from the keyboard: {problems}"
 
         screenshots(page, stem)
         page.keyboard.press("Control+s")  # then read the outputs as the learner would save them
@@ -298,6 +324,9 @@ def test_a_korean_notebook_shows_korean_widgets_and_figures(lab, browser):
         assert "사과 개수" in printed.text_content() and "'apple'" not in printed.text_content()
         labels = [label.strip() for label in explorers(page).first.locator(".widget-label").all_text_contents()]
         assert "사과 개수" in labels and "소비세" in labels, labels
+        names = explorers(page).first.locator("input, select").evaluate_all(
+            "controls => controls.map(e => e.labels[0].textContent.trim())")  # what a screen reader says
+        assert "사과 개수" in names and all(HANGUL.search(n) for n in names if n not in ("x",)), names
         assert "역전파" in picture_and_caption(explorers(page).first)[1]
         explorers(page).first.screenshot(path=ARTIFACTS / "korean-widget.png")
     finally:

@@ -86,6 +86,9 @@ MISTAKES = [
      "return (dout - np.sum(dout, axis=-1, keepdims=True) - y * np.sum(dout * y, axis=-1, keepdims=True)) / self.sigma",
      r"\.backward \[(?!rows of length 1)|gradient check", "sums where means belong"),
     ("18_layer_norm.py", LAYER_NORM, BACKWARD_LN,
+     "return (dout - np.mean(dout, axis=0, keepdims=True) - y * np.mean(dout * y, axis=0, keepdims=True)) / self.sigma",
+     r"\.backward|gradient check", "over the batch (axis 0)"),
+    ("18_layer_norm.py", LAYER_NORM, BACKWARD_LN,
      "return (dout - np.mean(dout, axis=-1, keepdims=True) - y * np.mean(dout * y, axis=-1, keepdims=True)) / np.sqrt(self.sigma ** 2 - self.eps)",
      r"\.backward \[(?!rows of length 1)|gradient check", "eps is part of the graph"),
     ("18_layer_norm.py", LAYER_NORM, "var = np.mean((x - mu) ** 2, axis=-1, keepdims=True)",
@@ -146,6 +149,8 @@ def test_a_wrong_derivation_fails_where_it_should_and_its_first_hint_names_the_c
     for test in failed:  # every test of that kind that fails on its own values names the same cause first
         if test.name.startswith(kind + " [") and re.search(failing, test.name) and "right here" not in test.message():
             assert cause in test.message().split("Hint:")[1], (test.name, test.message())
+        said = re.findall(r"Hint: ([^\n]*)", test.message())
+        assert len(said) == len(set(said)), (test.name, test.message())  # a hint is said once, not twice
 
 
 def test_the_reference_answers_score_full_marks(tmp_path):

@@ -503,3 +503,29 @@ def test_exercise_14_is_in_the_implement_tier(visit):
     tiers = {part["caption"]: part["entries"] for part in parts}
     assert any(entry.startswith("Exercise 14:") for entry in tiers["Exercises: implement"]), tiers
     assert not any(entry.startswith("Exercise 14:") for entry in tiers["Exercises: derive a new node"]), tiers
+
+
+def test_every_page_offers_its_editions_pdf(visit, pages):
+    """The download menu of every page of each edition links the whole course as one PDF of that
+    edition (scripts/pdf.py, book/_ext/course_pdf.py); the browser downloads it."""
+    pdfs = {"": SITE / "backprop-course-en.pdf", "ko/": SITE / "ko" / "backprop-course-ko.pdf"}
+    for edition, pdf in pdfs.items():
+        assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-", f"{pdf} is missing: run `make book`"
+    for path in pages:
+        edition = "ko/" if path.startswith("ko/") else ""
+        html = (SITE / path).read_text(encoding="utf-8")
+        hrefs = re.findall(r'<a href="([^"]+)"[^>]*btn-download-book-pdf-button', html)
+        if (path.endswith(("search.html", "genindex.html")) or 'http-equiv="Refresh"' in html) and not hrefs:
+            continue  # no download menu on the search and index pages, nor on index.html (a redirect)
+        assert len(hrefs) == 1, f"{path}: {hrefs}"
+        assert (SITE / path).parent.joinpath(hrefs[0]).resolve() == pdfs[edition].resolve(), f"{path}: {hrefs[0]}"
+    tab = visit()
+    for edition, pdf in pdfs.items():
+        page = tab.open(f"{edition}book/notation.html")
+        page.locator("button.dropdown-toggle[aria-label]").filter(has=page.locator(".fa-download")).first.click()
+        link = page.locator("a.btn-download-book-pdf-button")
+        link.wait_for()
+        assert HANGUL.search(link.text_content()) if edition else "pdf" in link.text_content()
+        response = page.request.get(f"{tab.server}/{edition}book/{link.get_attribute('href')}")
+        assert response.ok and response.body() == pdf.read_bytes()
+    assert tab.errors == [] and tab.failed == [] and tab.outside == []

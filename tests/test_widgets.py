@@ -1,5 +1,8 @@
 """The explorers: the numbers they draw, the static figures, and the live widgets without a front-end."""
+import base64
+import html
 import math
+import re
 
 import numpy as np
 import pytest
@@ -131,7 +134,7 @@ def test_static_explorer_is_a_png_figure(explorer):
 # --- the live widgets, driven without a front-end ------------------------------------------
 
 def _change(explorer, name, value):
-    before = (explorer.image.value, explorer.caption.value)
+    before = (explorer.png, explorer.caption.value)
     explorer.controls[name].value = value
     return before
 
@@ -140,7 +143,7 @@ def _change(explorer, name, value):
 def test_live_explorer_starts_drawn_and_repr_is_stable(explorer):
     live = explorer(static=False, **({"iters_num": 100} if explorer is widgets.training_playground else {}))
     assert isinstance(live, widgets.Explorer)
-    assert bytes(live.image.value).startswith(PNG_MAGIC)
+    assert live.png.startswith(PNG_MAGIC) and base64.b64encode(live.png).decode() in live.image.value
     assert live.caption.value
     assert repr(live) == f"{explorer.__name__}: an interactive widget (needs a live Jupyter kernel)"
     assert live._repr_mimebundle_()["text/plain"] == repr(live)
@@ -150,22 +153,22 @@ def test_graph_explorer_updates_on_the_upstream_gradient():
     live = widgets.graph_explorer(static=False)
     assert "<b>2.2</b>" in live.caption.value and "<b>650</b>" in live.caption.value
     image, _ = _change(live, "dprice", 2.0)
-    assert live.image.value != image
+    assert live.png != image
     assert "<b>4.4</b>" in live.caption.value and "<b>1300</b>" in live.caption.value
 
 
 def test_sigmoid_explorer_updates_on_x():
     live = widgets.sigmoid_explorer(static=False, x=1.0)
     image, _ = _change(live, "x", 0.0)
-    assert live.image.value != image
+    assert live.png != image
     assert "<b>0.2500</b>" in live.caption.value
 
 
 def test_softmax_explorer_updates_on_logits_and_label():
     live = widgets.softmax_explorer(static=False)
     image, caption = _change(live, "a0", 5.0)
-    assert live.image.value != image and live.caption.value != caption
-    live.controls["label"].value = 0
+    assert live.png != image and live.caption.value != caption
+    live.controls["true_class"].value = 1  # class 1: label index 0
     expected = widgets.softmax_panel([5.0, 2.9, 4.0], 0)["loss"]
     assert f"<b>{expected:.4f}</b>" in live.caption.value
 
@@ -174,7 +177,7 @@ def test_training_playground_retrains_on_a_new_setting():
     live = widgets.training_playground(static=False, iters_num=100)
     assert live.caption.value.startswith("iteration 100 of 100")
     image, caption = _change(live, "hidden_size", 5)
-    assert live.image.value != image and live.caption.value != caption
+    assert live.png != image and live.caption.value != caption
     *_, (network, losses) = widgets.playground_run(1.0, 30, 5, 100, chunks=5)
     assert f"loss {losses[-1]:.3f}" in live.caption.value
     assert network.params["W1"].shape == (2, 5)
@@ -191,8 +194,9 @@ def test_softmax_explorer_numbers_classes_from_one_as_the_text_does():
     assert ticks == ["1", "2", "3*"]
     live = widgets.softmax_explorer(static=False)
     assert "y<sub>3</sub>" in live.caption.value  # the default is the text's example
-    assert [text for text, _ in live.controls["label"].options] == ["class 1", "class 2", "class 3"]
-    live.controls["label"].value = 0
+    true_class = live.controls["true_class"]
+    assert (true_class.min, true_class.value, true_class.max) == (1, 3, 3)
+    true_class.value = 1
     assert "y<sub>1</sub>" in live.caption.value
 
 
@@ -202,3 +206,56 @@ def test_playground_static_figure_names_its_learning_rate():
     assert title.startswith("learning rate 1:"), title
     legend = [text.get_text() for text in static.figure.axes[0].get_legend().get_texts()]
     assert legend == ["learning rate 0.1", "learning rate 1", "learning rate 10"]
+
+
+# --- every reader: descriptions and named controls ---------------------------------------------
+
+from backprop_lib.figures import described  # noqa: E402
+
+
+@pytest.mark.parametrize("explorer, numbers", [
+    (widgets.graph_explorer, ["apple 100 (gradient 2.2)", "tax 1.1 (gradient 650)", "price 715"]),
+    (widgets.sigmoid_explorer, ["x = 0: y = 0.500, slope 0.250", "x = 4: y = 0.982, slope 0.018"]),
+    (widgets.softmax_explorer, ["true class 3", "loss L = 0.306", "y - t = (0.02, 0.25, -0.26)"]),
+], ids=lambda x: getattr(x, "__name__", ""))
+def test_static_explorers_say_what_they_show(explorer, numbers):
+    alt, _ = described(explorer(static=True))
+    for words in numbers:
+        assert words in alt, alt
+
+
+def test_the_playground_describes_each_run_at_length():
+    static = widgets.training_playground(static=True, iters_num=100)
+    alt, details = described(static)
+    accuracy = static.figure.axes[1].get_title().split("(")[1].split("%")[0]
+    assert f"{accuracy}% of the 300 points right" in alt, alt
+    for rate in ("0.1", "1", "10"):
+        assert f"learning rate {rate}: loss " in details, details
+
+
+@pytest.mark.parametrize("explorer", EXPLORERS, ids=lambda f: f.__name__)
+def test_every_control_is_a_labelled_field_and_the_picture_has_a_text_alternative(explorer):
+    import ipywidgets
+
+    live = explorer(static=False, **({"iters_num": 100} if explorer is widgets.training_playground else {}))
+    for key, control in live.controls.items():
+        assert isinstance(control, (ipywidgets.BoundedFloatText, ipywidgets.BoundedIntText)), \
+            f"{key}: {type(control).__name__} (a slider's handle has no accessible name; JupyterLab takes a " \
+            "drop-down list's arrow keys)"
+        assert control.description.strip(), f"{key} has no label"
+    frames = live._draw(**live.values())
+    figure, _caption = frames if isinstance(frames, tuple) else list(frames)[-1]
+    assert alt_of(live) == described(figure)[0] and len(alt_of(live).split()) > 10
+
+
+def alt_of(live):
+    """The text alternative of an explorer's picture (its <img alt>)."""
+    return html.unescape(re.search(r'alt="([^"]*)"', live.image.value).group(1))
+
+
+def test_the_picture_text_follows_the_controls():
+    live = widgets.graph_explorer(static=False)
+    before = alt_of(live)
+    assert "price 715" in before
+    live.controls["apple"].value = 200.0
+    assert alt_of(live) != before and "price 935" in alt_of(live)  # (200 × 2 + 150 × 3) × 1.1

@@ -10,9 +10,12 @@ What Sphinx and MyST-NB do not do by themselves:
 - search Korean: words carry particles (연쇄법칙을, 연쇄법칙은), so the index and the query
   both drop a trailing particle, and 연쇄법칙 finds them all;
 - show Korean figures: the notebooks run once (in English), and a figure with words carries its
-  Korean picture in its output's metadata (backprop_lib/figures.py); the Korean edition shows it.
+  Korean picture in its output's metadata (backprop_lib/figures.py); the Korean edition shows it;
+- give every figure its text alternative in the page's language, from the same metadata: the
+  <img>'s alt, and a longer description below it where the figure has one.
 """
 import dataclasses
+import html
 import re
 import textwrap
 from os import path
@@ -91,14 +94,26 @@ class TranslateTocCaptions(SphinxTransform):
 _render_image = NbElementRenderer.render_image
 
 
+DESCRIPTION = {"en": "Description of the figure", "ko": "그림 설명"}
+
+
 def render_image(self, data):
-    """MyST-NB's image output, with the picture in the page's language when the output has one."""
+    """MyST-NB's image output, with the picture and its text alternative in the page's language when
+    the output has them."""
     language = self.renderer.sphinx_env.config.language or "en"
     metadata = data.output_metadata.get("backprop", {})
-    translated = metadata.get(language, {}).get(data.mime_type) if isinstance(metadata, dict) else None
-    if translated:
-        data = dataclasses.replace(data, content=translated)
-    return _render_image(self, data)
+    own = metadata.get(language, {}) if isinstance(metadata, dict) else {}
+    own = own if isinstance(own, dict) else {}
+    if own.get(data.mime_type):
+        data = dataclasses.replace(data, content=own[data.mime_type])
+    rendered = _render_image(self, data)
+    if own.get("alt") and rendered and isinstance(rendered[0], nodes.image):
+        rendered[0]["alt"] = own["alt"]
+    if own.get("details"):  # a <details> the reader opens, below the picture
+        summary = DESCRIPTION.get(language, DESCRIPTION["en"])
+        rendered.append(nodes.raw("", f'<details class="figure-description"><summary>{summary}</summary>'
+                                      f"<p>{html.escape(own['details'])}</p></details>", format="html"))
+    return rendered
 
 
 def twin_page(pagename, language):
