@@ -338,7 +338,7 @@ IPYTHON_FORMS = {  # what a kernel runs as the cell's code: each applied to ever
     "cell magic %%capture": lambda code: "%%capture captured\n" + code,
 }
 # Each reference is graded in each composition (forms applied in this order, the cell magic last, as its first
-# line): every form in some composition, so 17 notebooks per composition instead of per form.
+# line): every form in some composition, so one notebook per reference and composition instead of per form.
 COMPOSITIONS = [("under if __name__ == '__main__'", "ending in display() and an expression", "cell magic %%time"),
                 ("line magics and help", "refused commands", "after a top-level await", "cell magic %%capture")]
 
