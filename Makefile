@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TORCH_VERSION := 2.13.0
 
-.PHONY: setup assets book test lab release grade bench clean
+.PHONY: setup assets book test check lab release grade bench clean
 
 setup: $(VENV)/.installed
 
@@ -40,6 +40,11 @@ book: setup assets _build/.library-stamp
 
 test: book
 	$(BIN)/python -m pytest
+
+# The developer's loop: the library, the grader and the exercises, without building the site or
+# running the chapters again (tests marked "site" or "notebooks", tests/conftest.py). A few minutes.
+check: setup
+	$(BIN)/python -m pytest -q -m "not site and not notebooks"
 
 # The whole course in JupyterLab: the repository is its root (so the chapters' links to their
 # exercises work), the file browser starts in chapters/. It prints the address to open;

@@ -86,3 +86,25 @@ def browser():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+# `make check`, the developer's loop, runs every test but these two kinds (`make test` runs them all):
+# "site": tests of the built site (its pages, PDFs, Korean edition) or that run Sphinx themselves;
+# "notebooks": the chapters executed again (nbval) or driven in JupyterLab.
+SITE_MODULES = {"test_a11y", "test_site", "test_from_site", "test_pdf", "test_figures_korean", "test_twins",
+                "test_korean_share", "test_korean_learner", "test_korean", "test_performance_page"}
+NOTEBOOK_MODULES = {"test_notebooks", "test_lab"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "site: needs the built site (make book) or builds pages itself")
+    config.addinivalue_line("markers", "notebooks: executes the chapters again (nbval) or drives JupyterLab")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if module in SITE_MODULES or {"server", "pages", "visit"} & set(item.fixturenames):
+            item.add_marker(pytest.mark.site)
+        if module in NOTEBOOK_MODULES:
+            item.add_marker(pytest.mark.notebooks)
