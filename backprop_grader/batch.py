@@ -1,11 +1,14 @@
-"""Grade a whole class: one CSV row per file, whatever the file is or does.
+"""Grade a whole class: every entry under the folder accounted for, whatever it is or does.
 
-Every file under the folder gets a row (graded, could-not-grade with the reason, or
-grader-error), folders starting with `__` included. The only entries skipped are dot-files and
-dot-folders (editor and system leftovers such as .ipynb_checkpoints); each one skipped is
-listed in the summary. A symbolic link is never followed: it gets the row "not graded: symbolic
-link". Names that are not UTF-8, very long or very deep still get their row, with undecodable
-bytes and control characters shown as escapes.
+Each file gets a row (graded, could-not-grade with the reason, or grader-error), folders
+starting with `__` included. Hidden files and folders (the name starts with '.': editor and
+system leftovers such as .ipynb_checkpoints) are never graded: each gets the row "skipped" with
+what it holds; an empty folder gets "skipped", a folder that cannot be opened "could-not-grade",
+each with the reason; so the CSV, the summary and the class page list every one. A symbolic link
+is never followed: it gets the row "not graded: symbolic link". Names that are not UTF-8, very
+long or very deep still get their row, with undecodable bytes and control characters shown as
+escapes, and two entries never share a name. The walk keeps its own stack: no depth of folders
+ends a batch.
 
 Resumable: each finished submission's row is appended and fsynced at once, so a batch that is
 killed and restarted skips what is done (same file name and same sha256) and loses nothing.
@@ -22,6 +25,7 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
@@ -33,45 +37,111 @@ from .feedback import default_reports_dir, write_feedback
 from .files import atomic_file
 from .grader import grade
 from .report import Report
-from .submission import SYMLINK, CannotGrade, read_bytes
+from .submission import SYMLINK, CannotGrade, choose_exercise, read_bytes
 from .text import csv_cell, inert
 
 COLUMNS = ["submission", "sha256", "exercise", "status", "score", "max_score", "percent", "reason", "seconds"]
 FINAL = ("graded", "could-not-grade")
+HIDDEN_COUNT = 10_000  # files counted inside a hidden folder, at most
 
 
-def scan(directory, skip=()) -> tuple:
-    """(entries, skipped): every entry under `directory` that gets a row, as (path as bytes, name),
-    sorted by name; and the names of the dot-files and dot-folders left out. Links are listed,
-    never followed."""
+@dataclass
+class Entry:
+    """One entry under the class folder that gets a row: a file to grade, or why it is not graded."""
+
+    path: bytes
+    name: str  # as the CSV, the reports and the class page show it: inert, a CSV cell, unique
+    status: str = ""  # "" (to grade), "skipped" or "could-not-grade": decided without grading
+    reason: str = ""
+
+
+def scan(directory, skip=()) -> list:
+    """Every entry under `directory` that gets a row, sorted by name: each file and link (never
+    followed); each hidden file or folder (its name starts with '.'), skipped, with what it holds;
+    each empty folder, skipped; each folder that cannot be opened (no permission, a path too long),
+    could-not-grade with the reason. The walk keeps its own stack: no depth ends it. `skip`: the
+    batch's own outputs (CSV, reports), left out by identity."""
     root = os.fsencode(directory)
-    skip = {os.path.realpath(os.fsencode(p)) for p in skip if p}
-    entries, skipped, unreadable = [], [], []
-    for top, dirs, files in os.walk(root, followlinks=False, onerror=unreadable.append):
-        links = [d for d in dirs if os.path.islink(os.path.join(top, d))]
-        kept = []
-        for name in sorted(dirs):
-            if name not in links and not _left_out(root, top, name, skip, skipped):
-                kept.append(name)
-        dirs[:] = kept
-        for name in sorted(files + links):
-            if not _left_out(root, top, name, skip, skipped):
-                path = os.path.join(top, name)
-                entries.append((path, display_name(os.path.relpath(path, root))))
-    for error in unreadable:  # a folder that cannot be listed (too deep, no permission) still gets a row
-        if error.filename is not None and os.fsencode(error.filename) != root:
-            entries.append((os.fsencode(error.filename), display_name(os.path.relpath(os.fsencode(error.filename), root))))
-    return sorted(entries, key=lambda e: e[1]), sorted(skipped)
+    skip = {(s.st_dev, s.st_ino) for s in map(_stat, skip) if s}
+    entries, folders = [], [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                children = sorted(listing, key=lambda e: e.name)
+        except OSError as error:
+            if folder == root:
+                raise
+            entries.append(Entry(folder, _name(folder, root), "could-not-grade", _(
+                "the folder cannot be opened ({error}); nothing in it was graded").format(error=inert(error.strerror))))
+            continue
+        children = [c for c in children if _identity(c) not in skip]
+        if not children and folder != root:
+            entries.append(Entry(folder, _name(folder, root), "skipped", _("an empty folder: nothing to grade")))
+        for child in children:
+            is_folder = child.is_dir(follow_symlinks=False)
+            if child.name.startswith(b"."):
+                entries.append(Entry(child.path, _name(child.path, root), "skipped", _hidden(child.path, is_folder)))
+            elif is_folder:
+                folders.append(child.path)
+            else:
+                entries.append(Entry(child.path, _name(child.path, root)))
+    entries.sort(key=lambda e: e.name)
+    return _unique(entries)
 
 
-def _left_out(root, top, name, skip, skipped) -> bool:
-    path = os.path.join(top, name)
-    if not os.path.islink(path) and os.path.realpath(path) in skip:
-        return True  # the batch's own CSV and reports
-    if name.startswith(b"."):
-        skipped.append(display_name(os.path.relpath(path, root)))
-        return True
-    return False
+def _stat(path):
+    try:
+        return os.stat(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _identity(entry):
+    try:
+        info = entry.stat(follow_symlinks=False)
+        return info.st_dev, info.st_ino
+    except OSError:
+        return None
+
+
+def _name(path, root) -> str:
+    return csv_cell(display_name(os.path.relpath(path, root)))
+
+
+def _hidden(path, is_folder) -> str:
+    """Why a hidden entry is not graded, with what a hidden folder holds (counted up to HIDDEN_COUNT)."""
+    if not is_folder:
+        return _("a hidden file (its name starts with '.'): never graded")
+    files, notebooks, folders = 0, [], [path]
+    while folders and files < HIDDEN_COUNT:
+        try:
+            with os.scandir(folders.pop()) as listing:
+                for child in listing:
+                    if child.is_dir(follow_symlinks=False):
+                        folders.append(child.path)
+                    else:
+                        files += 1
+                        if os.path.splitext(child.name)[1].lower() in (b".ipynb", b".py") and len(notebooks) < 3:
+                            notebooks.append(display_name(child.name))
+        except OSError:
+            continue
+    held = (_("more than {count} files").format(count=HIDDEN_COUNT) if files >= HIDDEN_COUNT
+            else _("{count} file(s)").format(count=files))
+    among = _(", among them {names}").format(names=", ".join(notebooks)) if notebooks else ""
+    return _("a hidden folder (its name starts with '.') holding {held}{among}: never graded").format(
+        held=held, among=among)
+
+
+def _unique(entries) -> list:
+    """Names made unique: two different files never share a row ('=x' and "'=x" look alike in a CSV)."""
+    seen = {}
+    for entry in entries:
+        if entry.name in seen:
+            seen[entry.name] += 1
+            entry.name = f"{entry.name} [{seen[entry.name]}]"
+        seen.setdefault(entry.name, 1)
+    return entries
 
 
 def display_name(relative) -> str:
@@ -80,8 +150,8 @@ def display_name(relative) -> str:
 
 
 def submissions_in(directory, skip=()) -> list:
-    """The paths that get a row (see scan)."""
-    return [Path(os.fsdecode(path)) for path, _ in scan(directory, skip)[0]]
+    """The paths of the files that are graded (see scan)."""
+    return [Path(os.fsdecode(e.path)) for e in scan(directory, skip) if not e.status]
 
 
 def read_rows(csv_path) -> list:
@@ -144,17 +214,22 @@ def _sha256(path) -> str:
 
 def grade_batch(directory, csv_path, jobs=1, exercise=None, reports_dir=None, progress=sys.stderr,
                 language=None) -> dict:
-    """Grade every file in `directory` not yet in `csv_path`; returns counts by status, and the
-    list of skipped dot-files under "skipped". The class report is written beside the CSV."""
+    """Give every entry in `directory` its row in `csv_path` (grading the files not graded yet); returns
+    counts by status. The class report is written beside the CSV."""
     csv_path = Path(csv_path)
     reports_dir, start = reports_dir or default_reports_dir(csv_path), time.monotonic()
     done = {(r["submission"], r["sha256"]) for r in read_rows(csv_path) if r["status"] in FINAL}
-    every, skipped = scan(directory, [csv_path, reports_dir, *report_paths(csv_path)])
-    todo = [(p, name) for p, name in every if (csv_cell(name), _sha256(p)) not in done]
-    counts = {"already graded": len(every) - len(todo)}
+    every = scan(directory, [csv_path, reports_dir, *report_paths(csv_path)])
+    settled = [e for e in every if e.status]  # skipped, or a folder that cannot be opened: no grading
+    todo = [e for e in every if not e.status and (e.name, _sha256(e.path)) not in done]
+    counts = {"already graded": len(every) - len(todo) - len(settled)}
+    for entry in settled:
+        append_row(csv_path, _row(entry.name, "", _exercise_of(entry.path, exercise), entry.status, 0, "", 0,
+                                  entry.reason, ""))
+        counts[entry.status] = counts.get(entry.status, 0) + 1
     bar = tqdm(total=len(todo), desc="grading", unit="submission", file=progress, disable=not progress)
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool, bar:
-        futures = {pool.submit(grade_one, p, name, exercise, reports_dir, language): name for p, name in todo}
+        futures = {pool.submit(grade_one, e.path, e.name, exercise, reports_dir, language): e.name for e in todo}
         for future in as_completed(futures):
             try:
                 row = future.result()
@@ -167,9 +242,15 @@ def grade_batch(directory, csv_path, jobs=1, exercise=None, reports_dir=None, pr
             bar.update()
     compact(csv_path)
     write_class_report(csv_path, reports_dir, wall_seconds=time.monotonic() - start)
-    if skipped:
-        counts["skipped"] = skipped
     return counts
+
+
+def _exercise_of(path, exercise) -> str:
+    """The exercise an entry that is not graded belongs to, if its name tells (so the class page lists it there)."""
+    try:
+        return choose_exercise(exercise, os.fsdecode(os.path.basename(path)).lstrip("."))
+    except CannotGrade:
+        return ""
 
 
 def compact(csv_path) -> None:

@@ -184,8 +184,9 @@ def _diagnoses(ex) -> str:
 def _not_graded(ex) -> str:
     if not ex["could_not_grade"]:
         return ""
-    rows = "".join(f"<tr class=\"not-graded\"><td>{_e(r['submission'])}</td><td class=\"status\">{_e(r['status'])}</td>"
+    rows = "".join(f"<tr class=\"not-graded\" data-status=\"{_e(r['status'])}\"><td>{_e(r['submission'])}</td>"
+                   f"<td class=\"status\">{_e(status_word(r['status']))}</td>"
                    f"<td><pre>{_e(r['reason'])}</pre></td></tr>" for r in ex["could_not_grade"])
     headers = "".join(f"<th>{_e(h)}</th>" for h in (_("submission"), _("status"), _("why")))
-    return ("<h3>" + _e(_("Could not be graded")) + f"</h3>\n<table class=\"not-graded\"><tr>{headers}</tr>"
+    return ("<h3>" + _e(_("Not graded")) + f"</h3>\n<table class=\"not-graded\"><tr>{headers}</tr>"
             + rows + "</table>")

@@ -175,7 +175,8 @@ def one_line(summary, page=None, earlier=0) -> str:
         count=summary["submissions"], kept=kept, wall=wall, statuses=", ".join(parts), where=where)
 
 
-STATUSES = {"graded": N_("graded"), "could-not-grade": N_("could-not-grade"), "grader-error": N_("grader-error")}
+STATUSES = {"graded": N_("graded"), "could-not-grade": N_("could-not-grade"), "grader-error": N_("grader-error"),
+            "skipped": N_("skipped")}
 
 
 def status_word(status) -> str:

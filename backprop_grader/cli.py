@@ -69,23 +69,53 @@ def main(argv=None) -> int:
     _warn_without_secret(report.language)  # after the report: its language is the notebook's
     if args.json:
         from .prairielearn import results
-        write_json_atomically(args.json, results(report) if args.format == "prairielearn" else report.gradescope())
+        try:
+            write_json_atomically(args.json, results(report) if args.format == "prairielearn" else report.gradescope())
+        except OSError as error:
+            print(f"backprop-grade: could not write {args.json}: {error.strerror}", file=sys.stderr)
+            return COULD_NOT_GRADE
     return 0 if report.status == "graded" else COULD_NOT_GRADE
 
 
 def _batch(args) -> int:
     from .batch import grade_batch
     from .class_report import one_line_summary
+    problem = _batch_problem(args)
+    if problem:
+        print(f"backprop-grade: {problem}", file=sys.stderr)
+        return COULD_NOT_GRADE
     _warn_without_secret(args.language)
     with reporting(args.language):  # the class report: the teacher's language
         counts = grade_batch(args.batch, args.out, jobs=args.jobs, exercise=args.exercise,
                              reports_dir=args.reports, language=args.language)
-        skipped = counts.pop("skipped", [])
         print(one_line_summary(args.out, counts.get("already graded", 0)))
-    if skipped:
-        print(f"skipped {len(skipped)} dot-file(s) and dot-folder(s), which are never graded:")
-        print("\n".join(f"  {name}" for name in skipped))
     return GRADER_FAULTS if counts.get("grader-error") else 0
+
+
+def _batch_problem(args) -> str:
+    """What makes the batch impossible before it starts (its folder, where its CSV goes), or ""."""
+    from .feedback import default_reports_dir
+    if not os.path.isdir(args.batch):
+        found = "no such folder" if not os.path.lexists(args.batch) else "a file, not a folder"
+        return f"--batch expects the folder of the class's submissions; found {found}: {args.batch}"
+    if args.jobs < 1:
+        return f"-j expects a number of parallel gradings of at least 1; found {args.jobs}"
+    if not os.access(args.batch, os.R_OK | os.X_OK):
+        return f"--batch expects a folder this user can list; found one it cannot open: {args.batch}"
+    if os.path.isdir(args.out):
+        return f"--out expects the name of the CSV file to write; found a folder: {args.out}"
+    if os.path.isfile(args.out) and os.path.getsize(args.out):
+        from .batch import COLUMNS
+        with open(args.out, "rb") as f:
+            header = f.readline().decode("utf-8", "replace").strip()
+        if header != ",".join(COLUMNS):  # resuming is for a CSV this grader wrote; anything else is not overwritten
+            return (f"--out expects a new file or a CSV an earlier batch wrote (columns {','.join(COLUMNS)}); "
+                    f"found other content in {args.out}")
+    for path in (os.path.abspath(args.out), os.path.abspath(args.reports or default_reports_dir(args.out))):
+        parent = os.path.dirname(path)
+        if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+            return f"cannot write {path}: expected a writable folder {parent}"
+    return ""
 
 
 def _warn_without_secret(lang=None) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 from backprop_lib import layers
 from backprop_lib.language import N_, Message, _
 from backprop_lib.network import TwoLayerNet
-from .specs import Check, attr, call, expect, expect_unchanged, lit, make_test, new, save, two_layer_inputs
+from .specs import Check, attr, call, derive, expect, expect_unchanged, lit, make_test, new, save, two_layer_inputs
 
 LARGE_LABEL = N_("large input: backprop, not finite differences")
 KEYS = ("W1", "b1", "W2", "b2")
@@ -51,8 +51,12 @@ def _affine_expected(inputs):
     return {"y": y, "dx": dx, "dW": layer.dW, "db": layer.db}
 
 
-AFFINE_STEPS = [new("layer", "Affine", "W", "b"), call("layer", "forward", "x", out=["y"]),
+# a second Affine in use between the first one's forward and backward, as in a network (layer_tests does the same)
+AFFINE_STEPS = [*[derive(a, f"other_{a}", mirrored=True) for a in ("W", "b", "x", "dout")],
+                new("layer", "Affine", "W", "b"), new("other", "Affine", "other_W", "other_b"),
+                call("layer", "forward", "x", out=["y"]), call("other", "forward", "other_x"),
                 save("x", "x_after_forward"), call("layer", "backward", "dout", out=["dx"]),
+                call("other", "backward", "other_dout"),
                 save("dout", "dout_after_backward"), attr("layer", "dW", "dW"), attr("layer", "db", "db")]
 
 

@@ -32,6 +32,7 @@ class Violation(Exception):
 @dataclass
 class Frames:
     load: list | None = None  # messages of errors raised while loading the learner's code
+    refused: list = field(default_factory=list)  # (cell, IPython command) that did nothing while loading
     names: dict | None = None  # {name: "ok" | why not}
     tests: dict = field(default_factory=dict)  # test index -> {array name: array}
     done: bool = False
@@ -69,6 +70,8 @@ def _accept(frames, arrays, expected, n_tests):
         raise Violation(f"expected the frame of {wanted}; found {kind}")
     if kind == "load":
         frames.load = [t for t in (text(m) for m in arrays["__load__"].ravel()[:MAX_TEXTS]) if t]
+        refused = arrays.get("__refused__", np.array([""])).ravel()[:MAX_TEXTS]
+        frames.refused = [tuple(t.split("\t", 1)) for t in map(text, refused) if "\t" in t]
     elif kind == "names":
         names, status = arrays["__names__"], arrays["__status__"]
         frames.names = dict(zip(map(text, names.ravel()[:MAX_TEXTS]), map(text, status.ravel()[:MAX_TEXTS])))
@@ -79,7 +82,8 @@ def _accept(frames, arrays, expected, n_tests):
 
 
 def _kind(arrays) -> str:
-    if set(arrays) == {"__load__"} and arrays["__load__"].dtype.kind == "U":
+    texts = {a.dtype.kind for a in arrays.values()} == {"U"}
+    if set(arrays) in ({"__load__"}, {"__load__", "__refused__"}) and texts:
         return "load"
     if set(arrays) == {"__names__", "__status__"} and {a.dtype.kind for a in arrays.values()} == {"U"}:
         return "names"
@@ -102,26 +106,30 @@ def load_arrays(data: bytes) -> dict:
                 raise Violation("a compressed frame")
             if len({m.filename for m in members}) != len(members):
                 raise Violation("a frame naming an array twice")
-            for member in members:
-                _check_header(archive, member)
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            return {name: npz[name] for name in npz.files}
+            return {m.filename[:-4]: _read_member(archive, m) for m in members}
     except Violation:
         raise
     except Exception as error:  # noqa: BLE001  (whatever the child wrote, a bad frame is a violation)
         raise Violation(f"a frame that is not a plain array archive ({type(error).__name__})") from None
 
 
-def _check_header(archive, member) -> None:
-    """A plain .npy whose declared size fits in the bytes received (numpy allocates before reading)."""
+def _read_member(archive, member):
+    """A plain .npy whose declared size fits in the bytes received, checked before numpy allocates,
+    then read from the same stream (one pass over its header)."""
     if not member.filename.endswith(".npy"):
         raise Violation("a frame holding something else than arrays")
     with archive.open(member) as fp:
         version = np.lib.format.read_magic(fp)
         read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        shape, _, dtype = read_header(fp)
-    if dtype.hasobject or int(np.prod(shape, dtype=np.float64)) * dtype.itemsize > member.file_size:
+        shape, fortran, dtype = read_header(fp)
+        count = int(np.prod(shape, dtype=np.float64))
+        if dtype.hasobject or count * dtype.itemsize > member.file_size:
+            raise Violation("a frame whose arrays do not fit in it")
+        raw = fp.read(count * dtype.itemsize)
+    if len(raw) != count * dtype.itemsize:
         raise Violation("a frame whose arrays do not fit in it")
+    array = np.frombuffer(raw, dtype=dtype, count=count).copy()
+    return array.reshape(shape[::-1]).transpose() if fortran else array.reshape(shape)
 
 
 def text(value) -> str:

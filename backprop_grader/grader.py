@@ -12,6 +12,7 @@ import io
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,8 +27,9 @@ from .memory import address_space_limit
 from .report import Report, TestResult
 from .sandbox import Limits, run_isolated
 from .specs import Check, rng_for
-from .submission import CannotGrade, load, reference_imports
+from .submission import CannotGrade, load
 from .text import inert
+from .world import world
 
 PACKAGE_DIR = Path(backprop_lib.__file__).resolve().parent  # backprop_lib/
 DEV_SECRET = "backprop-course-development-secret"
@@ -63,7 +65,7 @@ def _grade(path, exercise_id, secret) -> Report:
     outcome = run_isolated([sys.executable, "-I", "-S", "child.py"], files, limits)
     received = protocol.parse(outcome.payload, len(tests))
     notes = list(submission.notes)
-    results = judge_all(tests, received, outcome, reference_imports(submission.chunks, exercise.names), notes)
+    results = judge_all(tests, received, outcome, notes)
     return Report(submission=str(path), exercise=exercise.id, title=exercise.title, status="graded",
                   tests=results, notes=notes, execution_time=time.monotonic() - start,
                   sha256=submission.sha256, output_tail=outcome.stdout_tail[-2000:])
@@ -83,24 +85,40 @@ def hidden_tests(secret, exercise_id) -> tuple:
 def child_files(exercise, chunks, tests, inputs) -> dict:
     """Everything the child needs, as plain files: its program, the plan, the inputs, the allowed library."""
     modules = library_closure(exercise.library_modules)
-    plan = {"numpy_dir": str(Path(np.__file__).resolve().parents[1]), "names": list(exercise.names),
-            "library_modules": modules, "chunks": chunks,
+    plan = {"package_links": world().import_links(), "names": list(exercise.names),
+            "library_modules": modules, "chunks": [{"name": c["name"], "source": c["source"]} for c in chunks],
             "tests": [{"name": t.name, "steps": t.steps} for t in tests]}
     return {"plan.json": json.dumps(plan).encode(), "inputs.npz": inputs, **library_files(exercise.id)}
 
 
 @functools.lru_cache(maxsize=None)
 def library_files(exercise_id) -> dict:
-    """The child's program and the exercise's allowed library modules (with the methods it asks for disabled)."""
+    """The child's program and the exercise's allowed library modules, with every answer removed: what the
+    exercise asks the learner to write (its names, and its `disabled` methods) raises instead."""
     exercise = EXERCISES[exercise_id]
     modules = library_closure(exercise.library_modules)
     files = {"child.py": (Path(__file__).resolve().parent / "child.py").read_bytes(),
              "lib___init__.py": library_init(modules).encode()}
     for module in modules:
         source = (PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
-        disabled = [f.__qualname__.split(".") for f in exercise.disabled if f.__module__ == f"backprop_lib.{module}"]
-        files[f"lib_{module}.py"] = (without_methods(source, disabled) if disabled else source).encode()
+        disabled = [f.__qualname__ for f in exercise.disabled if f.__module__ == f"backprop_lib.{module}"]
+        files[f"lib_{module}.py"] = without_answers(source, disabled, exercise.names).encode()
+    for name, source in list(files.items()):
+        if name.startswith("lib_"):
+            files[name + "c"] = bytecode(name, source)
     return files
+
+
+def bytecode(name, source) -> bytes:
+    """The module compiled, as a .pyc that Python uses without checking its source (unchecked hash):
+    the child writes its library afresh every run, and compiling it there cost a run ~40 ms."""
+    import py_compile
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, name)
+        path.write_bytes(source)
+        compiled = py_compile.compile(str(path), cfile=str(path) + "c", doraise=True,
+                                      invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        return Path(compiled).read_bytes()
 
 
 def library_closure(modules) -> list:
@@ -125,16 +143,28 @@ def _closure(names) -> tuple:
     return tuple(sorted(found))
 
 
-def without_methods(source, disabled) -> str:
-    """The module's source with each (class, method) body replaced by a `raise`: the child gets no
-    copy of the answer that it could exec (the code is unparsed, so comments are dropped)."""
+def without_answers(source, disabled, names) -> str:
+    """The module's source with the body of every answer replaced by a `raise`: each function in
+    `disabled` ("Class.method" or "function"), each function named in `names`, and every method of
+    each class named in `names`. The child gets no copy of an answer that it could call, inspect or
+    exec (the code is unparsed, so comments are dropped)."""
     tree = ast.parse(source)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef):
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef) and [node.name, item.name] in disabled:
-                    message = f"{node.name}.{item.name} is not available while grading: this exercise asks you to write it"
-                    item.body = [ast.Raise(ast.Call(ast.Name("RuntimeError", ast.Load()), [ast.Constant(message)], []))]
+    answers = set(disabled)
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in names:
+            answers.add(node.name)
+        elif isinstance(node, ast.ClassDef) and node.name in names:
+            answers |= {f"{node.name}.{item.name}" for item in node.body if isinstance(item, ast.FunctionDef)}
+    if not answers:
+        return source
+    for node in tree.body:
+        functions = [(node.name, node)] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else (
+            [(f"{node.name}.{item.name}", item) for item in node.body if isinstance(item, ast.FunctionDef)]
+            if isinstance(node, ast.ClassDef) else [])
+        for name, function in functions:
+            if name in answers:
+                message = f"{name} is not available while grading: this exercise asks you to write it"
+                function.body = [ast.Raise(ast.Call(ast.Name("RuntimeError", ast.Load()), [ast.Constant(message)], []))]
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
@@ -158,7 +188,7 @@ def _valid_outputs(arrays, test):
     return kept
 
 
-def judge_all(tests, received, outcome, imported, notes) -> list:
+def judge_all(tests, received, outcome, notes) -> list:
     if received.violation:
         notes.append(_("the results your code sent back were not in the grader's format ({violation}), so this "
                        "run earns no points. Code that writes to the grader's result channel itself causes this.")
@@ -166,12 +196,15 @@ def judge_all(tests, received, outcome, imported, notes) -> list:
         return [TestResult(t.name, 0.0, t.max_score, [Check(t.name, _("no points: the results of this run were "
                            "not in the grader's format (see the notes)"))]) for t in tests]
     names = received.names or {}
+    notes += [_("cell {cell}: the IPython command {command} does nothing while grading").format(
+        cell=repr(inert(cell.removeprefix("cell "), limit=80)), command=inert(command, limit=80))
+        for cell, command in received.refused]
     notes += [_("your code raised an error while loading: {error}").format(error=inert(m)) for m in received.load or []]
     if not received.done:
         notes.append(_("the grader stopped your code: it {reason}").format(reason=_stopped(outcome))
                      + _tail(outcome.stderr_tail))
     first_missing = next((i for i in range(len(tests)) if i not in received.tests), None)
-    results = [_judge_one(i, test, received, outcome, imported, names, first_missing)
+    results = [_judge_one(i, test, received, outcome, names, first_missing)
                for i, test in enumerate(tests)]
     _apply_requirements(tests, results)
     # A case's hint (N-d input, negative axis) explains a failure only where the plain cases that ran pass.
@@ -213,9 +246,8 @@ def _kind(test_name):
     return test_name.split(" [")[0]
 
 
-def _judge_one(i, test, received, outcome, imported, names, first_missing) -> TestResult:
-    problem = next((imported[n] for n in test.uses if n in imported), None) or next(
-        (_missing(n, names[n]) for n in test.uses if names.get(n, "ok") != "ok"), None)
+def _judge_one(i, test, received, outcome, names, first_missing) -> TestResult:
+    problem = next((_missing(n, names[n]) for n in test.uses if names.get(n, "ok") != "ok"), None)
     if problem:
         return TestResult(test.name, 0.0, test.max_score, [Check(test.name, problem)])
     if i not in received.tests:

@@ -115,7 +115,7 @@ def pick_submission(directory, exercise=None):
             if name.startswith(".") or any(p.startswith(".") and p != ".ipynb_checkpoints" for p in parts[:-1]):
                 continue
             leftover = ".ipynb_checkpoints" in parts or bool(LEFTOVER.search(path.stem))
-            candidates.append(((path.is_symlink(), {".ipynb": 0, ".py": 1}.get(path.suffix, 2),
+            candidates.append(((path.is_symlink(), {".ipynb": 0, ".py": 1}.get(path.suffix.lower(), 2),
                                 not (exercise and name.startswith(exercise)), leftover, len(parts), str(path)), path))
     return min(candidates)[1] if candidates else None
 

@@ -7,10 +7,15 @@ For a class such as MatMul and a list of cases (inputs drawn by the exercise), t
   backprop takes milliseconds. The other backward tests count only once this one passes:
   the course's policy is no credit for finite differences where the task is backprop, and the
   grader's own clock (the sandbox's wall limit, out of the learner's reach) enforces it;
-- `MatMul.backward [case]`: dx (dy) and every parameter gradient (dW, db) against the reference;
+- `MatMul.backward [case]`: dx (dy) and every parameter gradient (dW, db) against the reference, of
+  the first of two MatMul layers in use at once (the second one's forward runs between the first
+  one's forward and backward, as in a network): a layer keeps what its backward needs itself
+  (the large case alone has one layer: it is about time);
 - `MatMul gradient check [case]`: the learner's backward against central differences of the
   reference's forward, computed here with backprop_lib.gradcheck (the course's one core);
-- `MatMul leaves its inputs unchanged`: forward must not change x, backward must not change dout.
+- `MatMul leaves its inputs unchanged`: neither forward nor backward changes x, backward not dout.
+What the child returns is copied as it is returned, so a backward that overwrites the array its
+forward returned never makes the forward look wrong.
 """
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ import numpy as np
 from backprop_lib.gradcheck import input_names, loss_magnitude, numerical_gradients, roundoff_floor
 from backprop_lib.language import N_, Message, _
 
-from .specs import Check, attr, call, expect, expect_gradcheck, expect_unchanged, lit, make_test, new, save
+from .specs import Check, attr, call, derive, expect, expect_gradcheck, expect_unchanged, lit, make_test, new, save
 
 LARGE_LABEL = N_("large input: backprop, not finite differences")
 LARGE_HINT = N_("the grading policy: a backward computed by finite differences earns no points. On this input "
@@ -73,7 +78,7 @@ def layer_tests(cls, reference, cases, *, params=(), points=(1, 2, 1, 1), large=
     requires = ""
     if backward_cases and large is not None:
         large.label, large.hint = LARGE_LABEL, LARGE_HINT
-        tests.append(_backward_test(cls, reference, large, params, large_points, ""))
+        tests.append(_backward_test(cls, reference, large, params, large_points, "", two_layers=False))
         requires = tests[-1].name
     tests += [_backward_test(cls, reference, c, params, backward_points, requires) for c in backward_cases]
     tests += [_gradcheck_test(cls, reference, c, params, gradcheck_points, requires)
@@ -181,11 +186,55 @@ def _backward_steps(cls, case, params):
             *[attr("layer", grad_name(p), grad_name(p)) for p in params]]
 
 
-def _backward_test(cls, reference, case, params, points, requires):
-    steps = _backward_steps(cls, case, params)
+def _two_layers_steps(cls, case, params):
+    """The backward of a layer while a second one is in use (its forward runs in between, on other
+    inputs): what a network does with two layers of a class. Before it, on copies of the inputs, the
+    same layer alone ("alone.dx"), so that a report can say which of the two went wrong."""
+    init, forward, dout = _args(case)
+    variables = [a for a in [*init, *forward, dout] if isinstance(a, str)]
+    alone = {a: f"alone_{a}" for a in variables}
+    other = {a: f"other_{a}" for a in variables}
+    grad_names = [grad_name(name) for name in case.inputs]
+
+    def renamed(args, names):
+        return [names.get(a, a) if isinstance(a, str) else a for a in args]
+    return [*[derive(a, alone[a]) for a in variables], *[derive(a, other[a], mirrored=True) for a in variables],
+            new("alone", cls, *renamed(init, alone)),
+            call("alone", "forward", *renamed(forward, alone), strict=case.strict),
+            call("alone", "backward", *renamed([dout], alone), out=[f"alone.{g}" for g in grad_names],
+                 strict=case.strict),
+            *[attr("alone", grad_name(p), f"alone.{grad_name(p)}") for p in params],
+            new("layer", cls, *init), new("other", cls, *renamed(init, other)),
+            call("layer", "forward", *forward, strict=case.strict),
+            call("other", "forward", *renamed(forward, other), strict=case.strict),
+            call("layer", "backward", dout, out=grad_names, strict=case.strict),
+            call("other", "backward", *renamed([dout], other), strict=case.strict),
+            *[attr("layer", grad_name(p), grad_name(p)) for p in params]]
+
+
+def _two_layers_checks(cls, reference, case, params, outputs):
+    """The backward test's checks, on the first of two layers in use; a value right when the layer
+    was alone says so (a class attribute or a global holds what backward needs)."""
+    checks = _backward_checks(cls, reference, case, params, outputs)
+    expected = _reference(reference, case, params)[1]
+    for check, (name, value) in zip(checks, expected.items()):
+        if check.message and not check.missing and not expect(outputs, f"alone.{name}", value).message:
+            check.message = _("{array} is right when one {cls} is in use, and wrong when a second {cls} runs its "
+                              "forward between the first one's forward and backward, as in a network with two such "
+                              "layers: what backward needs is kept somewhere the two layers share (a class attribute "
+                              "or a global), not in each layer.").format(array=check.label, cls=cls)
+    return checks
+
+
+def _backward_test(cls, reference, case, params, points, requires, two_layers=True):
+    """The backward test of a case; two_layers=False for the large case, which is about time (a second
+    layer there would double the largest computation of the run; every other backward test has one)."""
+    steps = (_two_layers_steps if two_layers else _backward_steps)(cls, case, params)
 
     def judge(outputs):
-        return _backward_checks(cls, reference, case, params, outputs)
+        if not two_layers:
+            return _backward_checks(cls, reference, case, params, outputs)
+        return _two_layers_checks(cls, reference, case, params, outputs)
     return make_test(Message(N_("{cls}.backward [{case}]"), cls=cls, case=case.label), points, steps, _sent(case),
                      judge, [cls], case.hint, requires)
 
@@ -207,6 +256,7 @@ def _mutation_test(cls, reference, case, params, points, requires):
     steps = [new("layer", cls, *init), call("layer", "forward", *forward, out=["y"]),
              *[save(name, f"{name}_after_forward") for name in case.inputs],
              call("layer", "backward", dout, out=grad_names),
+             *[save(name, f"{name}_after_backward") for name in case.inputs],
              *[attr("layer", grad_name(p), grad_name(p)) for p in params]]
     if isinstance(case.dout, np.ndarray):
         steps.append(save("dout", "dout_after_backward"))
@@ -217,9 +267,12 @@ def _mutation_test(cls, reference, case, params, points, requires):
                                        "and {array} is not (its own test says why)."))
         if gate:
             return [gate]
-        checks = [expect_unchanged(outputs, f"{name}_after_forward", value,
-                                   label=_("{array} (after forward)").format(array=name))
-                  for name, value in case.inputs.items()]
+        checks = []
+        for name, value in case.inputs.items():  # the caller's x: forward must not change it, nor backward later
+            check = expect_unchanged(outputs, f"{name}_after_forward", value,
+                                     label=_("{array} (after forward)").format(array=name))
+            checks.append(check if check.message else expect_unchanged(
+                outputs, f"{name}_after_backward", value, label=_("{array} (after backward)").format(array=name)))
         if isinstance(case.dout, np.ndarray):
             checks.append(expect_unchanged(outputs, "dout_after_backward", case.dout,
                                            label=_("{array} (after backward)").format(array="dout")))

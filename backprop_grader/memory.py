@@ -18,16 +18,18 @@ import sys
 
 from .sandbox import Limits, run_isolated
 
-# Runs child.py as __main__ and, at exit, writes the peak address space to stderr, after one matrix product
-# (BLAS allocates its work buffer on the first: a submission's code pays for it too).
+# Runs child.py as __main__ and, as it exits (it ends with os._exit: no atexit), writes the peak address space to
+# stderr, after one matrix product (BLAS allocates its work buffer on the first: a submission's code pays for it too).
 _PROBE = b"""
-import atexit, sys
-def _peak():
+import os, sys
+def _peak(code, _exit=os._exit):
     numpy = sys.modules["numpy"]
     numpy.ones((300, 300)) @ numpy.ones((300, 300))
     with open("/proc/self/status") as status:
         sys.stderr.write(next(line for line in status if line.startswith("VmPeak:")))
-atexit.register(_peak)
+    sys.stderr.flush()
+    _exit(code)
+os._exit = _peak
 exec(compile(open("child.py").read(), "child.py", "exec"), {"__name__": "__main__"})
 """
 

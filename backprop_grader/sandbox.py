@@ -8,13 +8,14 @@ pipe (fd number in ``BACKPROP_RESULT_FD``) as the only way to hand results back.
 Isolation is layered, and the strongest layer the machine allows is used:
 
 * ``bwrap`` (bubblewrap) with new pid, network, ipc and uts namespaces and a file system
-  that holds only ``/usr`` and the Python installation with its packages (numpy), not
+  that holds only the child's world (world.py: ``/usr`` and the Python installation, every
+  folder of Python packages emptied, the allowed ones, numpy and IPython's, bound back), not
   ``backprop_lib`` nor anything else of the course: no solutions, no grader secrets, no
   network. The working directory is a size-limited tmpfs holding `files`.
 * when the grader runs as root, the child drops to an unprivileged per-run uid
   (``setpriv``), so RLIMIT_NPROC really limits it and it can read nothing private.
 * Landlock and seccomp (confine.py), applied by a launcher just before the program runs:
-  reads only below the Python installation and the run's own directory, writes only in the
+  reads only the same world and the run's own directory, writes only in the
   latter (also its TMPDIR: /tmp and /dev/shm are out of reach), no socket at all. Where
   bwrap cannot run (a container without user namespaces) they replace its network and
   file-system isolation; under bwrap they are a second wall.
@@ -53,6 +54,7 @@ import backprop_lib
 from backprop_lib.language import _
 
 from . import confine
+from .world import SYSTEM, world
 
 RESULT_FD_VAR = "BACKPROP_RESULT_FD"
 SANDBOX_DIR = "/sandbox"  # the child's cwd and HOME inside bwrap
@@ -228,13 +230,13 @@ def _kernel_confinement() -> tuple[int, bool]:
 
 @functools.lru_cache(maxsize=1)
 def _read_rules() -> tuple:
-    """Landlock's read-only part: the system's programs and libraries and the Python trees,
-    except backprop_lib and the grader if they are installed there."""
-    trees = _python_trees()
-    roots = ["/usr"] + [d for d in ("/bin", "/sbin", "/lib", "/lib32", "/lib64")
-                        if os.path.isdir(d) and not os.path.islink(d)] + trees
+    """Landlock's read-only part: the child's world (world.py), its holes cut out, the allowed
+    packages granted back, and the folders that hold them listable (imports look names up there)."""
+    view = world()
+    rules = confine.read_rules(list(view.roots), list(view.holes))
+    rules += [(p, confine.READ) for p in view.packages] + [(d, confine.READ_DIR) for d in view.package_dirs]
     # /proc/self: the launcher resolves it to its own pid, which the program keeps through exec
-    return tuple(confine.read_rules(roots, _hidden_inside(trees)) + [("/proc/self", confine.READ)])
+    return tuple(rules + [("/proc/self", confine.READ)])
 
 
 def _confine_argv(child_dir: str) -> list[str]:
@@ -256,23 +258,6 @@ def _confine_source() -> str:
 
 # --- building the command line -------------------------------------------------------
 
-def _python_trees() -> list[str]:
-    """Directories the child needs read-only: the interpreter and its installed packages."""
-    trees = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    trees |= {str(Path(p).resolve()) for p in list(trees)}
-    trees = sorted(t for t in trees if os.path.isdir(t) and not _under(t, "/usr"))
-    # drop trees inside another tree; bind parents first
-    return [t for t in trees if not any(t != o and _under(t, o) for o in trees)]
-
-
-def _hidden_inside(trees: list[str]) -> list[str]:
-    """backprop_lib and the grader stay out of the sandbox (its reference layers are the answers):
-    the grader ships the modules an exercise allows as files. Hide it if it is installed
-    inside a bound tree."""
-    dirs = [str(Path(m.__file__).resolve().parent) for m in (backprop_lib, sys.modules[__package__])]
-    return [d for d in dirs if any(_under(d, t) for t in trees + ["/usr"])]
-
-
 def _under(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
 
@@ -280,26 +265,13 @@ def _under(path: str, root: str) -> bool:
 def _bwrap_argv(argv, host_dir: Path, files, limits: Limits, uid: int | None) -> list[str]:
     cmd = [BWRAP, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
            "--unshare-cgroup-try", "--die-with-parent", "--new-session",
-           "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev"]
-    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64"):
-        if os.path.islink(top):
-            cmd += ["--symlink", os.readlink(top), top]
-        elif os.path.isdir(top):
-            cmd += ["--ro-bind", top, top]
+           "--proc", "/proc", "--dev", "/dev"]
     # The tmpfs mounts come before the binds: a Python tree under /tmp (a venv in a checkout
     # there) must be bound on top of the empty /tmp, not hidden beneath it.
     size = str(limits.disk_bytes)
     cmd += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp",
             "--perms", "0777", "--size", size, "--tmpfs", SANDBOX_DIR]
-    made = {"/", "/tmp", SANDBOX_DIR}
-    for tree in _python_trees():
-        for parent in reversed(Path(tree).parents):
-            if str(parent) not in made:
-                made.add(str(parent))
-                cmd += ["--perms", "0755", "--dir", str(parent)]
-        cmd += ["--ro-bind", tree, tree]
-    for hidden in _hidden_inside(_python_trees()):
-        cmd += ["--perms", "0000", "--tmpfs", hidden]
+    cmd += _world_binds(world())
     for name in files:  # each input file, read-only, into the empty tmpfs
         cmd += ["--ro-bind", str(host_dir / name), f"{SANDBOX_DIR}/{name}"]
     cmd += ["--chdir", SANDBOX_DIR]
@@ -307,6 +279,37 @@ def _bwrap_argv(argv, host_dir: Path, files, limits: Limits, uid: int | None) ->
         cmd += [SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
     return cmd + list(argv)
+
+
+@functools.lru_cache(maxsize=1)
+def _world_binds(view) -> list[str]:
+    """bwrap's options that make the child's file system the world (world.py): its roots bound read-only,
+    each hole an empty folder over them, and the allowed packages bound back at their own paths."""
+    cmd, made = [], {"/", "/tmp", SANDBOX_DIR}
+
+    def exists(path):  # already there in the sandbox, or made
+        return path in made or (os.path.exists(path) and any(_under(path, r) for r in view.roots)
+                                and not any(_under(path, h) and path != h for h in view.holes))
+
+    def parents(path):
+        for parent in reversed(Path(path).parents):
+            if not exists(str(parent)):
+                made.add(str(parent))
+                cmd.extend(["--perms", "0755", "--dir", str(parent)])
+
+    for top in SYSTEM:  # merged /usr: links into it
+        if os.path.islink(top):
+            cmd.extend(["--symlink", os.readlink(top), top])
+    for root in view.roots:
+        parents(root)
+        cmd.extend(["--ro-bind", root, root])
+    for hole in view.holes:
+        cmd.extend(["--perms", "0755", "--tmpfs", hole])
+        made.add(hole)
+    for package in view.packages:
+        parents(package)
+        cmd.extend(["--ro-bind", package, package])
+    return cmd
 
 
 def _plain_argv(argv, host_dir: Path, uid: int | None) -> list[str]:

@@ -41,7 +41,7 @@ class Test:
     steps: list
     inputs: dict
     judge: Callable[[dict], list]
-    uses: tuple = ()  # the learner's names this test calls: no credit if one is the library's own
+    uses: tuple = ()  # the learner's names this test calls: "missing" if the submission defines one not
     outputs: tuple = ()  # every array name the child may hand back for this test
     hint: str = ""  # shown when the test is not passed (what this case is about)
     requires: str = ""  # the name of a test that must pass in full before this one earns anything
@@ -140,6 +140,12 @@ def save(var, out, keys=None):
 def net(var, sizes, params):
     """var = backprop_lib.TwoLayerNet(*sizes) with its parameters set to the given arrays."""
     return {"op": "net", "as": var, "sizes": list(sizes), "params": dict(params)}
+
+
+def derive(var, out, mirrored=False):
+    """out = a copy of variable `var` (mirrored: its entries in reverse order, same shape and values):
+    the inputs of a second layer in use at the same time as the first."""
+    return {"op": "derive", "var": var, "as": out, "mirrored": mirrored}
 
 
 def make_dict(var, items):

@@ -1,19 +1,19 @@
 """Reading a submission: a notebook or a .py file -> the code the grader runs, never executed here.
 
 From a notebook only the "setup" and "solution" cells (and code cells the learner added) are
-taken; the "check" cells are not run. Each cell becomes Python exactly as IPython makes it
-(IPython's own input transformers); its magics and shell commands then call get_ipython(),
-which does nothing in the grader's child, and the report lists them. Locked cells are
-compared (sha256 of the normalized source) with the released notebook in exercises/, or token
-by token where only comments and the strings a learner reads differ (a Korean download translates
-them: backprop_lib/code_words.py): an edited or deleted locked cell is restored from the release
-and reported, so tampering with it changes nothing. Which exercise is graded is the teacher's
-choice (--exercise, else the file name), never what the notebook says about itself. A symbolic
-link is never followed.
+taken; the "check" cells are not run. The cells go to the child as they are written: it runs
+each in IPython's shell, as a kernel does (child.py); nothing of them is parsed or run here, so
+the parent's work is a pass over the notebook's bytes. Locked cells are compared (sha256 of the normalized source) with the released
+notebook in exercises/, or token by token where only comments and the strings a learner reads differ
+(a Korean download translates them: backprop_lib/code_words.py): an edited or deleted locked cell is restored from the release and
+reported, so tampering with it changes nothing; a copy of a locked cell with code of the
+learner's own runs as the learner's cell. Which exercise is graded is the teacher's choice (--exercise, else the file
+name), never what the notebook says about itself. A symbolic link is never followed.
 """
 from __future__ import annotations
 
-import ast
+import errno
+import functools
 import hashlib
 import os
 import re
@@ -29,6 +29,7 @@ from .exercises import EXERCISES
 from .text import inert
 
 MAX_BYTES = 5 << 20
+MAX_NOTES = 20  # notes about one notebook's cells kept in its report
 RUN_ROLES = ("setup", "solution", None)  # None: a code cell the learner added
 SYMLINK = N_("not graded: symbolic link (the grader never follows links; submit the file itself)")
 
@@ -50,21 +51,33 @@ def read_bytes(path) -> bytes:
     """The file's bytes, refusing links, non-files and files over MAX_BYTES (CannotGrade says which)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError as error:
-        if os.path.islink(path):
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the name
+        if error.__class__ is ValueError:
+            raise CannotGrade(_("expected a file name; found one with a NUL character")) from None
+        if error.errno == errno.ELOOP and os.path.islink(path):
             raise CannotGrade(_(SYMLINK)) from None
-        if not os.path.lexists(path):
+        if error.errno == errno.ENOENT:
             raise CannotGrade(_("expected a submission file here; found no such file")) from None
         raise CannotGrade(_("the file cannot be read ({error})").format(error=inert(error.strerror))) from None
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(f.fileno())
+    try:
+        info = os.fstat(fd)  # before any read: a folder, a device or a pipe is not a file
+        if stat.S_ISDIR(info.st_mode):
+            raise CannotGrade(_("expected a submission file; found a folder"))
         if not stat.S_ISREG(info.st_mode):
-            raise CannotGrade(_("expected a submission file; found something else (a folder, a device or a pipe)"))
+            raise CannotGrade(_("expected a submission file; found something else (a device, a pipe or a socket)"))
         if info.st_size > MAX_BYTES:
             raise CannotGrade(_("the file is {size} MB; the grader reads at most {limit} MB. Clear the outputs "
                                 "(Kernel > Restart & Clear Output), save, and submit again.").format(
                 size=f"{info.st_size / 2**20:.1f}", limit=MAX_BYTES >> 20))
-        data = f.read(MAX_BYTES + 1)
+        chunks, size = [], 0
+        while size <= MAX_BYTES and (chunk := os.read(fd, MAX_BYTES + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+    except OSError as error:
+        raise CannotGrade(_("the file cannot be read ({error})").format(error=inert(error.strerror))) from None
+    finally:
+        os.close(fd)
     if len(data) > MAX_BYTES:
         raise CannotGrade(_("the file grew past {limit} MB while it was read").format(limit=MAX_BYTES >> 20))
     return data
@@ -82,11 +95,12 @@ def load(path, exercise_id=None) -> Submission:
         raise CannotGrade(_("the file is not UTF-8 text (byte {byte} cannot be decoded); expected a .ipynb "
                             "notebook or a .py file").format(byte=error.start)) from None
     digest = hashlib.sha256(data).hexdigest()
-    if path.suffix not in (".py", ".ipynb"):
+    suffix = path.suffix.lower()  # 04_matmul.IPYNB from a system that ignores case: a notebook all the same
+    if suffix not in (".py", ".ipynb"):
         raise CannotGrade(_("expected a .ipynb notebook or a .py file; found a file named {name}").format(
             name=repr(inert(path.name))))
     exercise = choose_exercise(exercise_id, path.name)
-    if path.suffix == ".py":
+    if suffix == ".py":
         return Submission(path, digest, exercise, [{"name": inert(path.name, limit=80), "source": text}])
     notebook = _read_notebook(text)
     declare(declared_language(notebook))  # the report is in the notebook's language (unless --language)
@@ -97,6 +111,8 @@ def load(path, exercise_id=None) -> Submission:
                         "teacher asked") if exercise_id else
                       _("this notebook says it is exercise {claimed}; it was graded as exercise {exercise}, from its "
                         "file name")).format(claimed=claimed, exercise=exercise))
+    if len(notes) > MAX_NOTES:  # 50,000 copies of a locked cell make one report line, not 50,000
+        notes[MAX_NOTES:] = [_("... and {count} more notes like these").format(count=len(notes) - MAX_NOTES)]
     return Submission(path, digest, exercise, chunks, notes)
 
 
@@ -132,7 +148,16 @@ def released_notebook(stem):
     root = Path(os.environ.get("BACKPROP_EXERCISES_DIR")
                 or (shipped if shipped.is_dir() else Path(__file__).resolve().parents[1] / "exercises"))
     path = root / f"{stem}.ipynb"
-    return notebook_format.read(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+    info = path.stat()
+    return _released(str(path), info.st_mtime_ns, info.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _released(path, mtime_ns, size):
+    """A released notebook, read once per process while it is unchanged (a batch reads it for every submission)."""
+    return notebook_format.read(path)
 
 
 def normalized_hash(source) -> str:
@@ -149,104 +174,51 @@ def same_locked_cell(source, released_source) -> bool:
 
 
 def notebook_code(notebook, released):
-    """The code chunks to run, with locked cells checked against (and restored from) `released`."""
+    """The code chunks to run, with locked cells checked against (and restored from) `released`.
+
+    Jupyter copies a cell's metadata with the cell, so a locked cell's id may appear more than once.
+    The locked cell is its first copy that is as released (else its first copy); another copy that
+    is also as released adds nothing and is left out; a copy holding code of the learner's own (a
+    helper written into a copied setup cell) is the learner's cell, and runs where it stands."""
     notes = []
     if released is None:
         notes.append(_("the released notebook was not found, so locked cells were not checked"))
     released_cells = {m["id"]: (m, c.source) for c in (released.cells if released else [])
                       if (m := notebook_format.cell_meta(c)).get("id")}
-    chunks, seen = [], set()
-    for index, cell in enumerate(notebook.cells):
-        if cell.get("cell_type") != "code":
-            continue
-        meta = notebook_format.cell_meta(cell)
-        cell_id = str(meta.get("id") or f"added cell {index + 1}")
-        source, role = cell.source, meta.get("role") if released is None else None
-        shown = inert(cell_id, limit=80)
-        if cell_id in released_cells:
-            known, released_source = released_cells[cell_id]
-            role = known.get("role")
-            if known.get("locked"):
-                if cell_id in seen:
-                    notes.append(_("a copy of locked cell {cell} was ignored").format(cell=repr(shown)))
-                    continue
-                if not same_locked_cell(source, released_source):
-                    notes.append(_("locked cell {cell} was edited; the released version was used instead").format(
-                        cell=repr(shown)))
-                    source = released_source
-        seen.add(cell_id)
-        if role in RUN_ROLES:
-            python, commands = as_python(source)
-            notes += [_("cell {cell}: the IPython command {command} does nothing while grading").format(
-                cell=repr(shown), command=inert(c, limit=80)) for c in commands]
-            chunks.append({"name": f"cell {shown}", "source": python})
+    cells = [(index, cell, str(notebook_format.cell_meta(cell).get("id") or f"added cell {index + 1}"))
+             for index, cell in enumerate(notebook.cells) if cell.get("cell_type") == "code"]
+    locked = {cell_id: source for cell_id, (meta, source) in released_cells.items() if meta.get("locked")}
+    as_released = {index for index, cell, cell_id in cells
+                   if cell_id in locked and same_locked_cell(cell.source, locked[cell_id])}
+    original = {}  # locked id -> the index of the cell that is the locked cell
+    for index, cell, cell_id in cells:
+        if cell_id in locked and (cell_id not in original or (index in as_released
+                                                              and original[cell_id] not in as_released)):
+            original[cell_id] = index
+    chunks = []
+    for index, cell, cell_id in cells:
+        source, shown = cell.source, inert(cell_id, limit=80)
+        role = released_cells[cell_id][0].get("role") if cell_id in released_cells else (
+            notebook_format.cell_meta(cell).get("role") if released is None else None)
+        name = f"cell {shown}"
+        if cell_id in locked and original[cell_id] != index:
+            if index in as_released:
+                notes.append(_("a copy of locked cell {cell} was ignored").format(cell=repr(shown)))
+                continue
+            notes.append(_("cell {number} is a copy of locked cell {cell} with code of your own: it ran as a cell "
+                           "you added").format(number=index + 1, cell=repr(shown)))
+            role, name = None, f"cell {index + 1} (a copy of {shown})"
+        elif cell_id in locked and index not in as_released:
+            notes.append(_("locked cell {cell} was edited; the released version was used instead").format(
+                cell=repr(shown)))
+            source = locked[cell_id]
+        if role in RUN_ROLES and str(source).strip():  # IPython runs nothing for an empty cell, not even a count
+            chunks.append({"name": name, "source": str(source)})
     restored = []
-    for cell_id, (known, released_source) in released_cells.items():
-        if known.get("locked") and cell_id not in seen:
+    for cell_id, source in locked.items():
+        if cell_id not in original:
             notes.append(_("locked cell {cell} was deleted; the released version was restored").format(
                 cell=repr(inert(cell_id))))
-            if known.get("role") == "setup":
-                restored.append({"name": f"cell {cell_id}", "source": as_python(released_source)[0]})
+            if released_cells[cell_id][0].get("role") == "setup":
+                restored.append({"name": f"cell {inert(cell_id)}", "source": str(source)})
     return restored + chunks, notes
-
-
-_transformer = None
-
-
-def as_python(source):
-    """(Python source, the IPython commands in it): the cell exactly as IPython would run it."""
-    global _transformer
-    if _transformer is None:  # imported on first use: IPython takes about 0.1 s to import
-        from IPython.core.inputtransformer2 import TransformerManager
-        _transformer = TransformerManager()
-    python = _transformer.transform_cell(str(source))
-    return python, _ipython_commands(python) if "get_ipython" in python else []
-
-
-def _ipython_commands(python) -> list:
-    """What each get_ipython().<method>(...) call in `python` would do, as %magic or !command."""
-    try:
-        tree = ast.parse(python)
-    except (SyntaxError, ValueError, UnicodeError):
-        return []  # the child reports it, with the line
-    commands = []
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and isinstance(node.func.value, ast.Call) and getattr(node.func.value.func, "id", "") == "get_ipython"):
-            args = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-            prefix = "!" if node.func.attr in ("system", "getoutput") else "%" if "line" in node.func.attr else "%%"
-            commands.append(prefix + " ".join(args[:2]) if args else node.func.attr)
-    return commands
-
-
-def reference_imports(chunks, names) -> dict:
-    """{name: reason} for each of `names` the code takes from backprop_lib instead of writing it."""
-    found = {}
-    for chunk in chunks:
-        try:
-            tree = ast.parse(chunk["source"])
-        except (SyntaxError, ValueError, UnicodeError):
-            continue  # the child reports it, with the line
-        aliases = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                aliases |= {(a.asname or a.name).split(".")[0] for a in node.names
-                            if a.name.split(".")[0] == "backprop_lib"}
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "backprop_lib":
-                for a in node.names:
-                    if a.name in names or a.name == "*":
-                        for name in (names if a.name == "*" else [a.name]):
-                            found[name] = _("`{name}` is imported from {module}").format(name=name,
-                                                                                           module=node.module)
-                    elif a.name in ("layers", "nodes", "functions", "network", "training"):
-                        aliases.add(a.asname or a.name)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and node.attr in names:
-                base = node.value
-                while isinstance(base, ast.Attribute):
-                    base = base.value
-                if isinstance(base, ast.Name) and base.id in aliases:
-                    found[node.attr] = _("`{name}` is taken from backprop_lib ({code})").format(
-                        name=node.attr, code=ast.unparse(node))
-    return {name: _("{reason}, not written in the submission: the exercise asks you to implement it yourself, so "
-                    "it earns no credit").format(reason=reason) for name, reason in found.items()}

@@ -54,7 +54,7 @@ def gradcheck_summary(page, data):
 
 
 # The grader's speed targets (bench/bench_grader.py reports them too), in seconds.
-TARGETS = {"single_cli_seconds": 2, "batch_seconds": 180}
+TARGETS = {"single_cli_seconds": 2, "batch_seconds": 45, "correct_median_seconds": 0.2}
 # The kinds of submission in the benchmark's class.
 KINDS = {"broken": "깨진 파일", "correct": "올바른 풀이", "slow": "느린 풀이", "stub": "채우지 않은 연습문제",
          "wrong": "틀린 풀이"}
@@ -76,6 +76,9 @@ def grader_summary(page, data):
              n=n, jobs=data["jobs"]),
          say("{t:.1f} s", "{t:.1f}초", t=data["batch_seconds"]),
          say("<= {t} s", "{t}초 이하", t=TARGETS["batch_seconds"])],
+        [say("a correct submission's median time in the batch", "일괄 채점에서 올바른 풀이 하나에 걸린 시간의 중앙값"),
+         say("{t:.2f} s", "{t:.2f}초", t=data["seconds_per_submission_by_kind"]["correct"]["median"]),
+         say("<= {t} s", "{t}초 이하", t=TARGETS["correct_median_seconds"])],
         [say("rows written", "기록된 행"), say("{k} of {n}", "{n}개 중 {k}개", k=data["rows"], n=n), all_],
         [say("correct submissions at 100%", "100%를 받은 올바른 풀이"),
          say("{k} of {n}", "{n}개 중 {k}개", k=data["correct_at_100_percent"], n=data["mix"]["correct"]), all_]])

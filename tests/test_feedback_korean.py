@@ -20,7 +20,7 @@ import pytest
 from backprop_grader import batch, cli, grader
 from test_gradescope import autograder  # noqa: F401  (the Gradescope zip, unpacked and set up: a fixture)
 from test_grading import MATMUL_TRANSPOSED_DW  # the English tests' wrong MatMul: dW transposed
-from test_gradescope import grade as gradescope_grade
+from test_gradescope import MODES, grade as gradescope_grade
 from backprop_lib import language
 from backprop_lib.checks import CheckFailed, check, compare
 
@@ -293,13 +293,14 @@ def test_every_message_of_the_code_is_translated():
     assert korean.library_problems() == []
 
 
-def test_gradescope_reports_a_korean_notebook_in_korean(autograder, tmp_path):
+@pytest.mark.parametrize("mode", MODES)
+def test_gradescope_reports_a_korean_notebook_in_korean(autograder, tmp_path, mode):
     """The autograder zip carries the compiled catalogue: a notebook from the Korean site gets its
-    results.json in Korean on Gradescope, with the same scores as the English one."""
+    results.json in Korean on Gradescope, with the same scores as the English one, in each isolation mode."""
     korean = _notebook(tmp_path, "04_matmul.ipynb", MATMUL_TRANSPOSED_DW, "ko").read_bytes()
     english = _notebook(tmp_path, "04_matmul.ipynb", MATMUL_TRANSPOSED_DW).read_bytes()
-    ko_results, output = gradescope_grade(autograder, "bwrap", {"04_matmul.ipynb": korean})
-    en_results, _ = gradescope_grade(autograder, "bwrap", {"04_matmul.ipynb": english})
+    ko_results, output = gradescope_grade(autograder, mode, {"04_matmul.ipynb": korean})
+    en_results, _ = gradescope_grade(autograder, mode, {"04_matmul.ipynb": english})
     assert ko_results["output"].startswith("연습문제 04: MatMul 계층"), output
     assert en_results["output"].startswith("Exercise 04: The MatMul layer")
     assert [t["score"] for t in ko_results["tests"]] == [t["score"] for t in en_results["tests"]]

@@ -137,6 +137,29 @@ def test_the_exercise_is_the_packages_not_what_the_notebook_claims(autograder, m
     assert results["output"].startswith("Exercise 04"), results["output"]
 
 
+REACHES_INSTALLED = (REPO / "tests" / "submissions" / "04_reaches_installed_packages.py").read_bytes()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_nothing_installed_beside_numpy_is_within_reach(autograder, mode):
+    """The child's world on Gradescope: PyTorch, the installed course and every other package out of reach."""
+    results, output = grade(autograder, mode, {"04_matmul.py": REACHES_INSTALLED})
+    assert "reached: nothing" in output, output
+    assert results["score"] == 3, output  # the forward tests: its backward needed PyTorch
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_notebook_is_graded_as_its_kernel_runs_it_whatever_the_case_of_its_name(autograder, mode):
+    notebook = nbformat.read(SOLUTION, as_version=4)
+    for cell in notebook.cells:
+        if cell.metadata.get("backprop", {}).get("role") == "solution":
+            cell.source = "%%capture\nimport asyncio\nawait asyncio.sleep(0)\n" + cell.source + "\ndisplay('done')\n!ls\n"
+    results, output = grade(autograder, mode, {"04_matmul.IPYNB": nbformat.writes(notebook).encode(),
+                                               "04_matmul.py": b"print('an older try')\n"})
+    assert full_marks(results), output
+    assert "!ls does nothing while grading" in results["output"]
+
+
 def test_results_json_is_always_written(autograder):
     empty, _ = grade(autograder, "bwrap", {})
     assert empty["score"] == 0 and "holds no file" in empty["output"]

@@ -187,7 +187,7 @@ def test_reexporting_the_library_class_earns_nothing_for_it(tmp_path):
     report = grader.grade(write(tmp_path, "05_activations.py", code))
     relu = [t for t in report.tests if t.name.startswith("Relu")]
     assert relu and all(t.score == 0 for t in relu)
-    assert all("imported from backprop_lib.layers" in t.message() for t in relu)
+    assert all("the submission defines no `Relu`" in t.message() for t in relu)
     assert any(t.passed for t in report.tests if t.name.startswith("Sigmoid.forward"))
     assert any("No module named 'backprop_lib.layers'" in note for note in report.notes)  # not even importable
 
@@ -382,13 +382,50 @@ def test_only_declared_numeric_outputs_reach_the_judge():
     assert grader._valid_outputs({"y": np.array(["text"])}, test) == {}
 
 
-def test_static_check_finds_library_imports_of_the_asked_names():
-    chunks = [{"name": "a", "source": "import backprop_lib as bl\nclass Sigmoid(bl.layers.Sigmoid): pass\n"},
-              {"name": "b", "source": "from backprop_lib.layers import *\n"},
-              {"name": "c", "source": "from backprop_lib.checks import check\n"}]
-    found = submission.reference_imports(chunks, ("Relu", "Sigmoid"))
-    assert set(found) == {"Relu", "Sigmoid"}
-    assert submission.reference_imports(chunks[2:], ("Relu",)) == {}
+def test_the_childs_library_holds_no_answer_of_its_exercise():
+    """Every name an exercise asks for, and every method it disables, raises in the child's copies of
+    the library (so importlib, getattr and inspect.getsource find no answer); nothing else is touched."""
+    for exercise in exercises.EXERCISES.values():
+        disabled = {f.__qualname__ for f in exercise.disabled}
+        for name, source in grader.library_files(exercise.id).items():
+            if not name.startswith("lib_") or not name.endswith(".py") or name == "lib___init__.py":
+                continue
+            original = ast.parse((grader.PACKAGE_DIR / name[4:]).read_text(encoding="utf-8"))
+            copy = {q: f for q, f in _functions(ast.parse(source))}
+            for qualname, function in _functions(original):
+                answer = qualname in disabled or qualname.split(".")[0] in exercise.names
+                raises = [type(n).__name__ for n in copy[qualname].body] == ["Raise"]
+                assert raises is answer or (raises and [type(n).__name__ for n in function.body] == ["Raise"]), (
+                    exercise.id, name, qualname)
+
+
+def _functions(tree):
+    """(qualified name, function) of a module's top-level functions and its classes' methods."""
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node.name, node
+        elif isinstance(node, ast.ClassDef):
+            yield from ((f"{node.name}.{f.name}", f) for f in node.body if isinstance(f, ast.FunctionDef))
+
+
+def test_a_copy_of_a_locked_cell_with_code_of_ones_own_runs_and_a_pristine_copy_does_not():
+    released = submission.released_notebook("04_matmul")
+    notebook = nbformat.read(SOLUTIONS / "04_matmul.ipynb", as_version=4)
+    setup = next(c for c in notebook.cells if c.metadata.get("backprop", {}).get("role") == "setup")
+    own, pristine = nbformat.from_dict(setup), nbformat.from_dict(setup)
+    own.source += "\nHELPER = 1\n"
+    at = notebook.cells.index(setup)
+    notebook.cells[at:at] = [own]  # the copy above the original: the original is still the locked cell
+    notebook.cells.append(pristine)
+    chunks, notes = submission.notebook_code(notebook, released)
+    names = [c["name"] for c in chunks]
+    assert names.count("cell ex04-setup") == 1 and sum("a copy of ex04-setup" in n for n in names) == 1
+    assert any("HELPER = 1" in c["source"] for c in chunks)
+    assert any("with code of your own" in n for n in notes) and any("was ignored" in n for n in notes)
+    edited = nbformat.from_dict(notebook)  # no copy as released: the first is the locked cell, restored
+    del edited.cells[-1], edited.cells[at + 1]
+    chunks, notes = submission.notebook_code(edited, released)
+    assert not any("HELPER" in c["source"] for c in chunks) and any("was edited" in n for n in notes)
 
 
 # --- hidden inputs: secret, reproducible ---------------------------------------------------
@@ -471,16 +508,20 @@ def test_check_cells_are_never_run():
     assert check_ids and not any(chunk["name"].split()[-1] in check_ids for chunk in chunks)
 
 
-def test_cells_become_python_as_ipython_makes_them_and_magics_do_nothing():
+def test_cells_go_to_the_child_as_written_and_what_a_sandbox_refuses_is_noted(tmp_path):
     notebook = nbformat.v4.new_notebook()
     source = "%matplotlib inline\nif True:\n    !ls\nx = (1\n% 2)\ny = (3\n!= 4)\n"
-    notebook.cells = [nbformat.v4.new_code_cell(source)]
+    notebook.cells = [nbformat.v4.new_code_cell(source), nbformat.v4.new_code_cell("   \n")]
     chunks, notes = submission.notebook_code(notebook, None)
-    python = chunks[0]["source"]
-    assert "x = (1\n% 2)\ny = (3\n!= 4)" in python  # PEP 8 continuation lines stay code
-    assert "get_ipython().run_line_magic('matplotlib', 'inline')" in python and compile(python, "c", "exec")
+    assert [c["source"] for c in chunks] == [source]  # as written (IPython's shell transforms it); no empty cell
     assert "released notebook was not found" in notes[0]
-    assert any("%matplotlib inline does nothing" in n for n in notes) and any("!ls does nothing" in n for n in notes)
+    path = tmp_path / "01_graph_forward.ipynb"
+    notebook.cells.append(nbformat.v4.new_code_cell(GOOD_01 + "\nassert x == 1 and y is True\n"))
+    nbformat.write(notebook, path)
+    report = grader.grade(path)
+    notes = " ".join(report.notes)
+    assert "%matplotlib inline does nothing" in notes and "!ls does nothing" in notes
+    assert report.score == report.max_score and "raised" not in notes  # the continuation lines stayed code
 
 
 def test_a_notebook_with_magics_and_continuation_lines_gets_full_marks(tmp_path):
@@ -706,16 +747,19 @@ def test_every_entry_of_a_batch_gets_a_row_and_a_rerun_gives_the_same_csv(tmp_pa
     counts = batch.grade_batch(inbox, out, jobs=2, progress=None, reports_dir=tmp_path / "reports")
     rows = {r["submission"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
     assert rows[f"__MACOSX_export{os.sep}01_alice.py"]["status"] == "graded"
-    assert counts["skipped"] == [".ipynb_checkpoints"]
+    hidden = rows[".ipynb_checkpoints"]  # never graded, and the CSV says so, with what it holds
+    assert hidden["status"] == "skipped" and "01_alice-checkpoint.py" in hidden["reason"] and counts["skipped"] == 1
     assert rows["'=HYPERLINK(1)01.py"]["status"] == "could-not-grade"  # named by no exercise, and inert
     assert rows["01_\\udcff\\udcfe.py"]["percent"] == "100.0"
     assert rows["01_link.py"]["reason"].startswith("not graded: symbolic link")
     assert float(rows["01_link.py"]["score"]) == 0
-    assert any(r["status"] == "could-not-grade" and name.startswith("deep") for name, r in rows.items())
-    assert len(list((tmp_path / "reports").glob("*.txt"))) == len(rows)
+    too_deep = [r for name, r in rows.items() if name.startswith("deep")]
+    assert len(too_deep) == 1 and too_deep[0]["status"] == "could-not-grade" and "cannot be opened" in too_deep[0]["reason"]
+    graded = [r for r in rows.values() if r not in too_deep and r["status"] != "skipped"]
+    assert len(list((tmp_path / "reports").glob("*.txt"))) == len(graded)  # a report for each file graded
     first = out.read_bytes()
     counts = batch.grade_batch(inbox, out, jobs=2, progress=None)
-    assert out.read_bytes() == first and counts["already graded"] == len(rows)
+    assert out.read_bytes() == first and counts["already graded"] == len(graded)
 
 
 def test_learner_text_is_inert_and_never_passes_for_a_grader_line(tmp_path):
@@ -931,3 +975,28 @@ def test_exercise_24_a_reset_in_the_network_only_leaves_the_layer_wrong_and_is_t
     assert all(t.score == 0 for t in affine) and all(t.passed for t in network), report.text()
     assert all("sum of both calls' gradients" in first_hint(t) for t in affine)
     assert "batch size" not in report.text()
+
+
+def test_no_layout_and_no_bad_argument_ends_a_run_in_a_traceback(tmp_path, capsys):
+    """Principle 3: a sentence and exit status 2, never a traceback, whatever the files or arguments are."""
+    folder = tmp_path / "04_matmul.ipynb"  # a folder named like a notebook
+    folder.mkdir()
+    pipe = tmp_path / "04_pipe.ipynb"
+    os.mkfifo(pipe)
+    for path, reason in ((folder, "found a folder"), (pipe, "a device, a pipe or a socket"),
+                         (tmp_path / "04_missing.ipynb", "found no such file")):
+        assert cli.main([str(path)]) == cli.COULD_NOT_GRADE
+        assert reason in capsys.readouterr().out
+    good = write(tmp_path, "01_graph_forward.py", GOOD_01)
+    assert cli.main([str(good), "--json", str(good / "r.json")]) == cli.COULD_NOT_GRADE  # under a file: no folder can be made
+    assert "could not write" in capsys.readouterr().err
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n")
+    for argv, said in ((["--batch", str(tmp_path / "nothing")], "no such folder"),
+                       (["--batch", str(good)], "a file, not a folder"),
+                       (["--batch", str(tmp_path), "--out", str(tmp_path / "no" / "g.csv")], "expected a writable folder"),
+                       (["--batch", str(tmp_path), "--out", str(folder)], "found a folder"),
+                       (["--batch", str(tmp_path), "--out", str(other)], "found other content")):
+        assert cli.main(argv) == cli.COULD_NOT_GRADE, argv
+        assert said in capsys.readouterr().err, argv
+    assert other.read_text() == "a,b\n1,2\n"  # nothing of the teacher's is overwritten

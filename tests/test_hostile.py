@@ -14,6 +14,7 @@ listens there and checks that nothing arrived and nothing was left behind.
 """
 import contextlib
 import csv
+import html
 import json
 import os
 import secrets
@@ -22,6 +23,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +51,7 @@ EXPECTED = {
     "04_connects_to_graders_loopback.py": (0, ["reached: nothing"]),
     "01_leaves_files_in_tmp.py": (0, ["tried to leave files behind"]),
     "07_finds_files_left_in_tmp.py": (0, ["left by others: nothing"]),  # graded after 01_leaves_files_in_tmp
-    "06_import_reference.py": (0, ["imported from backprop_lib.layers"]),
+    "06_import_reference.py": (0, ["No module named 'backprop_lib.layers'"]),
     "06_import_reference_hidden.py": (0, ["No module named 'backprop_lib.layers'"]),
     "08_exec_library_source.py": (0, []),
     "08_calls_disabled_reference.py": (0, ["not available while grading"]),
@@ -146,7 +148,7 @@ EXPECTED = {
     # --- exercise 24 (find the bug: gradients piled up across calls): the bug left in, the library's Affine,
     # finite differences or the course's autodiff engine standing in for a backward ---
     "24_unfixed.py": (0, ["the second call returned the sum of both calls' gradients"]),
-    "24_import_reference.py": (0, ["imported from backprop_lib.layers", "not available while grading"]),
+    "24_import_reference.py": (0, ["not available while grading"]),
     "24_finite_differences.py": (0, ["was running when the grader stopped your code"]),
     "24_autodiff_engine.py": (0, ["No module named 'backprop_lib.autodiff'"]),
     # --- exercises 25-28 (go deeper): finite differences, the course's engine or PyTorch standing in for a
@@ -169,6 +171,26 @@ EXPECTED = {
                                      "was running when the grader stopped your code"]),
     "28_calls_library_loss.py": (18, ["not available while grading"]),
     "28_without_the_shift.py": (28, ["overflow encountered in exp", "subtract each row's maximum"]),
+    # --- issue 19: the child's world holds only what the exercise allows (the file system says so) ---------
+    "04_reaches_installed_packages.py": (3, ["reached: nothing"]),  # forward only: its backward needs PyTorch
+    "16_library_layers_by_importlib.py": (0, ["is not available while grading"]),
+    "16_library_source_by_inspect.py": (0, ["is not available while grading"]),
+    # --- hidden tests as strong as the task, and messages that name the cause --------------------------------
+    "04_class_attribute_cache.py": (9, ["as in a network with two such layers"]),  # all but dW beside a second layer
+    "11_global_cache.py": (11, ["as in a network with two such layers"]),  # all but dx beside a second layer
+    "05_backward_overwrites_output.py": (FULL, []),  # forward was right when it returned
+    # --- decided: a copy of a locked cell with a helper of the learner's own; a name in capitals ----------
+    "04_helper_in_locked_copy.ipynb": (FULL, ["is a copy of locked cell 'ex04-setup' with code of your own"]),
+    "04_matmul.IPYNB": (FULL, []),
+    "04_empty_cells.ipynb": (FULL, []),  # 50,000 of them: the parent's work is a pass over the bytes
+}
+# Entries of the class folder that are not a submission of their own: each has its row, with its status.
+LAYOUT = {
+    ".hidden_folder": ("skipped", ["hidden folder", "04_matmul.ipynb"]),
+    ".04_hidden_file.py": ("skipped", ["hidden file"]),
+    "an_empty_folder": ("skipped", ["empty folder"]),
+    f"04_folder.ipynb{os.sep}notes.txt": ("could-not-grade", ["expected a .ipynb notebook or a .py file"]),
+    f"deep{os.sep}" + f"d{os.sep}" * 1500 + "04_deep.py": ("graded", ["Score: 12 / 12"]),
 }
 # The first hint a report gives names the real cause (checked for the typical wrong answers).
 FIRST_HINT = {
@@ -238,6 +260,102 @@ def build_notebooks(out: Path) -> None:
     large.cells[-1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="0123456789" * 700_000)]
     nbformat.write(large, out / "04_very_large.ipynb")
 
+    helper = nbformat.from_dict(solved)  # the setup cell copied (its metadata with it) and a helper written in
+    setup = next(c for c in helper.cells if role(c) == "setup")
+    copy = nbformat.from_dict(setup)
+    copy.id, copy.source = "a-copy", copy.source + "\n\n\ndef product(a, b):\n    return a @ b\n"
+    helper.cells.insert(helper.cells.index(setup) + 1, copy)
+    for cell in helper.cells:
+        if role(cell) == "solution":
+            cell.source = cell.source.replace("x @ self.W", "product(x, self.W)")
+            assert "product(x, self.W)" in cell.source
+    nbformat.write(helper, out / "04_helper_in_locked_copy.ipynb")
+
+    (out / "04_matmul.IPYNB").write_bytes((REPO / "solutions" / "04_matmul.ipynb").read_bytes())
+
+    empty = nbformat.from_dict(solved)  # 50,000 empty cells, 4.5 MB: under the size limit
+    empty.cells += [nbformat.v4.new_code_cell("") for _ in range(50_000)]
+    for cell in empty.cells:
+        cell.pop("id", None)
+    empty.nbformat_minor = 4  # no cell ids: 50,000 of them would pass the size limit
+    compact = json.dumps(json.loads(nbformat.writes(empty)), separators=(",", ":"))
+    assert len(compact) < 5 << 20
+    (out / "04_empty_cells.ipynb").write_text(compact)
+
+
+def remove_deep(out: Path) -> None:
+    """Remove the 1,500 folders of build_layout, deepest first (shutil.rmtree, and pytest's own clean-up of
+    its temporary folders, recurse once per level)."""
+    chain = [out / "deep"]
+    while inner := [p for p in chain[-1].iterdir() if p.is_dir() and not p.is_symlink()]:
+        chain.append(inner[0])  # one folder per level
+    for folder in reversed(chain):
+        for path in folder.iterdir():
+            path.unlink()
+        folder.rmdir()
+
+
+def build_layout(out: Path) -> None:
+    """The entries of LAYOUT: hidden files and folders, an empty folder, a folder named like a
+    notebook, and a submission 1,500 folders deep."""
+    (out / ".hidden_folder").mkdir()
+    (out / ".hidden_folder" / "04_matmul.ipynb").write_bytes((REPO / "solutions" / "04_matmul.ipynb").read_bytes())
+    (out / ".04_hidden_file.py").write_text("print('never run')\n")
+    (out / "an_empty_folder").mkdir()
+    (out / "04_folder.ipynb").mkdir()
+    (out / "04_folder.ipynb" / "notes.txt").write_text("a note, not a submission\n")
+    deep = out / "deep"
+    deep.mkdir()
+    for _ in range(1500):  # one at a time: makedirs recurses once per level
+        deep /= "d"
+        deep.mkdir()
+    (deep / "04_deep.py").write_text(MATMUL)
+
+
+MATMUL = """import numpy as np
+
+
+class MatMul:
+    def __init__(self, W):
+        self.W, self.x, self.dW = W, None, None
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W
+
+    def backward(self, dout):
+        self.dW = self.x.T @ dout
+        return dout @ self.W.T
+"""
+
+IPYTHON_FORMS = {  # what a kernel runs as the cell's code: each applied to every solution cell of every reference
+    "under if __name__ == '__main__'": lambda code: 'if __name__ == "__main__":\n' + textwrap.indent(code, "    "),
+    "ending in display() and an expression": lambda code: code + "\ndisplay('shown')\nIn[-1], len(Out)\n",
+    "line magics and help": lambda code: "%precision 3\n%time _ = 1\n" + code + "\nlen?\n",
+    "refused commands": lambda code: "!echo hi\n%pip install torch\n%matplotlib inline\n" + code + "\nfiles = !ls\n",
+    "after a top-level await": lambda code: "import asyncio\nawait asyncio.sleep(0)\n" + code,
+    "cell magic %%time": lambda code: "%%time\n" + code,
+    "cell magic %%capture": lambda code: "%%capture captured\n" + code,
+}
+# Each reference is graded in each composition (forms applied in this order, the cell magic last, as its first
+# line): every form in some composition, so one notebook per reference and composition instead of per form.
+COMPOSITIONS = [("under if __name__ == '__main__'", "ending in display() and an expression", "cell magic %%time"),
+                ("line magics and help", "refused commands", "after a top-level await", "cell magic %%capture")]
+
+
+def build_ipython_forms(out: Path) -> None:
+    """Every reference solution in every composition of IPython forms, as forms/formN/NN_name.ipynb."""
+    for index, forms in enumerate(COMPOSITIONS):
+        folder = out / "forms" / f"form{index}"
+        folder.mkdir(parents=True)
+        for path in sorted((REPO / "solutions").glob("*.ipynb")):
+            notebook = nbformat.read(path, as_version=4)
+            for cell in notebook.cells:
+                if role(cell) == "solution":
+                    for form in forms:
+                        cell.source = IPYTHON_FORMS[form](cell.source)
+            nbformat.write(notebook, folder / path.name)
+
 
 class Listeners:
     """A TCP and a UDP listener on 127.0.0.1 and a UNIX socket, counting what reaches them."""
@@ -289,6 +407,8 @@ class BatchRun:
     batch: Path
     results: dict  # name: (CSV row, text report, results.json)
     stderr: str
+    csv: Path
+    entries: set  # what the principle says gets a row (_entries)
     arrived: list  # connections and datagrams that reached the harness's listeners
     left_behind: list  # files of the tag, and whatever the grader left in its temporary directory
 
@@ -311,12 +431,15 @@ def batch_run(request, tmp_path_factory):
         listeners.close()
     left = [str(p) for d in ("/tmp", "/dev/shm", "/var/tmp") for p in Path(d).glob(f"*{tag}*")]
     left += [str(p) for p in grader_tmp.rglob("*") if p != grader_tmp / "backprop-sandbox-uids"]
+    if (shared / "batch" / "deep").exists():
+        remove_deep(shared / "batch")
     shutil.rmtree(shared)
     return BatchRun(mode, *run, list(listeners.arrived), left)
 
 
 def _grade_batch(mode, tmp_path_factory, fill, grader_tmp):
-    batch = tmp_path_factory.mktemp("batch")
+    batch = grader_tmp.parent / "batch"  # not pytest's: its clean-up recurses once per folder level
+    batch.mkdir()
     for path in SUBMISSIONS.iterdir():
         if path.is_file() and path.suffix in (".py", ".ipynb"):
             data = path.read_bytes()
@@ -325,6 +448,8 @@ def _grade_batch(mode, tmp_path_factory, fill, grader_tmp):
                     data = data.replace(placeholder.encode(), value.encode())
             (batch / path.name).write_bytes(data)
     build_notebooks(batch)
+    build_layout(batch)
+    build_ipython_forms(batch)
     (batch / "solutions").mkdir()
     for path in sorted((REPO / "solutions").glob("*.ipynb")):
         (batch / "solutions" / path.name).write_bytes(path.read_bytes())
@@ -334,8 +459,10 @@ def _grade_batch(mode, tmp_path_factory, fill, grader_tmp):
     command = [*GRADE, "--batch", str(batch), "--out", str(grades), "-j", "2", "--reports", str(reports)]
     if mode == "no-bwrap":
         command = no_bwrap.command(command, keep=[str(REPO)])
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, cwd=REPO)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1200, cwd=REPO)
     assert done.returncode == 0, f"the batch failed:\n{done.stdout}\n{done.stderr}"
+    entries = _entries(batch)  # what must have a row, found by the test itself
+    remove_deep(batch)  # graded: pytest could not remove it
     with open(grades, encoding="utf-8") as f:
         rows = {row["submission"]: row for row in csv.DictReader(f)}
     results = {}
@@ -344,7 +471,7 @@ def _grade_batch(mode, tmp_path_factory, fill, grader_tmp):
         text = Path(f"{stem}.txt").read_text(encoding="utf-8") if Path(f"{stem}.txt").exists() else ""
         report = json.loads(Path(f"{stem}.json").read_text()) if Path(f"{stem}.json").exists() else {}
         results[name] = (row, text, report)
-    return batch, results, done.stderr
+    return batch, results, done.stderr, grades, entries
 
 
 @pytest.fixture(scope="module")
@@ -368,9 +495,70 @@ def test_nothing_is_left_behind(batch_run):
 
 def test_every_submission_has_exactly_one_expectation(graded):
     batch, results = graded
-    hostile = {name for name in results if not name.startswith("solutions")}
-    assert hostile == set(EXPECTED)
+    hostile = {name for name in results if not name.startswith(("solutions", "forms"))}
+    assert hostile == set(EXPECTED) | set(LAYOUT)
     assert len(EXPECTED) >= 20
+
+
+def _entries(root: Path) -> set:
+    """What the principle says gets a row, found here independently of the grader: every file or link
+    (not inside a hidden folder), every hidden file or folder, every empty folder."""
+    found, folders = set(), [root]
+    while folders:
+        folder = folders.pop()
+        children = list(os.scandir(folder))
+        if not children and folder != root:
+            found.add(os.path.relpath(folder, root))
+        for child in children:
+            if child.name.startswith(".") or not child.is_dir(follow_symlinks=False):
+                found.add(os.path.relpath(child.path, root))
+            else:
+                folders.append(child.path)
+    return found
+
+
+def test_every_entry_is_accounted_for_in_the_csv_the_summary_and_the_page(batch_run):
+    """Principle 3: graded, could-not-grade with a reason, or skipped with a reason; nothing else."""
+    rows = {name: row for name, (row, _, _) in batch_run.results.items()}
+    assert set(rows) == batch_run.entries
+    assert all(r["status"] in ("graded", "could-not-grade", "skipped") for r in rows.values())
+    assert all(r["reason"] for r in rows.values() if r["status"] != "graded")
+    summary = json.loads(batch_run.csv.with_name(batch_run.csv.stem + ".summary.json").read_text(encoding="utf-8"))
+    assert summary["submissions"] == len(rows) and sum(summary["by_status"].values()) == len(rows)
+    listed = {e["submission"] for ex in summary["exercises"] for e in ex["could_not_grade"]}
+    assert listed == {name for name, r in rows.items() if r["status"] != "graded"}
+    assert sum(ex["graded"] for ex in summary["exercises"]) == sum(r["status"] == "graded" for r in rows.values())
+    page = batch_run.csv.with_suffix(".html").read_text(encoding="utf-8")
+    for name in listed:
+        assert html.escape(name, quote=True) in page, name
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUT))
+def test_each_layout_has_its_row(graded, name):
+    _, results = graded
+    row, text, _ = results[name]
+    status, phrases = LAYOUT[name]
+    assert row["status"] == status, row
+    for phrase in phrases:
+        assert phrase in row["reason"] + text, (phrase, row, text[:500])
+
+
+def test_every_ipython_form_is_in_a_composition():
+    assert {form for forms in COMPOSITIONS for form in forms} == set(IPYTHON_FORMS)
+
+
+@pytest.mark.parametrize("forms", COMPOSITIONS, ids=[" + ".join(f) for f in COMPOSITIONS])
+def test_reference_solutions_score_full_in_every_ipython_form(graded, forms):
+    """Principle 1: the learner's cells run as a kernel runs them; magics that run their body run it."""
+    _, results = graded
+    folder = f"forms{os.sep}form{COMPOSITIONS.index(forms)}{os.sep}"
+    for stem in sorted(p.stem for p in (REPO / "solutions").glob("*.ipynb")):
+        row, text, _ = results[f"{folder}{stem}.ipynb"]
+        assert row["status"] == "graded" and float(row["score"]) == float(row["max_score"]) > 0, (forms, stem, text)
+    if "refused commands" in forms:  # what a sandboxed kernel must not do did nothing, and the report says so
+        notes = results[f"{folder}04_matmul.ipynb"][1]
+        for command in ("!echo hi", "%pip install torch", "%matplotlib inline", "!ls"):
+            assert f"{command} does nothing while grading" in notes, notes
 
 
 @pytest.mark.parametrize("name", with_known_bugs(sorted(EXPECTED)))

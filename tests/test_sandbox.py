@@ -6,6 +6,8 @@ The whole file runs twice: as it is (with bubblewrap), and once more, from
 root without CAP_SYS_ADMIN, bwrap hidden), so only the uid drop, Landlock and seccomp protect.
 """
 import ctypes
+import glob
+import importlib.metadata
 import json
 import os
 import re
@@ -22,6 +24,7 @@ import pytest
 import no_bwrap
 from backprop_grader import confine, sandbox
 from backprop_grader.sandbox import Limits, run_isolated
+from backprop_grader.world import allowed_distributions, world
 
 PY = sys.executable
 REPO = Path(__file__).resolve().parents[1]
@@ -385,9 +388,8 @@ def test_numpy_is_importable_inside_but_the_library_is_not():
         report({{"numpy": float(np.ones(3).sum()), "library": library, "layers.py": layers}})
     """)
     assert outcome.status == "ok", outcome
-    # bwrap: the library is not there at all; Landlock: it is there, but nothing in it can be read
-    assert json.loads(outcome.payload) == {"numpy": 3.0,
-                                           "library": "PermissionError" if WITHOUT_BWRAP else "ModuleNotFoundError",
+    # bwrap: the library is not there at all; Landlock: it is there, but its folder cannot be listed nor read
+    assert json.loads(outcome.payload) == {"numpy": 3.0, "library": "ModuleNotFoundError",
                                            "layers.py": "PermissionError" if WITHOUT_BWRAP else "FileNotFoundError"}
 
 
@@ -453,7 +455,7 @@ def test_landlock_hides_an_installed_library_inside_a_readable_tree(tmp_path):
         (site / name).parent.mkdir(parents=True, exist_ok=True)
         (site / name).write_text(text)
     (tmp_path / "venv" / "lib64").symlink_to("lib")
-    roots = ["/usr", *sandbox._python_trees(), str(tmp_path / "venv")]
+    roots = [*world().roots, str(tmp_path / "venv")]
     spec = {"rules": confine.read_rules(roots, [str(site / "backprop_lib")]), "landlock": True, "seccomp": False}
     probe = textwrap.dedent(f"""
         import json, os
@@ -475,3 +477,80 @@ def test_landlock_hides_an_installed_library_inside_a_readable_tree(tmp_path):
         "lib64/site-packages/backprop_lib/layers.py": "PermissionError",
         "lib/site-packages/numpy/__init__.py": "x = 1", "lib64/site-packages/top.py": "y = 2",
         "lib/site-packages": ["backprop_lib", "numpy", "top.py"]}  # listed (imports need it), not read
+
+
+# --- the child's world: only what the exercise allows (issue 19) ------------------------------------------
+
+def _one_file_of(distribution):
+    """A file that an installed distribution put beside its packages (not a script in bin/), or None."""
+    base = Path(distribution.locate_file("")).resolve()
+    for file in distribution.files or []:
+        path = base / file
+        if file.parts and file.parts[0] != ".." and not file.parts[0].endswith(".dist-info") and path.is_file():
+            return str(path)
+    return None
+
+
+def test_every_installed_distribution_is_readable_only_if_the_world_allows_it():
+    """Whatever is installed, wherever: the child opens a file of a distribution only if it is numpy,
+    IPython or what IPython requires. Nothing here names what must be hidden (torch, the grader...):
+    every distribution the machine has is tried."""
+    allowed = set(allowed_distributions())
+    files = {}
+    for distribution in importlib.metadata.distributions():
+        name = re.sub(r"[-_.]+", "-", distribution.metadata["Name"] or "").lower()
+        path = _one_file_of(distribution)
+        if path and name not in files:
+            files[name] = path
+    assert "torch" in files and "numpy" in files and "ipython" in files  # this venv's: hidden, allowed, allowed
+    outcome = run_py(f"""
+        opened = {{}}
+        for name, path in {files!r}.items():
+            try:
+                with open(path, "rb") as f:
+                    f.read(1)
+                opened[name] = True
+            except OSError:
+                opened[name] = False
+        report(opened)
+    """)
+    assert outcome.status == "ok", outcome
+    opened = json.loads(outcome.payload)
+    assert {name for name, ok in opened.items() if ok} == allowed & set(files), opened
+
+
+def test_reaching_beside_numpy_finds_nothing_more():
+    """sys.path extended with the folder numpy came from, and every folder of packages on the machine:
+    IPython and numpy import, torch and the course do not (not there, or there and unreadable)."""
+    outcome = run_py("""
+        import glob, importlib, sys
+        import numpy as np
+        sys.path += [os.path.dirname(os.path.dirname(np.__file__))]
+        sys.path += glob.glob("/usr/lib/python3*/*-packages") + glob.glob("/usr/local/lib/python3*/*-packages")
+        sys.path += glob.glob(sys.base_prefix + "/lib/python3*/*-packages")
+        found = {}
+        for name in ("IPython", "traitlets", "torch", "backprop_lib", "backprop_grader", "nbformat", "matplotlib"):
+            try:
+                importlib.import_module(name)
+                found[name] = "imported"
+            except Exception as error:
+                found[name] = type(error).__name__
+        report(found)
+    """)
+    assert outcome.status == "ok", outcome
+    found = json.loads(outcome.payload)
+    assert found["IPython"] == found["traitlets"] == "imported", found
+    assert all(found[n] != "imported" for n in ("torch", "backprop_lib", "backprop_grader", "nbformat", "matplotlib"))
+
+
+def test_the_world_cuts_out_every_package_folder_and_keeps_the_allowed_ones():
+    view = world()
+    for pattern in ("/usr/lib/python3*/*-packages", "/usr/local/lib/python3*/*-packages",
+                    sys.base_prefix + "/lib/python3*/*-packages", sys.prefix + "/lib/python3*/*-packages"):
+        for folder in glob.glob(pattern):
+            assert view.hidden(folder + "/any_package/__init__.py"), folder
+    import IPython
+    import numpy
+    import traitlets
+    assert not any(view.hidden(m.__file__) for m in (numpy, IPython, traitlets))
+    assert view.hidden(sandbox.__file__) and view.hidden(confine.__file__.replace("confine", "../backprop_lib/layers"))
