@@ -70,17 +70,22 @@ def keys_of(sizes):
 
 def _net_inputs(rng, sizes, N, one_hot, activation, numerical=False):
     """He-scaled weights, small biases and a batch; for a numerical gradient, no ReLU input near the kink
-    (a nudge of h across it would make the difference quotient meaningless)."""
+    (a nudge of h across it would make the difference quotient meaningless). Every gradient has a
+    non-zero entry: where a whole ReLU layer is silent, zeros are the right answer, and returning
+    zeros would earn credit."""
     while True:
         params = {}
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), 1):
             params[f"W{i}"] = rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
             params[f"b{i}"] = 0.1 * rng.standard_normal(fan_out)
         x = rng.standard_normal((N, sizes[0]))
-        if not numerical or activation != "relu" or _away_from_kink(x, params, len(sizes) - 1):
-            break
-    t = rng.integers(0, sizes[-1], N)
-    return params, x, np.eye(sizes[-1])[t] if one_hot else t
+        labels = rng.integers(0, sizes[-1], N)
+        t = np.eye(sizes[-1])[labels] if one_hot else labels
+        if numerical and activation == "relu" and not _away_from_kink(x, params, len(sizes) - 1):
+            continue
+        grads = MultiLayerNetReference(sizes, activation, {k: v.copy() for k, v in params.items()}).gradient(x, t)
+        if all(np.any(g != 0) for g in grads.values()):
+            return params, x, t
 
 
 def _away_from_kink(x, params, depth, margin=1e-3):
