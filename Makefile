@@ -54,10 +54,11 @@ book-ko:
 test: book
 	$(BIN)/python -m pytest
 
-# The developer's loop: the library, the grader and the exercises, without building the site or
-# running the chapters again (tests marked "site" or "notebooks", tests/conftest.py). A few minutes.
+# The developer's loop: the library, the grader and the exercises, without building the site, running
+# the chapters again or grading whole class folders (tests marked "site", "notebooks" or "batch",
+# tests/conftest.py); `make test` runs them all, the hostile suite in both isolation modes included.
 check: setup
-	$(BIN)/python -m pytest -q -m "not site and not notebooks"
+	$(BIN)/python -m pytest -q -m "not site and not notebooks and not batch"
 
 # The whole course in JupyterLab: the repository is its root (so the chapters' links to their
 # exercises work), the file browser starts in chapters/. It prints the address to open;

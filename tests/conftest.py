@@ -88,17 +88,21 @@ def browser():
         browser.close()
 
 
-# `make check`, the developer's loop, runs every test but these two kinds (`make test` runs them all):
+# `make check`, the developer's loop, runs every test but these three kinds (`make test` runs them all):
 # "site": tests of the built site (its pages, PDFs, Korean edition) or that run Sphinx themselves;
-# "notebooks": the chapters executed again (nbval) or driven in JupyterLab.
+# "notebooks": the chapters executed again (nbval) or driven in JupyterLab;
+# "batch": the tests that grade a whole class folder first (the hostile suite in each isolation mode,
+# the class of 200), and the sandbox's suite run again without bubblewrap: minutes of CPU each.
 SITE_MODULES = {"test_a11y", "test_site", "test_from_site", "test_pdf", "test_figures_korean", "test_twins",
                 "test_korean_share", "test_korean_learner", "test_korean", "test_performance_page"}
 NOTEBOOK_MODULES = {"test_notebooks", "test_lab"}
+BATCH_TESTS = {"test_the_whole_suite_holds_without_bwrap"}
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "site: needs the built site (make book) or builds pages itself")
     config.addinivalue_line("markers", "notebooks: executes the chapters again (nbval) or drives JupyterLab")
+    config.addinivalue_line("markers", "batch: grades a whole class folder first, or the sandbox's suite again")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -108,3 +112,5 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.site)
         if module in NOTEBOOK_MODULES:
             item.add_marker(pytest.mark.notebooks)
+        if {"batch_run", "graded", "graded_class"} & set(item.fixturenames) or item.name in BATCH_TESTS:
+            item.add_marker(pytest.mark.batch)
