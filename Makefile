@@ -38,9 +38,17 @@ _build/.library-ko-stamp: $(shell find backprop_lib -name '*.mo')
 # the Korean notebooks are the English ones translated from locales/ko (scripts/korean.py). Then each
 # edition as one PDF (scripts/pdf.py: the single-page build printed by Chromium), linked from every page.
 # Warnings are errors.
-book: setup assets _build/.library-stamp _build/.library-ko-stamp
+book: setup assets _build/.book-stamp
+
+# What the editions are built from: when nothing of it is newer than the last build, `make book` (and
+# so `make test`, right after it) builds nothing again.
+BOOK_SOURCES := $(wildcard $(shell git ls-files chapters exercises book locales backprop_lib scripts \
+                  _config.yml _toc.yml pyproject.toml 2>/dev/null))
+
+_build/.book-stamp: _build/.library-stamp _build/.library-ko-stamp $(BOOK_SOURCES)
 	$(BIN)/python scripts/performance.py
 	$(MAKE) --no-print-directory -j2 book-en book-ko
+	touch $@
 
 book-en:
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
