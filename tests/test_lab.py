@@ -52,7 +52,8 @@ def lab(tmp_path_factory):
     for folder in COURSE_FOLDERS:
         shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     state = tmp_path_factory.mktemp("jupyter")  # no settings, workspaces or runtime files of the user's
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(state / "config"), "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
+    learners = {k: v for k, v in os.environ.items() if k != "BACKPROP_LANG"}  # the notebook says its language
+    env = {**learners, "JUPYTER_CONFIG_DIR": str(state / "config"), "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
            "JUPYTERLAB_SETTINGS_DIR": str(state / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(state / "ws")}
     # no "get notified about Jupyter news?" pop-up over the screenshots
     news = state / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"

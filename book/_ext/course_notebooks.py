@@ -107,11 +107,21 @@ def read_translated(app, docname, source):
 
 def run_kernels_in_the_editions_language(app, config):
     """The kernels that execute the chapters inherit this process's environment: the library
-    (backprop_lib.language) then prints, draws and checks in the edition's language."""
+    (backprop_lib.language) then prints, draws and checks in the edition's language, for as long as
+    the build lasts (a process that builds a book, a test's, goes on in its own language after it)."""
+    app._language_before = os.environ.get("BACKPROP_LANG")
     os.environ["BACKPROP_LANG"] = config.language or "en"
+
+
+def restore_the_language(app, exception):
+    if app._language_before is None:
+        os.environ.pop("BACKPROP_LANG", None)
+    else:
+        os.environ["BACKPROP_LANG"] = app._language_before
 
 
 def setup(app):
     app.connect("config-inited", run_kernels_in_the_editions_language)
+    app.connect("build-finished", restore_the_language)
     app.connect("source-read", read_translated)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
