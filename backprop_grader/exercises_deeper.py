@@ -139,7 +139,8 @@ def _gradient_test(label, points, sizes, activation, rng, N, one_hot=False, *, n
             return [Check(_("every gradient"), failed.message if failed else None)]
         return checks
     name = Message(N_("MultiLayerNet.gradient [{case}]"), case=label)
-    return make_test(name, points, steps, {**params, "x": x, "t": t}, judge, ["MultiLayerNet"])
+    return make_test(name, points, steps, {**params, "x": x, "t": t}, judge, ["MultiLayerNet"],
+                     kind="MultiLayerNet.gradient")
 
 
 def _loss_and_unchanged_test(rng):

@@ -175,7 +175,7 @@ def _forward_test(cls, reference, case, points):
     def judge(outputs):
         return _forward_checks(cls, reference, case, outputs)
     return make_test(Message(N_("{cls}.forward [{case}]"), cls=cls, case=case.label), points, steps, _sent(case),
-                     judge, [cls], case.hint, kind=f"{cls}.forward")
+                     judge, [cls], case.hint, kind=f"{cls}.forward", case=case)
 
 
 def _backward_steps(cls, case, params):
@@ -236,7 +236,7 @@ def _backward_test(cls, reference, case, params, points, requires, two_layers=Tr
             return _backward_checks(cls, reference, case, params, outputs)
         return _two_layers_checks(cls, reference, case, params, outputs)
     return make_test(Message(N_("{cls}.backward [{case}]"), cls=cls, case=case.label), points, steps, _sent(case),
-                     judge, [cls], case.hint, requires, kind=f"{cls}.backward")
+                     judge, [cls], case.hint, requires, kind=f"{cls}.backward", case=case)
 
 
 def _gradcheck_test(cls, reference, case, params, points, requires):
@@ -247,7 +247,7 @@ def _gradcheck_test(cls, reference, case, params, points, requires):
         return [expect_gradcheck(outputs, grad_name(name), value, label=f"{cls}.backward {grad_name(name)}",
                                  atol=floor, guess=_guess(case)) for name, value in numeric.items()]
     return make_test(Message(N_("{cls} gradient check [{case}]"), cls=cls, case=case.label), points, steps,
-                     _sent(case), judge, [cls], case.hint, requires, kind=f"{cls} gradient check")
+                     _sent(case), judge, [cls], case.hint, requires, kind=f"{cls} gradient check", case=case)
 
 
 def _mutation_test(cls, reference, case, params, points, requires):
@@ -278,4 +278,4 @@ def _mutation_test(cls, reference, case, params, points, requires):
                                            label=_("{array} (after backward)").format(array="dout")))
         return checks
     return make_test(Message(N_("{cls} leaves its inputs unchanged"), cls=cls), points, steps, _sent(case), judge,
-                     [cls], requires=requires)
+                     [cls], requires=requires, case=case)

@@ -54,6 +54,7 @@ class Test:
     # tests of one kind call the same thing on different cases ("Affine.backward"): a case's hint shows
     # only where the plain cases of its kind pass; "": a kind of its own
     kind: str = ""
+    case: object = None  # the layer_tests.Case this test runs, if it runs one
 
 
 @dataclass
@@ -176,8 +177,8 @@ def output_names(steps) -> tuple:
     return tuple(names)
 
 
-def make_test(name, max_score, steps, inputs, judge, uses=(), hint="", requires=None, kind=""):
-    return Test(name, max_score, steps, inputs, judge, tuple(uses), output_names(steps), hint, requires, kind)
+def make_test(name, max_score, steps, inputs, judge, uses=(), hint="", requires=None, kind="", case=None):
+    return Test(name, max_score, steps, inputs, judge, tuple(uses), output_names(steps), hint, requires, kind, case)
 
 
 def note(text):
