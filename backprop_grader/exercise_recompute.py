@@ -181,7 +181,8 @@ def _memory_test(case):
                 array="dW", hint=_(MEMORY_HINT).format(budget=MEMORY_BUDGET >> 20))
             # not `missing`: the report shows this message under the error the code raised (a MemoryError)
             return [Check(checks[0].label, message, array=checks[0].array),
-                    Check(checks[1].label, _("{array} was not computed either.").format(array="db"), array=checks[1].array)]
+                    Check(checks[1].label, _("{array} was not computed either.").format(array="db"),
+                          array=checks[1].array)]
         return checks
     return make_test(_name("backward", case), 2, _steps(case), case.inputs, judge, ["CheckpointedStack"],
                      kind="CheckpointedStack.backward")
