@@ -149,11 +149,6 @@ def display_name(relative) -> str:
     return inert(os.fsdecode(relative))
 
 
-def submissions_in(directory, skip=()) -> list:
-    """The paths of the files that are graded (see scan)."""
-    return [Path(os.fsdecode(e.path)) for e in scan(directory, skip) if not e.status]
-
-
 def read_rows(csv_path) -> list:
     """The rows written so far; a last line cut short by a kill is removed first."""
     path = Path(csv_path)

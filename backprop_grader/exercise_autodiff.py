@@ -23,7 +23,7 @@ import numpy as np
 from backprop_lib.autodiff import Tensor
 from backprop_lib.language import N_, Message, _
 from backprop_lib.network import TwoLayerNet
-from .specs import Check, Exercise, attr, call, expect, expect_unchanged, make_test, new, save
+from .specs import Check, Exercise, attr, call, expect, expect_unchanged, make_test, new, note, save
 
 NAMES = ("Tensor", "unbroadcast", "topological_order")
 DEEP = 2500  # operations in a chain: more than Python's recursion limit (1,000 calls), a few ms to run
@@ -99,7 +99,7 @@ def graph_test(name, points, leaves, program, *, grads, constants=None, uses=NAM
             check = expect_unchanged(outputs, f"{var}_after", constants[var],
                                      label=_("{array} (the upstream gradient)").format(array=var))
             checks.append(Check(check.label, _("this counts once the gradients are right: {message}").format(
-                message=failed.message), missing=failed.missing) if failed else check)
+                message=failed.message), missing=failed.missing, array=check.array) if failed else check)
         return checks
     return make_test(name, points, steps, inputs, judge, uses, hint)
 
@@ -214,7 +214,7 @@ def _walk_tests(rng_for):
         many.append((f"y{k}", f"y{k - 1}", "__add__", ["x"]))
     many += [("s", "y39", "sigmoid", []), ("d", "s", "__add__", ["K"]), ("L", "d", "sum", []),
              (None, "L", "backward", [])]
-    return [
+    return [*_of_kind("Tensor.backward", [
         graph_test(N_("Tensor.backward [a chain: L = ((x + c).sigmoid() + K).sum()]"), 2, {"x": x, "c": c, "K": K},
                    chain, grads=["x", "c", "K"], hint=WALK_HINT),
         graph_test(N_("Tensor.backward [a value used twice: a = x.sigmoid(), "
@@ -226,7 +226,7 @@ def _walk_tests(rng_for):
                    upstream, grads=["x", "c"], constants={"dout": rng.standard_normal((N, D))},
                    hint=N_("backward(upstream_grad) starts the walk with self.grad = upstream_grad.")),
         graph_test(N_("Tensor.backward [x added to itself 40 times]"), 1, {"x": x / 41, "K": K}, many, grads=["x"],
-                   hint=WALK_HINT),
+                   hint=WALK_HINT)]),
         _deep_test(x, c),
     ]
 
@@ -234,7 +234,7 @@ def _walk_tests(rng_for):
 def _deep_test(x, c):
     """A chain DEEP operations deep: a recursive search stops there with RecursionError. Its hint is the
     judge's: the recursion limit where the gradients did not come back (the code raised), the walk where
-    they came back wrong. (Named without brackets: its failure says nothing about the other walk tests.)"""
+    they came back wrong. (A kind of its own: its failure says nothing about the other walk tests.)"""
     program = [("a0", "x", "__add__", ["c"])]
     for k in range(1, DEEP):
         program.append((f"a{k}", f"a{k - 1}", "__add__", ["c"]))
@@ -248,7 +248,7 @@ def _deep_test(x, c):
         failed = [check for check in checks if check.message]
         if failed:
             hint = DEEP_HINT if any(check.missing for check in failed) else WALK_HINT
-            checks.append(Check("hint", _("Hint: {hint}").format(hint=_(hint)), weight=0))
+            checks.append(note(_("Hint: {hint}").format(hint=_(hint))))
         return checks
     test.judge = judged
     return test
@@ -273,9 +273,10 @@ def _net_inputs(rng, D, H, C, N):
 
 def _net_tests(rng_for):
     tests = []
-    for label, N, one_hot, points in ((N_("integer labels"), 6, False, 3), (N_("one-hot labels"), 5, True, 2),
-                                      (N_("batch of one"), 1, False, 1)):
-        rng = rng_for(f"net {label}")
+    for seed, label, N, one_hot, points in (("integer labels", N_("integer labels"), 6, False, 3),
+                                            ("one-hot labels", N_("one-hot labels"), 5, True, 2),
+                                            ("batch of one", N_("batch of one"), 1, False, 1)):
+        rng = rng_for(f"net {seed}")
         D, H, C = _dims(rng, 3, 5), _dims(rng, 4, 6), _dims(rng, 3, 4)
         x, params, labels = _net_inputs(rng, D, H, C, N)
         t = np.eye(C)[labels] if one_hot else labels
@@ -288,7 +289,7 @@ def _net_tests(rng_for):
         tests.append(graph_test(Message(N_("TwoLayerNet's gradient with your engine [{case}]"), case=label),
                                 points, {"x": x, **params},
                                 program, grads=list(params), constants={"t": t}, expected=network.gradient(x, t)))
-    return tests
+    return _of_kind("TwoLayerNet.gradient", tests)
 
 
 # --- the policy: no credit for finite differences where the task is backpropagation ------------
@@ -328,14 +329,26 @@ def _large_tests(rng_for):
 def _requiring(tests, required):
     """Each test counts only once `required` passes in full (the field graders with the policy read)."""
     for test in tests:
-        test.requires = required.name
+        test.requires = required
     return tests
 
 
+def _of_kind(kind, tests):
+    """The tests, marked as one kind (Test.kind): the same call on different cases."""
+    for test in tests:
+        test.kind = kind
+    return tests
+
+
+KINDS = {"mul": "Tensor.__mul__ backward", "matmul": "Tensor.__matmul__ backward", "relu": "Tensor.relu backward",
+         "add": "unbroadcast", "walk": "Tensor.backward"}
+
+
 def autodiff_tests(rng_for):
-    large = _large_tests(rng_for)
-    return (_requiring(_mul_tests(rng_for), large["mul"]) + _requiring(_matmul_tests(rng_for), large["matmul"])
-            + _requiring(_relu_tests(rng_for), large["relu"]) + _requiring(_add_tests(rng_for), large["add"])
+    large = {key: _of_kind(KINDS[key], [test])[0] for key, test in _large_tests(rng_for).items()}
+    tests = {"mul": _mul_tests(rng_for), "matmul": _matmul_tests(rng_for), "relu": _relu_tests(rng_for),
+             "add": _add_tests(rng_for)}
+    return (sum((_requiring(_of_kind(KINDS[key], found), large[key]) for key, found in tests.items()), [])
             + _requiring(_walk_tests(rng_for) + _net_tests(rng_for), large["walk"]) + list(large.values()))
 
 

@@ -25,7 +25,7 @@ from backprop_lib.checks import compare
 from backprop_lib.language import N_, Message, _
 from backprop_lib.network import TwoLayerNet
 from .layer_tests import LARGE_HINT, LARGE_LABEL
-from .specs import Check, Exercise, attr, call, expect, make_test, new, save, two_layer_inputs
+from .specs import Check, Exercise, attr, call, expect, make_test, new, note, save, two_layer_inputs
 
 PILED_UP_HINT = N_("the second call returned the sum of both calls' gradients: what the first call left in the "
                    "layer is still there. Look at how Affine.backward sets dW and db, and at what they hold before "
@@ -49,7 +49,7 @@ def _piled_up(found, first, second):
 
 
 def _hint(message):
-    return Check("hint", _("Hint: {hint}").format(hint=_(message)), weight=0)
+    return note(_("Hint: {hint}").format(hint=_(message)))
 
 
 # --- Affine on its own: forward and backward twice, judged on the second call ---------------------
@@ -73,7 +73,7 @@ AFFINE_STEPS = [new("layer", "Affine", "W", "b"), call("layer", "forward", "x1")
                 call("layer", "backward", "dout2", out=["dx"]), attr("layer", "dW", "dW"), attr("layer", "db", "db")]
 
 
-def _affine_test(name, points, inputs, requires=""):
+def _affine_test(name, points, inputs, requires=None):
     @functools.cache
     def expected():
         return (_affine_reference(inputs["W"], inputs["b"], inputs["x1"], inputs["dout1"]),
@@ -85,12 +85,12 @@ def _affine_test(name, points, inputs, requires=""):
         failed = next((c for c in checks if c.message), None)
         # dx is right in the code as handed over: it counts once dW and db are
         checks.append(Check("Affine.backward dx", _("Affine.backward dx counts once dW and db are right."),
-                            missing=failed.missing) if failed else
+                            missing=failed.missing, array="dx") if failed else
                       expect(outputs, "dx", second["dx"], label="Affine.backward dx"))
         if any(_piled_up(outputs[k], first[k], second[k]) for k in ("dW", "db") if k in outputs):
             checks.append(_hint(PILED_UP_HINT))
         return checks
-    return make_test(name, points, AFFINE_STEPS, inputs, judge, ["Affine"], requires=requires)
+    return make_test(name, points, AFFINE_STEPS, inputs, judge, ["Affine"], requires=requires, kind="Affine.backward")
 
 
 def _affine_tests(rng_for):
@@ -102,10 +102,10 @@ def _affine_tests(rng_for):
     large.hint = LARGE_HINT
     return [large,
             _affine_test(Message(N_("Affine.backward [called twice, a new batch each time: D={D}, H={H}, batch "
-                                    "of {N}]"), D=D, H=H, N=N), 2, _affine_case(rng, N, D, H), large.name),
+                                    "of {N}]"), D=D, H=H, N=N), 2, _affine_case(rng, N, D, H), large),
             _affine_test(Message(N_("Affine.backward [called twice on the same batch: D={D}, H={H}, batch of "
                                     "{N}]"), D=H, H=D, N=N + 1), 1, _affine_case(rng, N + 1, H, D, same=True),
-                         large.name)]
+                         large)]
 
 
 # --- Network.gradient: called twice, as training calls it -------------------------------------
@@ -136,19 +136,20 @@ def _net_expected(inputs, sizes):
 
 
 def _second_call_checks(outputs, first, second):
-    checks = [expect(outputs, f"second.{k}", second[k], label=_("gradient {array}").format(array=k), guess=False)
-              for k in KEYS]
+    checks = [expect(outputs, f"second.{k}", second[k], label=_("gradient {array}").format(array=k), guess=False,
+                     array=k) for k in KEYS]
     if any(_piled_up(outputs[f"second.{k}"], first[k], second[k]) for k in KEYS if f"second.{k}" in outputs):
         checks.append(_hint(PILED_UP_HINT))
     return checks
 
 
-def _network_test(name, points, inputs, sizes, requires="", hint=""):
+def _network_test(name, points, inputs, sizes, requires=None, hint=""):
     expected = _net_expected(inputs, sizes)
 
     def judge(outputs):
         return _second_call_checks(outputs, *expected())
-    return make_test(name, points, NET_STEPS, inputs, judge, ["Network"], hint=hint, requires=requires)
+    return make_test(name, points, NET_STEPS, inputs, judge, ["Network"], hint=hint, requires=requires,
+                     kind="Network.gradient")
 
 
 def _kept_test(name, points, inputs, sizes, requires):
@@ -157,13 +158,13 @@ def _kept_test(name, points, inputs, sizes, requires):
 
     def judge(outputs):
         first, second = expected()
-        values = [c for c in _second_call_checks(outputs, first, second) if c.label != "hint"]
+        values = [c for c in _second_call_checks(outputs, first, second) if not c.note]
         failed = next((c for c in values if c.message), None)
         if failed:  # code that computes nothing must not earn this point
             return [Check(_("gradients of the first call"), _("this counts once the second call's gradients are "
                                                                "right: {message}").format(message=failed.message),
                           missing=failed.missing)]
-        checks = [expect(outputs, f"first_after.{k}", first[k], guess=False,
+        checks = [expect(outputs, f"first_after.{k}", first[k], guess=False, array=k,
                          label=_("gradient {array} of the first call, after the second").format(array=k))
                   for k in KEYS]
         rewritten = [k for k in KEYS if f"first.{k}" in outputs and f"first_after.{k}" in outputs
@@ -188,10 +189,10 @@ def _network_tests(rng_for):
             N_("two batches of {N}"), N=N)
         tests.append(_network_test(Message(N_("Network.gradient [called twice, {case}: {batches}, sizes {sizes}]"),
                                            case=label, batches=first, sizes=sizes),
-                                   points, _net_case(rng, sizes, N, one_hot, first_N), sizes, large.name))
+                                   points, _net_case(rng, sizes, N, one_hot, first_N), sizes, large))
     sizes, N = (_dims(rng, 3, 5), _dims(rng, 4, 6), _dims(rng, 2, 4)), _dims(rng, 4, 8)
     tests.append(_kept_test(N_("Network.gradient leaves the gradients it returned earlier unchanged"), 1,
-                            _net_case(rng, sizes, N, False), sizes, large.name))
+                            _net_case(rng, sizes, N, False), sizes, large))
     return tests
 
 

@@ -103,7 +103,7 @@ def _embedding(rng_for):
     large.gradcheck = False
     tests = recognise(layer_tests("Embedding", EmbeddingReference, cases, params=("W",), points=(1, 2, 1, 0),
                                   large=large), cases + [large], _right, MISTAKES)
-    requires = next(t.name for t in tests if "backprop, not finite differences" in t.name)
+    requires = next(t.requires for t in tests if t.requires)  # the large case, which layer_tests made the rest require
     return tests + [_twice_test(rng, V, D, requires), _unchanged_test(cases[1], requires)]
 
 
@@ -134,12 +134,13 @@ def _twice_test(rng, V, D, requires):
         for wrong, hint in ((dW_first + dW_second, TWICE_HINT), (buffered, REPEATS_HINT)):
             if check.message and found is not None and np.shape(found) == wrong.shape \
                     and np.allclose(found, wrong, rtol=1e-6, atol=1e-12):
-                check = Check(check.label, compare(check.label, found, dW_second, hint=translated(hint)))
+                check = Check(check.label, compare(check.label, found, dW_second, hint=translated(hint)),
+                              array=check.array)
                 break
         return [check]
     return make_test(N_("Embedding.backward [called twice: dW is the last call's]"), 1, steps,
                      {"W": W, "idx": first, "dout": douts[0], "idx2": second, "dout2": douts[1]}, judge,
-                     ["Embedding"], requires=requires)
+                     ["Embedding"], requires=requires, kind="Embedding.backward")
 
 
 def _unchanged_test(case, requires):
@@ -157,7 +158,7 @@ def _unchanged_test(case, requires):
         if failed:
             return [Check(failed.label, _("not checked yet: this point counts once forward and backward are right, "
                                           "and {array} is not (its own test says why).").format(array=failed.label),
-                          missing=failed.missing)]
+                          missing=failed.missing, array=failed.array)]
         return [expect_unchanged(outputs, "idx_after_forward", idx, label=_("{array} (after forward)").format(
                     array="idx")),
                 expect_unchanged(outputs, "W_after_forward", W, label=_("{array} (after forward)").format(array="W")),

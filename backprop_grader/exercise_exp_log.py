@@ -85,7 +85,7 @@ def _run(program, leaves, constants):
 # --- a test: a program, run in the child and here -------------------------------------------------
 
 def graph_test(name, points, leaves, program, *, grads, uses, constants=None, loss=None, tol=1e-7, strict=False,
-               hint="", requires="", expected=None, diagnose=None):
+               hint="", requires=None, expected=None, diagnose=None, kind=""):
     """Run `program` [(variable or None, tensor or None for a function, method, args)] and compare the leaves'
     .grad (and loss.data if `loss` names a variable). expected: {name: array} instead of the grader's engine."""
     constants = constants or {}
@@ -109,11 +109,12 @@ def graph_test(name, points, leaves, program, *, grads, uses, constants=None, lo
         failed = next((c for c in checks if c.message), None)
         if loss and failed:  # a loss computed apart from the engine's gradient is not the task
             checks.insert(0, Check(_("the loss"), _("the loss counts once the gradients are right ({array}: see "
-                                                    "below).").format(array=failed.label), missing=failed.missing))
+                                                    "below).").format(array=failed.label), missing=failed.missing,
+                                   array="loss"))
         elif loss:
             checks.insert(0, expect(outputs, "loss", env[loss].data, label=_("the loss"), tol=tol))
         return checks
-    return make_test(name, points, steps, inputs, judge, uses, hint, requires)
+    return make_test(name, points, steps, inputs, judge, uses, hint, requires, kind)
 
 
 DIFFERENCE_QUOTIENT = N_("{array} agrees with the exact local gradient to a relative error of {error} only, or is "
@@ -142,7 +143,7 @@ def _difference_quotient(x, dout, function, times):
     return diagnose
 
 
-def _local(name, points, function, x, rng, *, times=1, hint=EXACT_HINT, requires=""):
+def _local(name, points, function, x, rng, *, times=1, hint=EXACT_HINT, requires=None):
     """z = function(x), then z._backward(upstream_grad) `times` times: x.grad, to 1e-12."""
     program = [("z", None, function, ["x"])] + [(None, "z", "_backward", ["dout"])] * times
     dout = rng.standard_normal(x.shape)
@@ -157,7 +158,14 @@ def _dims(rng, low=2, high=5):
 
 def _requiring(tests, required):
     for test in tests:
-        test.requires = required.name
+        test.requires = required
+    return tests
+
+
+def _of_kind(kind, tests):
+    """The tests, marked as one kind (Test.kind): the same call on different cases."""
+    for test in tests:
+        test.kind = kind
     return tests
 
 
@@ -270,7 +278,7 @@ def _cross_entropy_tests(rng_for):
     t = _weighted(rng, 400, 300)
     large = graph_test(Message(N_("cross_entropy [class-weighted labels; {case}]"), case=LARGE_LABEL), 2,
                        {"s": scores}, _ce_program(), grads=["s"], uses=uses, constants={"t": t}, loss="L",
-                       hint=LARGE_HINT, diagnose=_pasted(scores, t))
+                       hint=LARGE_HINT, diagnose=_pasted(scores, t), kind="cross_entropy")
     tests = []
     N, C = _dims(rng, 3, 6), _dims(rng, 3, 6)
     for label, s, t in (
@@ -280,12 +288,13 @@ def _cross_entropy_tests(rng_for):
              softmax(rng.standard_normal((N, C)))),
             (N_("batch of one"), rng.standard_normal((1, C)) * 2, np.eye(C)[rng.integers(0, C, 1)])):
         tests.append(graph_test(Message(N_("cross_entropy [{case}]"), case=label), 2, {"s": s}, _ce_program(),
-                                grads=["s"], uses=uses, constants={"t": t}, loss="L", expected=_identity(s, t)))
+                                grads=["s"], uses=uses, constants={"t": t}, loss="L", expected=_identity(s, t),
+                                kind="cross_entropy"))
     big = rng.standard_normal((N, C)) * rng.uniform(1e3, 1e4)
     t = np.eye(C)[rng.integers(0, C, N)]
     tests.append(graph_test(N_("cross_entropy [logits of ±1e3..1e4: no overflow, and still (y - t) / N]"), 2,
                             {"s": big}, _ce_program(), grads=["s"], uses=uses, constants={"t": t}, loss="L",
-                            strict=True, expected=_identity(big, t),
+                            strict=True, expected=_identity(big, t), kind="cross_entropy",
                             hint=N_("subtract each row's maximum from the scores before exp (chapter 7, *Numerical "
                                     "stability: big scores*), as a constant: softmax does not change, and no exp "
                                     "overflows.")))
@@ -303,7 +312,8 @@ def exp_log_tests(rng_for):
     exp_large, exp_tests = _exp_tests(rng_for)
     log_large, log_tests = _log_tests(rng_for)
     ce_large, ce_tests = _cross_entropy_tests(rng_for)
-    return ([exp_large] + exp_tests + [log_large] + log_tests + _graph_tests(rng_for) + [ce_large] + ce_tests)
+    return (_of_kind("exp backward", [exp_large] + exp_tests) + _of_kind("log backward", [log_large] + log_tests)
+            + _of_kind("exp and log in a graph", _graph_tests(rng_for)) + [ce_large] + ce_tests)
 
 
 # The setup cell imports autodiff (the engine to extend), checks, functions (softmax) and gradcheck; the

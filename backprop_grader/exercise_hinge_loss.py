@@ -21,7 +21,7 @@ import numpy as np
 from backprop_lib.checks import compare, with_hint
 from backprop_lib.language import N_, _
 from .layer_tests import Case, layer_tests
-from .specs import Check, Exercise, Missing, get
+from .specs import Check, Exercise, Missing, get, note
 
 DELTA = 1.0  # the margin the true class must win by
 LARGE = (400, 300)  # N, C: finite differences over 120,000 scores take minutes, backprop milliseconds
@@ -161,7 +161,7 @@ def _true_class_column_hint(case, judge):
         column = np.zeros_like(wrong)
         column[np.arange(len(labels)), labels] = True
         if wrong.any() and not (wrong & ~column).any():
-            checks.append(Check("hint", _("Hint: {hint}").format(hint=_(TRUE_CLASS_COLUMN_HINT)), weight=0))
+            checks.append(note(_("Hint: {hint}").format(hint=_(TRUE_CLASS_COLUMN_HINT))))
         return checks
     return judged
 
@@ -186,10 +186,9 @@ def _hinge(rng_for):
     large = Case("", [], {"x": 1.5 * rng.standard_normal(LARGE)}, 1, constants={"t": rng.integers(0, big_C, big_N)},
                  gradcheck=False)
     tests = layer_tests("HingeLoss", HingeLossReference, cases, large=large)
-    backward = {f"HingeLoss.backward [{case.label}]": case for case in [large, *cases]}
     for test in tests:
-        if test.name in backward:
-            test.judge = _true_class_column_hint(backward[test.name], test.judge)
+        if test.kind == "HingeLoss.backward":
+            test.judge = _true_class_column_hint(test.case, test.judge)
     return tests
 
 

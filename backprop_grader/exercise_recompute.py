@@ -164,12 +164,13 @@ def _forward_test(case):
     def judge(outputs):
         return [expect(outputs, "y", case.expected[0], label="CheckpointedStack.forward y")]
     return make_test(_name("forward", case), 1, _steps(case, backward=False), case.inputs, judge,
-                     ["CheckpointedStack"], case.hint)
+                     ["CheckpointedStack"], case.hint, kind="CheckpointedStack.forward")
 
 
 def _backward_test(case, points, requires):
     return make_test(_name("backward", case), points, _steps(case), case.inputs,
-                     lambda outputs: _gradient_checks(outputs, case), ["CheckpointedStack"], case.hint, requires)
+                     lambda outputs: _gradient_checks(outputs, case), ["CheckpointedStack"], case.hint, requires,
+                     kind="CheckpointedStack.backward")
 
 
 def _memory_test(case):
@@ -179,10 +180,12 @@ def _memory_test(case):
             message = _("{array} was not computed: {hint}").format(
                 array="dW", hint=_(MEMORY_HINT).format(budget=MEMORY_BUDGET >> 20))
             # not `missing`: the report shows this message under the error the code raised (a MemoryError)
-            return [Check(checks[0].label, message),
-                    Check(checks[1].label, _("{array} was not computed either.").format(array="db"))]
+            return [Check(checks[0].label, message, array=checks[0].array),
+                    Check(checks[1].label, _("{array} was not computed either.").format(array="db"),
+                          array=checks[1].array)]
         return checks
-    return make_test(_name("backward", case), 2, _steps(case), case.inputs, judge, ["CheckpointedStack"])
+    return make_test(_name("backward", case), 2, _steps(case), case.inputs, judge, ["CheckpointedStack"],
+                     kind="CheckpointedStack.backward")
 
 
 def _gradcheck_test(case, requires):
@@ -191,7 +194,8 @@ def _gradcheck_test(case, requires):
         return [expect_gradcheck(outputs, name, numeric[name], label=f"CheckpointedStack.backward {name}",
                                  atol=floor) for name in GRADIENTS]
     return make_test(Message(N_("CheckpointedStack gradient check [{case}]"), case=case.label), 1, _steps(case),
-                     case.inputs, judge, ["CheckpointedStack"], case.hint, requires)
+                     case.inputs, judge, ["CheckpointedStack"], case.hint, requires,
+                     kind="CheckpointedStack gradient check")
 
 
 def _mutation_test(case, requires):
@@ -201,7 +205,7 @@ def _mutation_test(case, requires):
         if failed:
             return [Check(failed.label, _("not checked yet: this point counts once forward and backward are right, "
                                           "and {array} is not (its own test says why).").format(array=failed.label),
-                          missing=failed.missing)]
+                          missing=failed.missing, array=failed.array)]
         return [expect_unchanged(outputs, f"{name}_after", case.inputs[name],
                                  label=_("{array} (after forward and backward)").format(array=name))
                 for name in ("x", "dout", "W", "b")]
@@ -231,7 +235,7 @@ def recompute_tests(rng_for):
     deep = Case(Message(N_("L={L}, D={D}, N={N}, every={every}, within the memory budget: {case}"), **DEEP,
                         case=LARGE_LABEL), rng_for("CheckpointedStack deep"), **DEEP)
     memory = _memory_test(deep)
-    required = memory.name
+    required = memory
     return ([_forward_test(c) for c in cases[:5]] + [memory] + [_backward_test(c, 2, required) for c in cases]
             + [_gradcheck_test(checked, required), _mutation_test(cases[0], required)])
 

@@ -145,12 +145,13 @@ def _forward_test(case):
     def judge(outputs):
         return [expect(outputs, "hs", case.expected[0], label="RNN.forward hs")]
     return make_test(Message(N_("RNN.forward [{case}]"), case=case.label), 1, _steps(with_backward=False),
-                     case.inputs, judge, ["RNN"], case.hint)
+                     case.inputs, judge, ["RNN"], case.hint, kind="RNN.forward")
 
 
-def _backward_test(case, points, requires="", hint=""):
+def _backward_test(case, points, requires=None, hint=""):
     return make_test(Message(N_("RNN.backward [{case}]"), case=case.label), points, _steps(), case.inputs,
-                     lambda outputs: _gradient_checks(outputs, case), ["RNN"], hint or case.hint, requires)
+                     lambda outputs: _gradient_checks(outputs, case), ["RNN"], hint or case.hint, requires,
+                     kind="RNN.backward")
 
 
 def _gradcheck_test(case, requires):
@@ -159,7 +160,7 @@ def _gradcheck_test(case, requires):
         return [expect_gradcheck(outputs, name, numeric[name], label=f"RNN.backward {name}", atol=floor)
                 for name in GRADIENTS]
     return make_test(Message(N_("RNN gradient check [{case}]"), case=case.label), 1, _steps(), case.inputs, judge,
-                     ["RNN"], case.hint, requires)
+                     ["RNN"], case.hint, requires, kind="RNN gradient check")
 
 
 def _mutation_test(case, requires):
@@ -169,7 +170,7 @@ def _mutation_test(case, requires):
         if failed:
             return [Check(failed.label, _("not checked yet: this point counts once forward and backward are right, "
                                           "and {array} is not (its own test says why).").format(array=failed.label),
-                          missing=failed.missing)]
+                          missing=failed.missing, array=failed.array)]
         return [expect_unchanged(outputs, "xs_after_forward", case.inputs["xs"], label=_("{array} (after forward)")
                                  .format(array="xs")),
                 expect_unchanged(outputs, "h0_after_forward", case.inputs["h0"], label=_("{array} (after forward)")
@@ -196,7 +197,7 @@ def rnn_tests(rng_for):
                 _dims(rng), _dims(rng))
     large = Case(Message(N_("N=100, T=30, D=H=60: {case}"), case=LARGE_LABEL), rng_for("RNN large"), 100, 30, 60, 60)
     large_test = _backward_test(large, 1, hint=LARGE_HINT)
-    required = large_test.name
+    required = large_test
     cases = [random, one_step, one_row, last, long]
     return ([_forward_test(c) for c in cases if c is not last] + [large_test]
             + [_backward_test(c, 2, required) for c in cases]

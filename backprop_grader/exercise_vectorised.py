@@ -126,9 +126,10 @@ def _gradient_checks(outputs, case):
     return gradient_checks(outputs, case.expected, case.wrong, MISTAKES, "Conv1D")
 
 
-def _backward_test(case, points, requires="", hint=""):
+def _backward_test(case, points, requires=None, hint=""):
     return make_test(Message(N_("Conv1D.backward [{case}]"), case=case.label), points, _steps(), case.inputs,
-                     lambda outputs: _gradient_checks(outputs, case), ["Conv1D"], hint or case.hint, requires)
+                     lambda outputs: _gradient_checks(outputs, case), ["Conv1D"], hint or case.hint, requires,
+                     kind="Conv1D.backward")
 
 
 def _gradcheck_test(case, requires):
@@ -137,7 +138,7 @@ def _gradcheck_test(case, requires):
         return [expect_gradcheck(outputs, name, numeric[name], label=f"Conv1D.backward {name}", atol=floor)
                 for name in GRADIENTS]
     return make_test(Message(N_("Conv1D gradient check [{case}]"), case=case.label), 1, _steps(), case.inputs,
-                     judge, ["Conv1D"], case.hint, requires)
+                     judge, ["Conv1D"], case.hint, requires, kind="Conv1D gradient check")
 
 
 def _mutation_test(case, requires):
@@ -146,7 +147,7 @@ def _mutation_test(case, requires):
         if failed:
             return [Check(failed.label, _("not checked yet: this point counts once backward is right, and {array} "
                                           "is not (its own test says why).").format(array=failed.label),
-                          missing=failed.missing)]
+                          missing=failed.missing, array=failed.array)]
         return [expect_unchanged(outputs, "x_after", case.inputs["x"], label=_("{array} (after backward)")
                                  .format(array="x")),
                 expect_unchanged(outputs, "dout_after", case.inputs["dout"], label=_("{array} (after backward)")
@@ -176,7 +177,7 @@ def conv1d_tests(rng_for):
     large = Case(Message(N_("N=64, C_in=8, C_out=32, L_out=1000, K=5: {case}"), case=LARGE_LABEL),
                  rng_for("Conv1D large"), **LARGE)
     large_test = _backward_test(large, 2, hint=LARGE_HINT)
-    required = large_test.name
+    required = large_test
     return ([large_test] + [_backward_test(c, 2, required) for c in cases]
             + [_gradcheck_test(c, required) for c in cases[:2]] + [_mutation_test(random, required)])
 

@@ -1,4 +1,4 @@
-"""The hidden tests of the nine exercises (names as in the exercise contract).
+"""The hidden tests of exercises 01-09 and the registry of every exercise (names as in the exercise contract).
 
 Every builder receives `rng_for(test_name)`, a generator seeded from the grader's secret, and
 draws fresh shapes and values: random cases, a batch of one, N-d inputs, zeros, the kink of
@@ -81,7 +81,7 @@ def _shopping(rng_for):
             return [expect(outputs, n, e) for n, e in zip(names, expected)]
         steps = [call(None, "shopping_forward", *[lit(a) for a in args], out=names)]
         tests.append(make_test(Message(N_("shopping_forward [{case}]"), case=label),
-                               2, steps, {}, judge, ["shopping_forward"]))
+                               2, steps, {}, judge, ["shopping_forward"], kind="shopping_forward"))
     return tests
 
 
@@ -200,14 +200,14 @@ def _affine(rng_for):
     rng = rng_for("Affine")
     M = _dims(rng)
     cases = []
-    for label, x_shape in ((N_("random batch"), (_dims(rng, 3, 6), _dims(rng))),
-                           (N_("N-d input (N, 2, 3)"), (_dims(rng), 2, 3)), (N_("batch of one"), (1, _dims(rng)))):
+    for label, x_shape, gradcheck, hint in ((N_("random batch"), (_dims(rng, 3, 6), _dims(rng)), True, ""),
+                                            (N_("N-d input (N, 2, 3)"), (_dims(rng), 2, 3), True, AFFINE_ND_HINT),
+                                            (N_("batch of one"), (1, _dims(rng)), False, "")):
         D = int(np.prod(x_shape[1:]))
         W, b = rng.standard_normal((D, M)), rng.standard_normal(M)
         cases.append(Case(Message(N_("{case}, x of shape {shape}"), case=label, shape=x_shape), [("W", W), ("b", b)],
                           {"x": rng.standard_normal(x_shape)}, rng.standard_normal((x_shape[0], M)),
-                          gradcheck=label != "batch of one",
-                          hint=AFFINE_ND_HINT if "N-d" in label else ""))
+                          gradcheck=gradcheck, hint=hint))
     N, D, M = LARGE_MATRIX
     large = Case("", [("W", rng.standard_normal((D, M))), ("b", rng.standard_normal(M))],
                  {"x": rng.standard_normal((N, D))}, rng.standard_normal((N, M)))
@@ -223,7 +223,7 @@ def _function_test(name, label, inputs, reference, points, *, tol=1e-7, strict=F
         return [expect(outputs, "y", reference(*[np.copy(v) for v in inputs.values()]),
                        label=_("{function} output").format(function=name), tol=tol)]
     return make_test(Message(N_("{function} [{case}]"), function=name, case=label),
-                     points, steps, dict(inputs), judge, [name], hint)
+                     points, steps, dict(inputs), judge, [name], hint, kind=name)
 
 
 LARGE_LOGITS_HINT = N_("subtract each row's maximum before np.exp, so that no exp overflows (no RuntimeWarning).")
@@ -237,10 +237,11 @@ def _softmax_with_loss(rng_for):
     rng = rng_for("softmax")
     N, C = _dims(rng, 3, 6), _dims(rng, 3, 6)
     large = rng.standard_normal((N, C)) * rng.uniform(1e3, 1e4)
-    tests = [_function_test("softmax", label, {"x": x}, functions.softmax, 1, strict="large" in label,
-                            hint=LARGE_LOGITS_HINT if "large" in label else "")
-             for label, x in ((N_("random logits (N, C)"), rng.standard_normal((N, C))),
-                              (N_("large logits ±1e3..1e4"), large), (N_("one row (C,)"), rng.standard_normal(C)))]
+    tests = [_function_test("softmax", label, {"x": x}, functions.softmax, 1, strict=huge,
+                            hint=LARGE_LOGITS_HINT if huge else "")
+             for label, x, huge in ((N_("random logits (N, C)"), rng.standard_normal((N, C)), False),
+                                    (N_("large logits ±1e3..1e4"), large, True),
+                                    (N_("one row (C,)"), rng.standard_normal(C), False))]
     rng = rng_for("cross_entropy_error")
     # probabilities of at least a few percent: the notes' log(y + 1e-7) then stays within the tolerance
     y = functions.softmax(0.5 * rng.standard_normal((N, C)))
@@ -251,17 +252,16 @@ def _softmax_with_loss(rng_for):
                                     functions.cross_entropy_error, 1, tol=1e-5))
     rng = rng_for("SoftmaxWithLoss")
     cases = []
-    for label, x, integer in ((N_("one-hot labels"), rng.standard_normal((N, C)), False),
-                              (N_("integer labels"), rng.standard_normal((N + 1, C)), True),
-                              (N_("batch of one"), rng.standard_normal((1, C)), True),
-                              (N_("large logits ±1e3..1e4"), large, False)):
+    for label, x, integer, huge in ((N_("one-hot labels"), rng.standard_normal((N, C)), False, False),
+                                    (N_("integer labels"), rng.standard_normal((N + 1, C)), True, False),
+                                    (N_("batch of one"), rng.standard_normal((1, C)), True, False),
+                                    (N_("large logits ±1e3..1e4"), large, False, True)):
         t = rng.integers(0, C, x.shape[0])
-        hint = LARGE_LOGITS_HINT if "large" in label else (
+        hint = LARGE_LOGITS_HINT if huge else (
             N_("t may be integer labels of shape (N,) as well as one-hot rows (N, C).") if integer else "")
         cases.append(Case(label, [], {"x": x}, 1, constants={"t": t if integer else _one_hot(t, C)},
-                          gradcheck="large" not in label and x.shape[0] > 1, forward_tol=1e-5,
-                          forward_check=_large_loss_message if "large" in label else None,
-                          strict="large" in label, hint=hint))
+                          gradcheck=not huge and x.shape[0] > 1, forward_tol=1e-5,
+                          forward_check=_large_loss_message if huge else None, strict=huge, hint=hint))
     big = Case("", [], {"x": rng.standard_normal((400, 300))}, 1, constants={"t": rng.integers(0, 300, 400)})
     return tests + layer_tests("SoftmaxWithLoss", layers.SoftmaxWithLoss, cases, large=big)
 
@@ -296,11 +296,15 @@ LARGE_NET = (784, 50, 10, 100)  # D, H, C, N: finite differences over 40,000 par
 
 def _two_layer_gradient(rng_for):
     keys = ("W1", "b1", "W2", "b2")
-    tests, requires = [], ""
-    for label, N, one_hot in ((N_("large network: backprop, not finite differences"), None, False),
-                              (N_("integer labels"), 6, False), (N_("one-hot labels"), 5, True),
-                              (N_("batch of one"), 1, False)):
-        rng = rng_for(f"gradient {label}")
+    tests, requires = [], None
+    # (seed, label, N, one_hot, numerical: also against central differences of the reference's loss)
+    for seed, label, N, one_hot, numerical in (
+            ("large network: backprop, not finite differences",
+             N_("large network: backprop, not finite differences"), None, False, False),
+            ("integer labels", N_("integer labels"), 6, False, True),
+            ("one-hot labels", N_("one-hot labels"), 5, True, False),
+            ("batch of one", N_("batch of one"), 1, False, False)):
+        rng = rng_for(f"gradient {seed}")
         if N is None:
             *sizes, N = LARGE_NET
         else:
@@ -310,25 +314,25 @@ def _two_layer_gradient(rng_for):
                  call(None, "gradient", "net", "x", "t", out_dict=("grads", keys))]
 
         @functools.cache  # the reference's gradients on this test's inputs: once, whatever the submissions
-        def reference(sizes=sizes, params=params, x=x, t=t, label=label):
+        def reference(sizes=sizes, params=params, x=x, t=t, numerical=numerical):
             network = _reference_net(sizes, params)
             expected = network.gradient(x, t)
-            if label != "integer labels":
+            if not numerical:
                 return expected, None, None
             return expected, network.numerical_gradient(x, t), roundoff_floor(network.loss(x, t))
 
-        def judge(outputs, reference=reference, label=label):
+        def judge(outputs, reference=reference, numerical=numerical):
             expected, numeric, floor = reference()
             checks = [expect(outputs, f"grads.{k}", expected[k], label=_("gradient {array}").format(array=k))
                       for k in keys]
-            if label == "integer labels":  # and against central differences of the reference's loss
+            if numerical:  # and against central differences of the reference's loss
                 checks += [expect(outputs, f"grads.{k}", numeric[k], label=_("gradient {array} (numerical)").format(
                     array=k), tol=1e-6, atol=floor) for k in keys]
             return checks
         tests.append(make_test(Message(N_("gradient [{case}]"), case=label),
                                4, steps, {**params, "x": x, "t": t}, judge, ["gradient"],
-                               hint="" if requires else LARGE_HINT, requires=requires))
-        requires = requires or tests[0].name
+                               hint="" if requires else LARGE_HINT, requires=requires, kind="gradient"))
+        requires = requires or tests[0]
     return tests
 
 
@@ -360,19 +364,21 @@ def _sgd_tests(rng_for):
         hint = _("the arrays that were in params must hold the new values (the network's layers hold those very "
                  "arrays): change each array in place instead of putting a new one in the dict.")
         return [Check(c.label, c.message and (c.message if c.missing else checks.with_hint(c.message, hint)),
-                      missing=c.missing) for c in checks]
+                      missing=c.missing, array=c.array) for c in checks]
 
     def judge_grads(outputs):
         failed = next((c for c in judge_update(outputs) if c.message), None)
         if failed:  # code that computes nothing must not earn this point
             return [Check(failed.label, _("not checked yet: this point counts once the new values are right, and "
                                           "{array} is not (see the test above).").format(array=failed.label),
-                          missing=failed.missing)]
+                          missing=failed.missing, array=failed.array)]
         return [expect(outputs, f"grads_after_{k}", grads[k], label=_("{array} (unchanged)").format(
             array=f"grads[{k!r}]")) for k in shapes]
-    return [make_test(N_("sgd_step [new values]"), 2, steps, inputs, judge_update, ["sgd_step"]),
-            make_test(N_("sgd_step [updates the arrays in place]"), 1, steps, inputs, judge_in_place, ["sgd_step"]),
-            make_test(N_("sgd_step [leaves grads unchanged]"), 1, steps, inputs, judge_grads, ["sgd_step"])]
+    return [make_test(N_("sgd_step [new values]"), 2, steps, inputs, judge_update, ["sgd_step"], kind="sgd_step"),
+            make_test(N_("sgd_step [updates the arrays in place]"), 1, steps, inputs, judge_in_place, ["sgd_step"],
+                      kind="sgd_step"),
+            make_test(N_("sgd_step [leaves grads unchanged]"), 1, steps, inputs, judge_grads, ["sgd_step"],
+                      kind="sgd_step")]
 
 
 UPDATE_RULE = {"iters_num": 3, "batch_size": 10, "learning_rate": 0.5, "rows": 40}
@@ -430,7 +436,7 @@ def _train_test(rng_for, requires):
 
 def _sgd_training(rng_for):
     update_rule = _update_rule_test(rng_for)
-    return _sgd_tests(rng_for) + [update_rule, _train_test(rng_for, update_rule.name)]
+    return _sgd_tests(rng_for) + [update_rule, _train_test(rng_for, update_rule)]
 
 
 EXERCISES = {ex.id: ex for ex in [

@@ -28,13 +28,13 @@ def _all_right(label, checks):
     return Check(label, failed.message if failed else None, missing=bool(failed and failed.missing))
 
 
-def _counts_once(checks, label, message):
-    """None, or a failed check: this test's point needs the others right first (`message` says which,
-    and takes the first failure's {message})."""
+def _counts_once(checks, label, message, array=""):
+    """None, or a failed check about `array`: this test's point needs the others right first (`message`
+    says which, and takes the first failure's {message})."""
     failed = next((c for c in checks if c.message), None)
     if failed is None:
         return None
-    return Check(label, message.format(message=failed.message), missing=failed.missing)
+    return Check(label, message.format(message=failed.message), missing=failed.missing, array=array)
 
 
 # --- 15: the affine layer with two bugs -----------------------------------------------------
@@ -60,12 +60,12 @@ AFFINE_STEPS = [*[derive(a, f"other_{a}", mirrored=True) for a in ("W", "b", "x"
                 save("dout", "dout_after_backward"), attr("layer", "dW", "dW"), attr("layer", "db", "db")]
 
 
-def _affine_test(name, points, inputs, judge_with, requires=""):
+def _affine_test(name, points, inputs, judge_with, requires=None, kind=""):
     expected = _affine_expected(inputs)
 
     def judge(outputs):
         return judge_with(outputs, expected)
-    return make_test(name, points, AFFINE_STEPS, inputs, judge, ["Affine"], requires=requires)
+    return make_test(name, points, AFFINE_STEPS, inputs, judge, ["Affine"], requires=requires, kind=kind)
 
 
 def _grad(name):
@@ -76,7 +76,7 @@ def _grad(name):
 
 def _dx_once_fixed(outputs, expected):
     checks = [expect(outputs, k, expected[k], label=f"Affine.backward {k}") for k in ("dW", "db")]
-    gate = _counts_once(checks, "Affine.backward dx", _("this counts once dW and db are right: {message}"))
+    gate = _counts_once(checks, "Affine.backward dx", _("this counts once dW and db are right: {message}"), "dx")
     return [gate] if gate else [expect(outputs, "dx", expected["dx"], label="Affine.backward dx"),
                                 expect(outputs, "y", expected["y"], label="Affine.forward output")]
 
@@ -88,7 +88,7 @@ def _each_affine_gradient(outputs, expected):
     failed = next((c for c in checks if c.message), None)
     if failed:
         return checks + [Check("Affine.backward dx", _("Affine.backward dx counts once dW and db are right."),
-                               missing=failed.missing)]
+                               missing=failed.missing, array="dx")]
     return checks + [expect(outputs, "dx", expected["dx"], label="Affine.backward dx")]
 
 
@@ -117,20 +117,22 @@ def _bug_affine(rng_for):
                                            Message(N_("D={D}, H={H}, batch of one"), D=H, H=D),
                                            Message(N_("square W, D=H={D}, batch of {N}"), D=D, N=N + 1))
     # each gradient counts elsewhere once it is right here
-    large_name = Message(N_("{cls}.backward [{case}]"), cls="Affine", case=LARGE_LABEL)
+    first = _affine_test(Message(N_("{cls}.backward [{case}]"), cls="Affine", case=LARGE_LABEL), 1, large,
+                         _each_affine_gradient)
 
-    def named(gradient, case):
-        return Message(N_("Affine.backward {gradient} [{case}]"), gradient=gradient, case=case)
-    return [_affine_test(large_name, 1, large, _each_affine_gradient),
-            _affine_test(named("dW", wide_label), 2, wide, _grad("dW"), large_name),
-            _affine_test(named("dW", one_label), 2, one, _grad("dW"), large_name),
-            _affine_test(named("dW", square_label), 2, square, _grad("dW"), large_name),
-            _affine_test(named("db", wide_label), 2, wide, _grad("db"), large_name),
-            _affine_test(named("db", square_label), 2, square, _grad("db"), large_name),
+    def gradient_test(gradient, case, points, inputs):
+        return _affine_test(Message(N_("Affine.backward {gradient} [{case}]"), gradient=gradient, case=case), points,
+                            inputs, _grad(gradient), first, kind=f"Affine.backward {gradient}")
+    return [first,
+            gradient_test("dW", wide_label, 2, wide),
+            gradient_test("dW", one_label, 2, one),
+            gradient_test("dW", square_label, 2, square),
+            gradient_test("db", wide_label, 2, wide),
+            gradient_test("db", square_label, 2, square),
             _affine_test(Message(N_("Affine.backward dx and forward, still right [{case}]"), case=wide_label), 1,
-                         wide, _dx_once_fixed, large_name),
+                         wide, _dx_once_fixed, first),
             _affine_test(Message(N_("{cls} leaves its inputs unchanged"), cls="Affine"), 1, wide,
-                         _affine_unchanged(wide), large_name)]
+                         _affine_unchanged(wide), first)]
 
 
 # --- 16: the network with an in-place ReLU and a loss gradient not divided by N -------------
@@ -155,7 +157,8 @@ def _network_test(label, points, inputs, sizes, *, all_or_nothing=False):
         checks = [expect(outputs, f"grads.{k}", expected[k], label=_("gradient {array}").format(array=k))
                   for k in KEYS]
         return [_all_right(_("every gradient"), checks)] if all_or_nothing else checks
-    return make_test(Message(N_("Network.gradient [{case}]"), case=label), points, steps, inputs, judge, ["Network"])
+    return make_test(Message(N_("Network.gradient [{case}]"), case=label), points, steps, inputs, judge, ["Network"],
+                     kind="Network.gradient")
 
 
 def _loss_test(label, points, x, t, requires):
@@ -168,7 +171,7 @@ def _loss_test(label, points, x, t, requires):
         return [expect(outputs, "dx", reference.backward(1), label="SoftmaxWithLoss.backward dx")]
     return make_test(Message(N_("{cls}.backward [{case}]"), cls="SoftmaxWithLoss", case=label),
                      points, steps, {"x": x, "t": t}, judge,
-                     ["SoftmaxWithLoss"], requires=requires)
+                     ["SoftmaxWithLoss"], requires=requires, kind="SoftmaxWithLoss.backward")
 
 
 def _relu_test(rng):
@@ -204,8 +207,8 @@ def _bug_network(rng_for):
     N, C = _dims(rng, 3, 6), _dims(rng, 3, 5)
     labels = rng.integers(0, C, N)
     tests += [_loss_test(Message(N_("integer labels, batch of {N}"), N=N),
-                         2, rng.standard_normal((N, C)), labels, tests[0].name),
+                         2, rng.standard_normal((N, C)), labels, tests[0]),
               _loss_test(Message(N_("one-hot labels, batch of {N}"), N=N),
                          2, rng.standard_normal((N, C)), np.eye(C)[labels],
-                         tests[0].name)]
+                         tests[0])]
     return tests + [_relu_test(rng_for("Relu"))]

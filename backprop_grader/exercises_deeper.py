@@ -26,7 +26,7 @@ from backprop_lib.gradcheck import numerical_gradient, roundoff_floor
 from backprop_lib.language import N_, Message, _
 from backprop_lib.checks import compare
 from .specs import (Check, accuracy_checks, attr, call, expect, expect_unchanged, lit, make_dict,
-                    make_test, new, save)
+                    make_test, new, note, save)
 
 LARGE_LABEL = N_("large input: backprop, not finite differences")
 TRAIN = {"sizes": (2, 50, 50, 3), "iters_num": 1500, "batch_size": 100, "learning_rate": 0.5}
@@ -139,7 +139,8 @@ def _gradient_test(label, points, sizes, activation, rng, N, one_hot=False, *, n
             return [Check(_("every gradient"), failed.message if failed else None)]
         return checks
     name = Message(N_("MultiLayerNet.gradient [{case}]"), case=label)
-    return make_test(name, points, steps, {**params, "x": x, "t": t}, judge, ["MultiLayerNet"])
+    return make_test(name, points, steps, {**params, "x": x, "t": t}, judge, ["MultiLayerNet"],
+                     kind="MultiLayerNet.gradient")
 
 
 def _loss_and_unchanged_test(rng):
@@ -230,8 +231,7 @@ def _training_test(rng):
             sizes=list(s["sizes"]), arguments=f"iters_num={s['iters_num']}, batch_size={s['batch_size']}, "
                                               f"learning_rate={s['learning_rate']}"))
         if checks[0].message and not checks[0].missing:
-            checks.append(Check("hint", _("Hint: {hint}").format(hint=_training_hint(outputs, x_test, keys)),
-                                weight=0))
+            checks.append(note(_("Hint: {hint}").format(hint=_training_hint(outputs, x_test, keys))))
         return checks
     name = Message(N_("sgd trains MultiLayerNet({sizes}) to test accuracy >= {target} on the spiral"),
                    sizes=list(s["sizes"]), target=TARGET_ACCURACY)

@@ -26,7 +26,7 @@ from .exercises import EXERCISES
 from .memory import address_space_limit
 from .report import Report, TestResult
 from .sandbox import Limits, run_isolated
-from .specs import Check, rng_for
+from .specs import Check, note, rng_for
 from .submission import CannotGrade, load
 from .text import inert
 from .world import world
@@ -208,11 +208,11 @@ def judge_all(tests, received, outcome, notes) -> list:
                for i, test in enumerate(tests)]
     _apply_requirements(tests, results)
     # A case's hint (N-d input, negative axis) explains a failure only where the plain cases that ran pass.
-    plain_failed = {_kind(t.name) for i, (t, r) in enumerate(zip(tests, results))
+    plain_failed = {_kind(t) for i, (t, r) in enumerate(zip(tests, results))
                     if not t.hint and r.score < r.max_score and i in received.tests}
     for test, result in zip(tests, results):
-        if test.hint and result.score < result.max_score and _kind(test.name) not in plain_failed:
-            result.checks.append(Check("hint", _("Hint: {hint}").format(hint=translated(test.hint)), weight=0))
+        if test.hint and result.score < result.max_score and _kind(test) not in plain_failed:
+            result.checks.append(note(_("Hint: {hint}").format(hint=translated(test.hint))))
     return results
 
 
@@ -220,30 +220,26 @@ def _apply_requirements(tests, results) -> None:
     """A test that `requires` another (the large backprop case) earns, for each array, only what that
     test got right for the same array (dW right there, dW counts here); if the required test was not
     run or finished, or has no counterpart for this test's checks, nothing."""
-    by_name = dict(zip((t.name for t in tests), results))
+    by_test = {id(t): r for t, r in zip(tests, results)}
     for test, result in zip(tests, results):
-        needed = by_name.get(test.requires)
+        needed = by_test.get(id(test.requires))
         if needed is None or needed.passed or result.score == 0:
             continue
-        failed = [c.label for c in needed.checks if c.message]
-        if not any(_same_array(c.label, n.label) for c in result.checks for n in needed.checks):
+        arrays = {c.array for c in needed.checks if c.array and not c.note}
+        failed = {c.array for c in needed.checks if c.array and c.message and not c.note}
+        if not any(c.array in arrays for c in result.checks if not c.note):
             result.checks = [Check(test.name, _("no points yet: this test counts once the test '{test}' passes "
                                                 "(see it above).").format(test=translated(needed.name)))]
         for check in result.checks:
-            if check.message is None and any(_same_array(check.label, label) for label in failed):
+            if check.message is None and check.array in failed and not check.note:
                 check.message = _("{array} is right here, but counts only once it is also right in the test "
                                   "'{test}' (see it above).").format(array=check.label, test=translated(needed.name))
         result.score = _score(result.checks, result.max_score)
 
 
-def _same_array(label, required_label) -> bool:
-    """'gradient W1 (numerical)' is about the same array as 'gradient W1'."""
-    return label == required_label or label.startswith(required_label + " ")
-
-
-def _kind(test_name):
-    """'Affine.backward [N-d input ...]' -> 'Affine.backward'."""
-    return test_name.split(" [")[0]
+def _kind(test):
+    """What a test calls ("Affine.backward"), or the test itself when it has no kind."""
+    return test.kind or id(test)
 
 
 def _judge_one(i, test, received, outcome, names, first_missing) -> TestResult:
@@ -273,7 +269,7 @@ def _judge_one(i, test, received, outcome, names, first_missing) -> TestResult:
                                            "digits); the grader compares with float64 values to a relative error "
                                            "of 1e-7, so compute in float64 (the inputs are float64).").format(
             arrays=", ".join(low), dtype=outputs[low[0]].dtype, digits=7 if outputs[low[0]].itemsize == 4 else 3),
-            weight=0))
+            weight=0, note=True))
     return TestResult(test.name, score, test.max_score, checks, error=error)
 
 

@@ -75,11 +75,11 @@ def layer_tests(cls, reference, cases, *, params=(), points=(1, 2, 1, 1), large=
     forward_points, backward_points, gradcheck_points, mutation_points = points
     backward_cases = [c for c in cases if c.backward]
     tests = [_forward_test(cls, reference, case, forward_points) for case in cases]
-    requires = ""
+    requires = None
     if backward_cases and large is not None:
         large.label, large.hint = LARGE_LABEL, LARGE_HINT
-        tests.append(_backward_test(cls, reference, large, params, large_points, "", two_layers=False))
-        requires = tests[-1].name
+        tests.append(_backward_test(cls, reference, large, params, large_points, None, two_layers=False))
+        requires = tests[-1]
     tests += [_backward_test(cls, reference, c, params, backward_points, requires) for c in backward_cases]
     tests += [_gradcheck_test(cls, reference, c, params, gradcheck_points, requires)
               for c in backward_cases if c.gradcheck]
@@ -148,7 +148,7 @@ def _forward_checks(cls, reference, case, outputs):
     y, _ = _reference(reference, case, ())
     label = f"{cls}.forward output"
     if case.forward_check and "y" in outputs:
-        return [Check(label, case.forward_check(label, outputs["y"], y))]
+        return [Check(label, case.forward_check(label, outputs["y"], y), array="y")]
     return [expect(outputs, "y", y, label=label, tol=case.forward_tol, guess=_guess(case))]
 
 
@@ -165,7 +165,7 @@ def _unless_wrong(checks, message):
     failed = next((c for c in checks if c.message), None)
     if failed is None:
         return None
-    return Check(failed.label, message.format(array=failed.label), missing=failed.missing)
+    return Check(failed.label, message.format(array=failed.label), missing=failed.missing, array=failed.array)
 
 
 def _forward_test(cls, reference, case, points):
@@ -175,7 +175,7 @@ def _forward_test(cls, reference, case, points):
     def judge(outputs):
         return _forward_checks(cls, reference, case, outputs)
     return make_test(Message(N_("{cls}.forward [{case}]"), cls=cls, case=case.label), points, steps, _sent(case),
-                     judge, [cls], case.hint)
+                     judge, [cls], case.hint, kind=f"{cls}.forward", case=case)
 
 
 def _backward_steps(cls, case, params):
@@ -236,7 +236,7 @@ def _backward_test(cls, reference, case, params, points, requires, two_layers=Tr
             return _backward_checks(cls, reference, case, params, outputs)
         return _two_layers_checks(cls, reference, case, params, outputs)
     return make_test(Message(N_("{cls}.backward [{case}]"), cls=cls, case=case.label), points, steps, _sent(case),
-                     judge, [cls], case.hint, requires)
+                     judge, [cls], case.hint, requires, kind=f"{cls}.backward", case=case)
 
 
 def _gradcheck_test(cls, reference, case, params, points, requires):
@@ -247,7 +247,7 @@ def _gradcheck_test(cls, reference, case, params, points, requires):
         return [expect_gradcheck(outputs, grad_name(name), value, label=f"{cls}.backward {grad_name(name)}",
                                  atol=floor, guess=_guess(case)) for name, value in numeric.items()]
     return make_test(Message(N_("{cls} gradient check [{case}]"), cls=cls, case=case.label), points, steps,
-                     _sent(case), judge, [cls], case.hint, requires)
+                     _sent(case), judge, [cls], case.hint, requires, kind=f"{cls} gradient check", case=case)
 
 
 def _mutation_test(cls, reference, case, params, points, requires):
@@ -278,4 +278,4 @@ def _mutation_test(cls, reference, case, params, points, requires):
                                            label=_("{array} (after backward)").format(array="dout")))
         return checks
     return make_test(Message(N_("{cls} leaves its inputs unchanged"), cls=cls), points, steps, _sent(case), judge,
-                     [cls], requires=requires)
+                     [cls], requires=requires, case=case)

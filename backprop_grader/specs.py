@@ -24,17 +24,23 @@ from backprop_lib.language import _
 
 @dataclass
 class Check:
-    """One verdict inside a test: `message` is None when it passed."""
+    """One verdict inside a test: `message` is None when it passed. `label` is only shown; what the
+    judge needs is in the other fields."""
 
     label: str
     message: str | None
     weight: float = 1.0
     missing: bool = False  # not computed because the learner's code raised first
+    # the array this check is about ("dW", "grads.W1"): a test that requires another earns for it only
+    # where the other got it right; "" for a check about no one array
+    array: str = ""
+    note: bool = False  # a hint or remark (weight 0) rather than a verdict
 
 
 @dataclass
 class Test:
-    """One row of the report, worth `max_score` points (split over its checks by weight)."""
+    """One row of the report, worth `max_score` points (split over its checks by weight). `name` is only
+    shown; what the judge needs is in the other fields."""
 
     name: str
     max_score: float
@@ -44,7 +50,11 @@ class Test:
     uses: tuple = ()  # the learner's names this test calls: "missing" if the submission defines one not
     outputs: tuple = ()  # every array name the child may hand back for this test
     hint: str = ""  # shown when the test is not passed (what this case is about)
-    requires: str = ""  # the name of a test that must pass in full before this one earns anything
+    requires: Test | None = None  # a test that must pass in full before this one earns anything
+    # tests of one kind call the same thing on different cases ("Affine.backward"): a case's hint shows
+    # only where the plain cases of its kind pass; "": a kind of its own
+    kind: str = ""
+    case: object = None  # the layer_tests.Case this test runs, if it runs one
 
 
 @dataclass
@@ -167,8 +177,13 @@ def output_names(steps) -> tuple:
     return tuple(names)
 
 
-def make_test(name, max_score, steps, inputs, judge, uses=(), hint="", requires=""):
-    return Test(name, max_score, steps, inputs, judge, tuple(uses), output_names(steps), hint, requires)
+def make_test(name, max_score, steps, inputs, judge, uses=(), hint="", requires=None, kind="", case=None):
+    return Test(name, max_score, steps, inputs, judge, tuple(uses), output_names(steps), hint, requires, kind, case)
+
+
+def note(text):
+    """A hint shown beside a test's verdicts: it weighs nothing."""
+    return Check("hint", text, weight=0, note=True)
 
 
 # --- the judge's tools ----------------------------------------------------------------
@@ -183,16 +198,17 @@ def get(outputs, name):
     return outputs[name]
 
 
-def expect(outputs, name, expected, *, label=None, tol=1e-7, atol=0.0, guess=True):
-    """Check that output `name` matches `expected` (checks.compare's message when not).
+def expect(outputs, name, expected, *, label=None, tol=1e-7, atol=0.0, guess=True, array=None):
+    """Check that output `name` matches `expected` (checks.compare's message when not); `array`: what the
+    check is about (Check.array), by default `name`.
     guess=False: the test's own hint names this case's cause, so compare's guess from the values
     (found is expected / 2: ...) would only point elsewhere first; it is left out."""
-    label = label or name
+    label, array = label or name, name if array is None else array
     try:
         found = get(outputs, name)
     except Missing:
-        return Check(label, _("{array} was not computed.").format(array=label), missing=True)
-    return Check(label, compare(label, found, expected, tol=tol, atol=atol, guess=guess))
+        return Check(label, _("{array} was not computed.").format(array=label), missing=True, array=array)
+    return Check(label, compare(label, found, expected, tol=tol, atol=atol, guess=guess), array=array)
 
 
 def expect_unchanged(outputs, name, before, *, label):
@@ -203,19 +219,20 @@ def expect_unchanged(outputs, name, before, *, label):
     return Check(label, mutation_message(label, before, after))
 
 
-def expect_gradcheck(outputs, analytic_name, numeric, *, label, tol=1e-6, atol=0.0, guess=True):
+def expect_gradcheck(outputs, analytic_name, numeric, *, label, tol=1e-6, atol=0.0, guess=True, array=None):
     """The learner's gradient against `numeric`, central differences of the reference's forward
     computed here (backprop_lib.gradcheck.numerical_gradients); gaps below `atol`, the differences'
-    own rounding (gradcheck.roundoff_floor), never count."""
+    own rounding (gradcheck.roundoff_floor), never count. `array`: as in expect."""
+    array = analytic_name if array is None else array
     try:
         analytic = get(outputs, analytic_name)
     except Missing:
-        return Check(label, _("{array} was not computed.").format(array=label), missing=True)
+        return Check(label, _("{array} was not computed.").format(array=label), missing=True, array=array)
     message = compare(label, analytic, numeric, tol=tol, atol=atol, guess=guess)
     if message:
         message = _("your backward disagrees with the numerical gradient of the forward. {message}").format(
             message=message)
-    return Check(label, message)
+    return Check(label, message, array=array)
 
 
 # --- inputs and judges shared by several exercises -------------------------------------------

@@ -11,7 +11,7 @@ installed (NBGRADER=/path/to/venv/bin/nbgrader, or on PATH; a venv of its own:
 `python -m venv /tmp/nbg && /tmp/nbg/bin/pip install nbgrader`), the same MatMul exercise is
 autograded by nbgrader too, side by side, and the table gives the ratio.
 
-Targets (issue 19): a correct submission's median in the batch at most 0.2 s, the class of 200
+Targets: a correct submission's median in the batch at most 0.2 s, the class of 200
 with -j 2 at most 45 s, on a quiet 2-core machine. The CPU time of all the batch's processes is
 reported beside the wall time: on a shared machine it varies far less.
 

@@ -172,7 +172,7 @@ MISTAKES = [  # (stem, check cell, wrong code, right code, what the learner must
      "dg = np.sum(dout * self.x, axis=batch_axes) * self.s.reshape(-1) * (1 - self.s.reshape(-1))\n"
      "        self.dg = dg.reshape(np.shape(self.g))",
      r"dg of the two saturated gates has shape \(2, 2\); expected \(2,\)\. Hint: the bias gradient must be summed"),
-    # issue 16: a missing keepdims is caught by the visible facts with values (not numpy's ValueError later)
+    # a missing keepdims is caught by the visible facts with values (not numpy's ValueError later)
     ("14_softmax_jacobian", "ex14-check-values", "axis=-1)", "axis=-1, keepdims=True)",
      r"dx for a dout constant along each row is wrong at index \(0, 1\)"),
     ("12_max_gate", "ex12-check-forward", "self.x_wins = x > y", "self.x_wins = x >= y",

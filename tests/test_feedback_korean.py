@@ -1,4 +1,4 @@
-"""Learner feedback in Korean (issue 11): the same facts in the same places as in English.
+"""Learner feedback in Korean: the same facts in the same places as in English.
 
 A wrong submission graded in English and in Korean gives two reports whose facts are parsed,
 each with its own language's sentence, and compared: the array, the index, the expected and

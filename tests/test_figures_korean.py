@@ -1,4 +1,4 @@
-"""Figures and widgets in Korean (issue 11): words from the catalogue, Hangul without tofu, the
+"""Figures and widgets in Korean: words from the catalogue, Hangul without tofu, the
 English figures as they were, and each figure drawn and described in the language its notebook
 runs in, which on the site is the page's (backprop_lib/figures.py, book/_ext/course_i18n.py).
 """
@@ -144,7 +144,7 @@ def printed_tex(text):
 
 @pytest.mark.parametrize("language", ["en", "ko"])
 def test_no_figure_prints_raw_tex(language, korean_figures, english_figures):
-    """Chapter 9's labels once printed W_{2,jk} and h_j in Korean (issue 17): math in figures is drawn,
+    """Chapter 9's labels once printed W_{2,jk} and h_j in Korean as raw TeX: math in figures is drawn,
     as mathtext in a text that has no Hangul, or in Unicode (W₂,ⱼₖ, ∂L/∂hⱼ)."""
     assert printed_tex("몫 W_{2,jk}") and printed_tex("활성화 h_j") and not printed_tex("$h_{3}$ hⱼ")
     figures = korean_figures if language == "ko" else english_figures

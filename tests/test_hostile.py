@@ -56,7 +56,7 @@ EXPECTED = {
     "08_exec_library_source.py": (0, []),
     "08_calls_disabled_reference.py": (0, ["not available while grading"]),
     "09_reads_hidden_seed.py": (0, ["leaks: none"]),
-    # issue 7: credit only in the parent; the protocol; the policies; inert text; IPython's own cells
+    # credit only in the parent; the protocol; the policies; inert text; IPython's own cells
     "04_finite_differences.py": (3, ["large input: backprop, not finite differences", "earns no points"]),
     "08_finite_differences_uncounted.py": (0, ["and was stopped", "finite differences earns no points"]),  # CPU or wall limit
     "04_stack_inspection.py": (3, ["found is all zeros"]),  # nothing in the child is a check to recognise
@@ -171,7 +171,7 @@ EXPECTED = {
                                      "was running when the grader stopped your code"]),
     "28_calls_library_loss.py": (18, ["not available while grading"]),
     "28_without_the_shift.py": (28, ["overflow encountered in exp", "subtract each row's maximum"]),
-    # --- issue 19: the child's world holds only what the exercise allows (the file system says so) ---------
+    # --- the child's world holds only what the exercise allows (the file system says so) ---------
     "04_reaches_installed_packages.py": (3, ["reached: nothing"]),  # forward only: its backward needs PyTorch
     "16_library_layers_by_importlib.py": (0, ["is not available while grading"]),
     "16_library_source_by_inspect.py": (0, ["is not available while grading"]),

@@ -207,7 +207,7 @@ def test_the_korean_search_index_holds_words_without_their_particles(korean_book
 def test_a_translated_folding_box_stays_a_folding_box(korean_book):
     """Raw HTML in a notebook's Markdown (the <details> of an answer or a hint) is translated as HTML: Sphinx
     hands it over as a reST literal block, which MyST used to read as a paragraph "::" that replaced the
-    opening <details> (issue 16); the browser then showed the answer in the open."""
+    opening <details>; the browser then showed the answer in the open."""
     html = (korean_book / "chain.html").read_text(encoding="utf-8")
     assert '<details class="answer">\n<summary>답</summary>' in html
     assert "6입니다." in html and "::" not in html.split('<article', 1)[1]

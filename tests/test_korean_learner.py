@@ -1,4 +1,4 @@
-"""A Korean learner's whole path, in a real browser, reading Korean at every step (issue 17).
+"""A Korean learner's whole path, in a real browser, reading Korean at every step.
 
 From the built site (`make book`) served on 127.0.0.1, in Debian's Chromium driven by Playwright:
 open a Korean chapter page (its answers folded, opened by a click), download an exercise with the

@@ -1,4 +1,4 @@
-"""How Korean the Korean chapters and exercises are where the learner reads the code (issue 17).
+"""How Korean the Korean chapters and exercises are where the learner reads the code.
 
 On each built Korean chapter and exercise page (_build/html/ko, `make book`), the words of what the
 code prints (its stream and text outputs) and of its comments (docstrings included: the learner reads

@@ -167,7 +167,8 @@ def test_a_recognised_mistake_changes_the_words_never_the_score():
     case = Case("c", [], {"x": x}, dout)
     right = {"dx": 2 * dout}
     test = make_test("T.backward [c]", 1, [], {"x": x, "dout": dout},
-                     lambda outputs: [Check("T.backward dx", None if np.allclose(outputs["dx"], 2 * dout) else "wrong")])
+                     lambda outputs: [Check("T.backward dx", None if np.allclose(outputs["dx"], 2 * dout) else "wrong",
+                                            array="dx")], kind="T.backward")
     [test] = recognise([test], [case], lambda c: right, [Mistake("dx", lambda c: -c.dout, "doubled and negated")])
     [check] = test.judge({"dx": -dout})
     assert check.message and check.message.endswith("Hint: doubled and negated")

@@ -82,7 +82,7 @@ def join(text):
     return text if isinstance(text, str) else "".join(text)
 
 
-# Every chapter asks the reader to predict before a cell shows the answer (issue 9).
+# Every chapter asks the reader to predict before a cell shows the answer (ask before telling).
 PREDICTING_CHAPTERS = CHAPTERS
 QUESTION = "**Predict, then run.**"
 ANSWER = '<details class="answer">\n<summary>Answer</summary>\n\n'  # folds on the site and in JupyterLab

@@ -479,7 +479,7 @@ def test_landlock_hides_an_installed_library_inside_a_readable_tree(tmp_path):
         "lib/site-packages": ["backprop_lib", "numpy", "top.py"]}  # listed (imports need it), not read
 
 
-# --- the child's world: only what the exercise allows (issue 19) ------------------------------------------
+# --- the child's world: only what the exercise allows ------------------------------------------
 
 def _one_file_of(distribution):
     """A file that an installed distribution put beside its packages (not a script in bin/), or None."""

@@ -23,7 +23,7 @@ from conftest import unavailable  # (the fixture `browser` comes from conftest t
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
 ARTIFACTS = ROOT / "artifacts"
-# Ten chapters; every solution notebook is released as an exercise and put on the site (issue 9).
+# Ten chapters; every solution notebook is released as an exercise and put on the site.
 EXPECTED = {"chapters": 10, "exercises": len(list((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")))}
 
 
@@ -389,7 +389,7 @@ def test_the_korean_sidebar_and_pages_are_korean_in_the_sites_own_font(visit):
     assert family.strip().startswith('"Nanum Gothic"'), family
 
 
-# ------------------------------------------------- folded answers and hints, both editions (issue 16)
+# ------------------------------------------------- folded answers and hints, both editions
 
 EDITIONS = {"": {"answer": "Answer", "show": "Show code cell output", "hide": "Hide code cell output"},
             "ko/": {"answer": "답", "show": "실행 결과 보기", "hide": "실행 결과 숨기기"}}
@@ -494,7 +494,7 @@ def opened(tab, path):
 
 
 def test_exercise_14_is_in_the_implement_tier(visit):
-    """Chapter 7 derives softmax's Jacobian, so exercise 14 asks to implement it (issue 16)."""
+    """Chapter 7 derives softmax's Jacobian, so exercise 14 asks to implement it, not to derive it."""
     tab = visit()
     page = tab.open("book/intro.html")
     parts = page.evaluate("""() => [...document.querySelectorAll('nav.bd-docs-nav p.caption')].map(caption => ({
@@ -531,7 +531,7 @@ def test_every_page_offers_its_editions_pdf(visit, pages):
     assert tab.errors == [] and tab.failed == [] and tab.outside == []
 
 
-# ------------------------------------------------- the site's own words on Korean pages (issue 17)
+# ------------------------------------------------- the site's own words on Korean pages
 
 # The theme's and the site's words as the reader meets them: everything outside the page's own text,
 # and inside it what the theme makes (toggles, copy buttons, heading links, figure descriptions), with

@@ -1,4 +1,4 @@
-"""Same page, same structure: every built page of the Korean site against its English twin (issue 17).
+"""Same page, same structure: every built page of the Korean site against its English twin.
 
 The two editions come from the same sources (the Korean one through locales/ko and the Korean
 notebooks of book/_ext/course_notebooks.py), so each Korean page must have exactly its twin's
