@@ -217,17 +217,7 @@ def test_every_exercise_scores_the_same_with_every_label_renamed(solution, monke
 
 
 # typical wrong answers graded in full (their own code run): partial credit, mistakes recognised, hints
-MATMUL_TRANSPOSED_DW = """
-class MatMul:
-    def __init__(self, W):
-        self.W = W
-    def forward(self, x):
-        self.x = x
-        return x @ self.W
-    def backward(self, dout):
-        self.dW = dout.T @ self.x
-        return dout @ self.W.T
-"""
+from test_grading import MATMUL_TRANSPOSED_DW  # noqa: E402 (the same wrong answer as the grading tests)
 
 AFFINE_2D_ONLY = """
 class Affine:
