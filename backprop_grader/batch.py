@@ -32,13 +32,13 @@ from tqdm import tqdm
 
 from backprop_lib.language import _, reporting
 
-from .class_report import report_paths, write_class_report
-from .feedback import default_reports_dir, write_feedback
-from .files import atomic_file
-from .grader import grade
-from .report import Report
-from .submission import SYMLINK, CannotGrade, choose_exercise, read_bytes
-from .text import csv_cell, inert
+from backprop_grader.reports.class_report import report_paths, write_class_report
+from backprop_grader.reports.feedback import default_reports_dir, write_feedback
+from backprop_grader.reports.files import atomic_file
+from backprop_grader.grader import grade
+from backprop_grader.reports.report import Report
+from backprop_grader.notebook.submission import SYMLINK, CannotGrade, choose_exercise, read_bytes
+from backprop_grader.reports.text import csv_cell, inert
 
 COLUMNS = ["submission", "sha256", "exercise", "status", "score", "max_score", "percent", "reason", "seconds"]
 FINAL = ("graded", "could-not-grade")

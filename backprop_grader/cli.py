@@ -23,7 +23,7 @@ import sys
 
 from backprop_lib.language import LANGUAGES, reporting
 
-from .files import write_json_atomically
+from backprop_grader.reports.files import write_json_atomically
 
 COULD_NOT_GRADE = 2
 GRADER_FAULTS = 3
@@ -34,7 +34,7 @@ def main(argv=None) -> int:
     if argv[:1] == ["gradescope-package"]:
         return _package(argv[1:])
     if argv[:1] == ["prairielearn"]:
-        from .prairielearn import main as prairielearn_main
+        from backprop_grader.reports.prairielearn import main as prairielearn_main
         return prairielearn_main(argv[1:])
     parser = argparse.ArgumentParser(prog="backprop-grade", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -58,8 +58,8 @@ def main(argv=None) -> int:
     # One submission reads two or three notebooks: nbformat's default validator compiles the schema first
     # (about 60 ms), which pays only over a batch; jsonschema validates one notebook in about 10 ms.
     os.environ.setdefault("NBFORMAT_VALIDATOR", "jsonschema")
-    from .grader import grade
-    from .sandbox import SandboxUnavailable
+    from backprop_grader.grader import grade
+    from backprop_grader.isolation.sandbox import SandboxUnavailable
     try:
         report = grade(args.submission, args.exercise, language=args.language)
     except SandboxUnavailable as error:
@@ -68,7 +68,7 @@ def main(argv=None) -> int:
     sys.stdout.write(report.text())
     _warn_without_secret(report.language)  # after the report: its language is the notebook's
     if args.json:
-        from .prairielearn import results
+        from backprop_grader.reports.prairielearn import results
         try:
             write_json_atomically(args.json, results(report) if args.format == "prairielearn" else report.gradescope())
         except OSError as error:
@@ -78,8 +78,8 @@ def main(argv=None) -> int:
 
 
 def _batch(args) -> int:
-    from .batch import grade_batch
-    from .class_report import one_line_summary
+    from backprop_grader.batch import grade_batch
+    from backprop_grader.reports.class_report import one_line_summary
     problem = _batch_problem(args)
     if problem:
         print(f"backprop-grade: {problem}", file=sys.stderr)
@@ -94,7 +94,7 @@ def _batch(args) -> int:
 
 def _batch_problem(args) -> str:
     """What makes the batch impossible before it starts (its folder, where its CSV goes), or ""."""
-    from .feedback import default_reports_dir
+    from backprop_grader.reports.feedback import default_reports_dir
     if not os.path.isdir(args.batch):
         found = "no such folder" if not os.path.lexists(args.batch) else "a file, not a folder"
         return f"--batch expects the folder of the class's submissions; found {found}: {args.batch}"
@@ -105,7 +105,7 @@ def _batch_problem(args) -> str:
     if os.path.isdir(args.out):
         return f"--out expects the name of the CSV file to write; found a folder: {args.out}"
     if os.path.isfile(args.out) and os.path.getsize(args.out):
-        from .batch import COLUMNS
+        from backprop_grader.batch import COLUMNS
         with open(args.out, "rb") as f:
             header = f.readline().decode("utf-8", "replace").strip()
         if header != ",".join(COLUMNS):  # resuming is for a CSV this grader wrote; anything else is not overwritten
@@ -122,14 +122,14 @@ def _warn_without_secret(lang=None) -> None:
     """Not in any report, but on the screen of whoever grades (a teacher, or a learner practising), in their
     language: without a secret, anyone with the source knows the inputs."""
     from backprop_lib.language import _
-    from .grader import DEV_SECRET, grader_secret
+    from backprop_grader.grader import DEV_SECRET, grader_secret
     if grader_secret() == DEV_SECRET:
         print(_("backprop-grade: BACKPROP_GRADER_SECRET is not set, so the hidden inputs are those anyone with "
                 "this source can compute: fine for practice, not for marks.", lang), file=sys.stderr)
 
 
 def _package(argv) -> int:
-    from .gradescope import build_package
+    from backprop_grader.reports.gradescope import build_package
     parser = argparse.ArgumentParser(prog="backprop-grade gradescope-package",
                                      description="build the Gradescope autograder zip")
     parser.add_argument("--out", default="autograder.zip")

@@ -14,9 +14,9 @@ import re
 import sys
 from pathlib import Path
 
-from . import notebook_format
-from .files import write_atomically
-from .notebook_format import FormatError, nbformat
+from backprop_grader.notebook import format as notebook_format
+from backprop_grader.reports.files import write_atomically
+from backprop_grader.notebook.format import FormatError, nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?:[ \t]+(?P<task>\S+))?[ \t]*$")

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from backprop_grader.sandbox import Limits, run_isolated
+from backprop_grader.isolation.sandbox import Limits, run_isolated
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import no_bwrap  # noqa: E402  (the namespace that hides bubblewrap, shared with the tests)

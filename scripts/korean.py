@@ -19,7 +19,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from backprop_grader.files import write_atomically, write_if_changed
+from backprop_grader.reports.files import write_atomically, write_if_changed
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"

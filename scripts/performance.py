@@ -20,7 +20,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from backprop_grader.files import write_if_changed
+from backprop_grader.reports.files import write_if_changed
 from performance_page import Message, Page, fmt, machine_sentence, same, say  # noqa: F401 (the tests use them)
 from performance_train import train_summary
 

@@ -21,7 +21,10 @@ import pytest
 
 from conftest import CHROMIUM, CHROMIUM_ARGS
 
-from backprop_grader import class_report, feedback, prairielearn, text
+from backprop_grader.reports import class_report
+from backprop_grader.reports import feedback
+from backprop_grader.reports import prairielearn
+from backprop_grader.reports import text
 from backprop_grader.grader import grade
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,7 +4,7 @@ translated cell is the same code, token for token (the Korean notebooks, the gra
 import nbformat
 import pytest
 
-from backprop_grader import submission
+from backprop_grader.notebook import submission
 from backprop_lib import code_words
 
 

@@ -129,7 +129,7 @@ def test_gradescope_results_and_feedback_files_are_korean_with_english_keys(tmp_
     assert [t["status"] for t in ko_json["tests"]] == [t["status"] for t in en_json["tests"]]  # machine words
     assert ko_json["output"].startswith("연습문제 04: MatMul 계층") and "점수 7 / 12" in ko_json["output"]
     assert any("기울기 확인" in t["name"] for t in ko_json["tests"])
-    from backprop_grader.feedback import student_record
+    from backprop_grader.reports.feedback import student_record
     record = student_record(korean, "alice/04_matmul.py")
     assert record["language"] == "ko" and record["title"] == "MatMul 계층"
     assert [t["name"] for t in record["tests"]] == [t.name for t in english.tests]  # the class report's keys

@@ -18,10 +18,16 @@ import numpy as np
 import pytest
 
 import backprop_lib
-from backprop_grader import batch, cli, exercises, feedback, frames, grader, specs, submission
-from backprop_grader import report as report_module
-from backprop_grader import text as text_module
-from backprop_grader.specs import rng_for
+from backprop_grader import batch, cli, exercises, grader
+from backprop_grader.exercises import spec
+from backprop_grader.isolation import library_copy
+from backprop_grader.judging import judge
+from backprop_grader.reports import feedback
+from backprop_grader.isolation import frames
+from backprop_grader.notebook import submission
+from backprop_grader.reports import report as report_module
+from backprop_grader.reports import text as text_module
+from backprop_grader.exercises.spec import rng_for
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
@@ -378,8 +384,8 @@ def test_a_violation_zeroes_the_run_and_the_report_says_so(tmp_path):
 def test_only_declared_numeric_outputs_reach_the_judge():
     test = exercises.EXERCISES["04"].build(lambda name: rng_for("s", "04", name))[0]
     arrays = {"y": np.ones(2), "extra": np.ones(2), "__error__": np.array("x")}
-    assert set(grader._valid_outputs(arrays, test)) == {"y"}
-    assert grader._valid_outputs({"y": np.array(["text"])}, test) == {}
+    assert set(judge._valid_outputs(arrays, test)) == {"y"}
+    assert judge._valid_outputs({"y": np.array(["text"])}, test) == {}
 
 
 def test_the_childs_library_holds_no_answer_of_its_exercise():
@@ -387,10 +393,10 @@ def test_the_childs_library_holds_no_answer_of_its_exercise():
     the library (so importlib, getattr and inspect.getsource find no answer); nothing else is touched."""
     for exercise in exercises.EXERCISES.values():
         disabled = {f.__qualname__ for f in exercise.disabled}
-        for name, source in grader.library_files(exercise.id).items():
+        for name, source in library_copy.library_files(exercise.id).items():
             if not name.startswith("lib_") or not name.endswith(".py") or name == "lib___init__.py":
                 continue
-            original = ast.parse((grader.PACKAGE_DIR / name[4:]).read_text(encoding="utf-8"))
+            original = ast.parse((library_copy.PACKAGE_DIR / name[4:]).read_text(encoding="utf-8"))
             copy = {q: f for q, f in _functions(ast.parse(source))}
             for qualname, function in _functions(original):
                 answer = qualname in disabled or qualname.split(".")[0] in exercise.names
@@ -687,7 +693,8 @@ def test_a_memory_budget_caps_the_child_at_its_own_measured_peak_plus_the_budget
     """Exercise 27's limit: what the grader's child itself takes with no submission, measured in the sandbox, plus
     the budget; an exercise without a budget keeps the sandbox's limit. (The store-everything submission meeting it,
     in both isolation modes: test_hostile.py.)"""
-    from backprop_grader import memory, sandbox
+    from backprop_grader.isolation import memory
+    from backprop_grader.isolation import sandbox
     budgeted, plain = exercises.EXERCISES["27"], exercises.EXERCISES["04"]
     tests, inputs = grader.hidden_tests(grader.DEV_SECRET, "27")
     files = grader.child_files(budgeted, [], tests, inputs)
@@ -699,13 +706,13 @@ def test_a_memory_budget_caps_the_child_at_its_own_measured_peak_plus_the_budget
 
 def test_exercise_names_in_the_registry_are_checked():
     with pytest.raises(ValueError, match="expected a module of backprop_lib"):
-        specs.Exercise("99", "99_x", "x", ("f",), lambda rng_for: [], library_modules=("no_such_module",))
+        spec.Exercise("99", "99_x", "x", ("f",), lambda rng_for: [], library_modules=("no_such_module",))
     with pytest.raises(ValueError, match="network.TwoLayerNet.no_such_method"):
-        specs.Exercise("99", "99_x", "x", ("f",), lambda rng_for: [], disabled=("network.TwoLayerNet.no_such_method",))
+        spec.Exercise("99", "99_x", "x", ("f",), lambda rng_for: [], disabled=("network.TwoLayerNet.no_such_method",))
     for exercise in exercises.EXERCISES.values():  # the setup cells import only what the child gets
         released = submission.released_notebook(exercise.stem)
         assert released is not None, exercise.stem  # every exercise's released notebook ships with the grader
-        shipped = set(grader.library_closure(exercise.library_modules))
+        shipped = set(library_copy.library_closure(exercise.library_modules))
         imports = 0
         for cell in released.cells:
             if cell.metadata.get("backprop", {}).get("role") == "setup":

@@ -33,7 +33,7 @@ import pytest
 
 import no_bwrap
 
-from backprop_grader import feedback
+from backprop_grader.reports import feedback
 
 REPO = Path(__file__).resolve().parents[1]
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"

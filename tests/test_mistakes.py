@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from backprop_grader import grader
-from backprop_grader.mistakes import Mistake, recognise
-from backprop_grader.layer_tests import Case
-from backprop_grader.specs import Check, make_test
+from backprop_grader.exercises.mistakes import Mistake, recognise
+from backprop_grader.exercises.layer_tests import Case
+from backprop_grader.judging.verdicts import Check
+from backprop_grader.exercises.spec import make_test
 
 LAYER_NORM = """
 import numpy as np

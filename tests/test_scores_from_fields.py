@@ -25,8 +25,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backprop_grader import frames as protocol
-from backprop_grader import grader, specs
+from backprop_grader.isolation import frames as protocol
+from backprop_grader import grader
+from backprop_grader.exercises import spec
+from backprop_grader.judging import judge, verdicts
 from backprop_lib import language
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,15 +77,15 @@ class Cipher:
 @contextmanager
 def renamed(monkeypatch, cipher):
     """Every label, name and message of the grader coded while inside (its tests built anew)."""
-    check_init, test_init = specs.Check.__init__, specs.Test.__init__
+    check_init, test_init = verdicts.Check.__init__, spec.Test.__init__
     translate = language._
 
     def coded_message(message, lang=None):
         return cipher.template(translate(message, lang)) if message else message
     with monkeypatch.context() as patch:
-        patch.setattr(specs.Check, "__init__", lambda self, label, *args, **kwargs: check_init(
+        patch.setattr(verdicts.Check, "__init__", lambda self, label, *args, **kwargs: check_init(
             self, cipher.label(label), *args, **kwargs))
-        patch.setattr(specs.Test, "__init__", lambda self, name, *args, **kwargs: test_init(
+        patch.setattr(spec.Test, "__init__", lambda self, name, *args, **kwargs: test_init(
             self, cipher.label(name), *args, **kwargs))
         for name, module in list(sys.modules.items()):
             if name.startswith("backprop_grader") and module is not None:
@@ -205,12 +207,12 @@ def test_every_exercise_scores_the_same_with_every_label_renamed(solution, monke
     received = protocol.parse(outcome.payload, len(tests))
     judged = 0
     for what, sent in variants(tests, received):
-        results = grader.judge_all(tests, sent, outcome, [])
+        results = judge.judge_all(tests, sent, outcome, [])
         with renamed(monkeypatch, cipher):
-            coded_results = grader.judge_all(coded_tests, sent, outcome, [])
+            coded_results = judge.judge_all(coded_tests, sent, outcome, [])
         assert summary(results) == summary(coded_results, cipher.decode), what
         with language.reporting("ko"):  # and the Korean report's labels are other words again
-            korean = grader.judge_all(tests, sent, outcome, [])
+            korean = judge.judge_all(tests, sent, outcome, [])
         assert [r.score for r in korean] == [r.score for r in results], what
         judged += 1
     assert judged > len(tests)  # every test's arrays made wrong once, and more
