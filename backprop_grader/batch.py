@@ -34,7 +34,7 @@ from backprop_lib.language import _, reporting
 
 from backprop_grader.reports.class_report import report_paths, write_class_report
 from backprop_grader.reports.feedback import default_reports_dir, write_feedback
-from backprop_grader.reports.files import atomic_file
+from backprop_lib.datasets import atomic_file
 from backprop_grader.grader import grade
 from backprop_grader.reports.report import Report
 from backprop_grader.notebook.submission import SYMLINK, CannotGrade, choose_exercise, read_bytes

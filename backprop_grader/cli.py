@@ -34,8 +34,8 @@ def main(argv=None) -> int:
     if argv[:1] == ["gradescope-package"]:
         return _package(argv[1:])
     if argv[:1] == ["prairielearn"]:
-        from backprop_grader.reports.prairielearn import main as prairielearn_main
-        return prairielearn_main(argv[1:])
+        from backprop_grader.platforms import main as platform_main
+        return platform_main(["prairielearn", *argv[1:]])
     parser = argparse.ArgumentParser(prog="backprop-grade", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("submission", nargs="?", help="a .ipynb notebook or a .py file")
@@ -129,7 +129,7 @@ def _warn_without_secret(lang=None) -> None:
 
 
 def _package(argv) -> int:
-    from backprop_grader.reports.gradescope import build_package
+    from backprop_grader.platforms import build_package
     parser = argparse.ArgumentParser(prog="backprop-grade gradescope-package",
                                      description="build the Gradescope autograder zip")
     parser.add_argument("--out", default="autograder.zip")

@@ -4,6 +4,7 @@ load_mnist and load_fashion_mnist look for the files in $BACKPROP_DATA, then in 
 then in the system copy (Debian package dataset-fashion-mnist), and only then download them,
 verified by SHA-256 (unless $BACKPROP_OFFLINE is set). Every file is checked before use: a corrupt file is an error, never garbage.
 """
+import contextlib
 import gzip
 import hashlib
 import http.client
@@ -167,17 +168,24 @@ def _search_dirs(name):
     return dirs
 
 
-def _atomic_write(path, write):
-    """Create path by calling write(file) on a temporary file, then renaming: never a half-written file."""
+@contextlib.contextmanager
+def atomic_file(path, mode="wb"):
+    """A temporary file beside `path`, renamed over it when the block ends without an error: a reader
+    (or a run killed half-way) never sees half a file. The course's one atomic writer: the data cache
+    here, and the grader's reports, CSVs and released exercises."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name[:100] + ".", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as file:
-            write(file)
-        os.chmod(tmp, 0o644)  # mkstemp makes files private; a cache is not secret
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as file:
+            yield file
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; caches and reports are not secret
         os.replace(tmp, path)  # atomic on POSIX: readers see the old file or the whole new one
     except BaseException:
-        os.unlink(tmp)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
         raise
 
 
@@ -194,7 +202,8 @@ def _read_idx_cached(path, magic):
             pass  # unreadable cache entry: decode the file again
     array = read_idx(path, magic)
     try:
-        _atomic_write(cached, lambda file: np.save(file, array))
+        with atomic_file(cached) as file:
+            np.save(file, array)
     except OSError:
         pass  # a read-only cache costs speed, not correctness
     return array
@@ -221,7 +230,8 @@ def _download(name, filename, directory):
         if found != expected:
             failures.append(f"{url}: expected SHA-256 {expected}, found {found} (file discarded)")
             continue
-        _atomic_write(Path(directory) / filename, lambda file: file.write(data))
+        with atomic_file(Path(directory) / filename) as file:
+            file.write(data)
         return
     raise OSError("; ".join(failures))
 

@@ -2,11 +2,12 @@
 import json
 import os
 import platform
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+
+from backprop_lib.datasets import atomic_file
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -54,14 +55,9 @@ def machine():
 
 
 def write_atomic(path, text):
-    """Write text to path through a temporary file, so a crash never leaves half a result file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as file:
+    """Write text to path through the course's atomic writer, so a crash never leaves half a result file."""
+    with atomic_file(path, "w") as file:
         file.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
 
 
 def write_json(path, result):

@@ -21,10 +21,8 @@ import pytest
 
 from conftest import CHROMIUM, CHROMIUM_ARGS
 
-from backprop_grader.reports import class_report
-from backprop_grader.reports import feedback
-from backprop_grader.reports import prairielearn
-from backprop_grader.reports import text
+from backprop_grader.reports import class_report, feedback, prairielearn, text
+from backprop_grader.reports.text import inert
 from backprop_grader.grader import grade
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,7 +129,7 @@ def test_batch_of_200_has_a_row_each_and_a_summary_that_agrees_with_the_csv(grad
         if graded:
             assert ex["mean_percent"] == pytest.approx(sum(graded) / len(graded), abs=0.01)
         assert {c["submission"] for c in ex["could_not_grade"]} == {
-            feedback.inert(r["submission"]) for r in mine if r["status"] != "graded"}
+            inert(r["submission"], keep_newlines=True) for r in mine if r["status"] != "graded"}
         assert ex["without_report"] == []
         assert all(t["attempts"] == len(graded) for t in ex["tests"])
         assert [t["pass_rate"] for t in ex["tests"]] == sorted(t["pass_rate"] for t in ex["tests"])
@@ -332,7 +330,7 @@ def test_anonymise_removes_the_path_and_its_parts():
 
 
 def test_inert_shows_invisible_characters():
-    assert feedback.inert("a\x1b[31mb\u202ec\rd\u2028e\nf\tg") == "a\\x1b[31mb\\u202ec\\x0dd\\u2028e\nf\\x09g"
+    assert inert("a\x1b[31mb\u202ec\rd\u2028e\nf\tg", keep_newlines=True) == "a\\x1b[31mb\\u202ec\\x0dd\\u2028e\nf\\x09g"
 
 
 # --- PrairieLearn ------------------------------------------------------------------------------------

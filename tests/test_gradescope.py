@@ -18,7 +18,7 @@ import pytest
 
 import no_bwrap
 from backprop_grader import cli
-from backprop_grader.reports.gradescope import pick_submission
+from backprop_grader.platforms import pick_submission
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTION = REPO / "solutions" / "04_matmul.ipynb"

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 import no_bwrap
-from backprop_grader.isolation import confine, sandbox
+from backprop_grader.isolation import confine, reaping, sandbox, streams, uids
 from backprop_grader.isolation.sandbox import Limits, run_isolated
 from backprop_grader.isolation.world import allowed_distributions, world
 
@@ -78,7 +78,7 @@ def test_privileges_are_dropped_when_the_grader_is_root():
                 "caps": [l for l in open("/proc/self/status") if l.startswith("CapEff")][0]})
     """)
     seen = json.loads(outcome.payload)
-    assert seen["uid"] == seen["euid"] == run_uid(outcome) >= sandbox.FIRST_UID
+    assert seen["uid"] == seen["euid"] == run_uid(outcome) >= uids.FIRST_UID
     assert seen["gid"] != 0 and seen["groups"] == []
     assert seen["caps"].split()[1] == "0000000000000000"
 
@@ -87,7 +87,7 @@ def test_the_sandbox_reports_its_isolation():
     outcome = run_py("pass")
     assert outcome.status == "ok"
     assert "rlimits" in outcome.isolation
-    assert sandbox._bwrap_works() is not WITHOUT_BWRAP  # each pass really runs in its mode
+    assert sandbox.bwrap_works() is not WITHOUT_BWRAP  # each pass really runs in its mode
     if WITHOUT_BWRAP:
         assert re.match(r"no-namespaces uid=\d+ landlock\(abi=\d\) seccomp\(no-sockets\) rlimits", outcome.isolation)
     else:
@@ -153,7 +153,7 @@ def test_fork_bomb_is_contained_and_leaves_no_process():
     seen = json.loads(outcome.payload)
     assert seen["error"] == "BlockingIOError" and seen["children"] < 16
     if AS_ROOT:
-        assert sandbox.live_pids(run_uid(outcome)) == []
+        assert reaping.live_pids(run_uid(outcome)) == []
 
 
 def test_exponential_fork_bomb_ends_within_the_wall_limit():
@@ -168,7 +168,7 @@ def test_exponential_fork_bomb_ends_within_the_wall_limit():
     assert outcome.status in ("timeout", "cpu-limit"), outcome
     assert time.monotonic() - start < 6
     if AS_ROOT:
-        assert sandbox.live_pids(run_uid(outcome)) == []
+        assert reaping.live_pids(run_uid(outcome)) == []
 
 
 def test_daemonized_grandchild_holding_the_pipes_does_not_hang_the_grader():
@@ -186,7 +186,7 @@ def test_daemonized_grandchild_holding_the_pipes_does_not_hang_the_grader():
     assert json.loads(outcome.payload) == "main done"
     assert time.monotonic() - start < 5
     if AS_ROOT:
-        assert sandbox.live_pids(run_uid(outcome)) == []
+        assert reaping.live_pids(run_uid(outcome)) == []
 
 
 def test_big_file_hits_the_file_size_limit():
@@ -195,7 +195,7 @@ def test_big_file_hits_the_file_size_limit():
     assert "File too large" in outcome.stderr_tail
 
 
-@pytest.mark.skipif(not sandbox._bwrap_works(), reason="the disk limit is a tmpfs of bwrap's")
+@pytest.mark.skipif(not sandbox.bwrap_works(), reason="the disk limit is a tmpfs of bwrap's")
 def test_many_files_hit_the_disk_limit():
     outcome = run_py("""
         for i in range(20):
@@ -409,7 +409,7 @@ def test_bad_file_names_are_refused():
 
 
 def test_without_pidfd_the_exit_is_still_noticed(monkeypatch):
-    monkeypatch.setattr(sandbox, "_pidfd", lambda pid: None)
+    monkeypatch.setattr(streams, "_pidfd", lambda pid: None)
     outcome = run_py("report('done')")
     assert outcome.status == "ok" and json.loads(outcome.payload) == "done"
     assert run_py("import time; time.sleep(60)", Limits(wall_seconds=1)).status == "timeout"
@@ -428,7 +428,7 @@ def test_concurrent_runs_get_their_own_uid_and_do_not_disturb_each_other():
 
 @pytest.mark.skipif(not AS_ROOT, reason="only root could run a submission unconfined")
 def test_as_root_without_bwrap_or_a_way_to_drop_privileges_nothing_runs(monkeypatch):
-    monkeypatch.setattr(sandbox, "_bwrap_works", lambda: False)
+    monkeypatch.setattr(sandbox, "bwrap_works", lambda: False)
     monkeypatch.setattr(sandbox, "_world_runnable", lambda path: False)
     with pytest.raises(sandbox.SandboxUnavailable, match="refusing to run a submission.*runnable by every user"):
         run_py("report(os.getuid())")
@@ -436,7 +436,7 @@ def test_as_root_without_bwrap_or_a_way_to_drop_privileges_nothing_runs(monkeypa
 
 @pytest.mark.parametrize("kernel, missing", [((0, True), "Landlock"), ((7, False), "seccomp")])
 def test_without_bwrap_a_missing_guarantee_means_nothing_runs(monkeypatch, kernel, missing):
-    monkeypatch.setattr(sandbox, "_bwrap_works", lambda: False)
+    monkeypatch.setattr(sandbox, "bwrap_works", lambda: False)
     monkeypatch.setattr(sandbox, "_kernel_confinement", lambda: kernel)
     with pytest.raises(sandbox.SandboxUnavailable, match=f"refusing to run a submission.*{missing}"):
         run_py("report(os.getuid())")

@@ -18,6 +18,8 @@ from matplotlib.figure import Figure
 
 from backprop_lib.language import _, language, message_from, translated
 
+from backprop_grader.reports.report import status_word
+
 PASS_COLOR, FAIL_COLOR = "#1f77b4", "#d62728"  # the notes' red for what went wrong
 SHOWN_DIAGNOSES = 10
 
@@ -34,11 +36,6 @@ pre { white-space: pre-wrap; word-break: break-word; margin: 0.2rem 0; font-size
 
 def _e(value) -> str:
     return escape(str(value), quote=True)
-
-
-def status_word(status) -> str:
-    from backprop_grader.reports.class_report import status_word as word  # class_report imports this module lazily
-    return word(status)
 
 
 def test_name(test) -> str:

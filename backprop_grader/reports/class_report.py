@@ -21,11 +21,12 @@ import statistics
 from collections import Counter, defaultdict
 from pathlib import Path, PurePath
 
-from backprop_lib.language import LANGUAGES, N_, _, message_from, translated
+from backprop_lib.language import LANGUAGES, _, message_from, translated
 
 from backprop_grader.exercises import EXERCISES
-from backprop_grader.reports.feedback import inert
-from backprop_grader.reports.files import write_json_atomically
+from backprop_grader.reports.text import inert
+from backprop_grader.reports.files import write_atomically, write_json_atomically
+from backprop_grader.reports.report import status_word
 
 TOP_DIAGNOSES = 50  # kept in the summary; the page shows the first ten
 EXAMPLES = 2
@@ -102,11 +103,13 @@ def _exercise(exercise, entries) -> dict:
             "mean_percent": round(statistics.fmean(percents), 2) if percents else None,
             "median_percent": round(statistics.median(percents), 2) if percents else None,
             "score_histogram": {"bins": BINS, "counts": counts},
-            "without_report": sorted(inert(row["submission"]) for row, record in graded if record is None),
+            "without_report": sorted(inert(row["submission"], keep_newlines=True)
+                                     for row, record in graded if record is None),
             "tests": _pass_rates(record for _, record in graded if record),
             "diagnoses": _diagnoses([(row["submission"], record) for row, record in graded if record]),
-            "could_not_grade": [{"submission": inert(row["submission"]), "status": row["status"],
-                                 "reason": inert(row["reason"])}
+            "could_not_grade": [{"submission": inert(row["submission"], keep_newlines=True),
+                                 "status": row["status"],
+                                 "reason": inert(row["reason"], keep_newlines=True)}
                                 for row, _ in sorted(entries, key=lambda e: e[0]["submission"])
                                 if row["status"] != "graded"],
             "grading_seconds": _time(entries)}
@@ -133,12 +136,12 @@ def _diagnoses(named_records) -> list:
         seen = set()
         for test in record["tests"]:
             for message in test["failures"]:
-                idea = inert(diagnosis(message))
+                idea = inert(diagnosis(message), keep_newlines=True)
                 occurrences[idea] += 1
                 submissions[idea] += idea not in seen
                 seen.add(idea)
                 shown = translated(message_from(test.get("name_parts"), test["name"]))  # the teacher's language
-                example = inert(anonymise(f"{shown}: {message}", name))
+                example = inert(anonymise(f"{shown}: {message}", name), keep_newlines=True)
                 if len(examples[idea]) < EXAMPLES and example not in examples[idea]:
                     examples[idea].append(example)
     ranked = sorted(submissions, key=lambda d: (-submissions[d], -occurrences[d], d))[:TOP_DIAGNOSES]
@@ -175,23 +178,13 @@ def one_line(summary, page=None, earlier=0) -> str:
         count=summary["submissions"], kept=kept, wall=wall, statuses=", ".join(parts), where=where)
 
 
-STATUSES = {"graded": N_("graded"), "could-not-grade": N_("could-not-grade"), "grader-error": N_("grader-error"),
-            "skipped": N_("skipped")}
-
-
-def status_word(status) -> str:
-    """A row's status (a machine word in the CSV) as the teacher reads it."""
-    return _(STATUSES[status]) if status in STATUSES else status
-
-
 def write_class_report(csv_path, reports_dir, wall_seconds=None) -> tuple:
     """Write the summary JSON and the page beside the CSV; return their paths (page, summary)."""
     from backprop_grader.reports.class_page import render  # matplotlib is imported only here
 
     page, summary_path = report_paths(csv_path)
-    summary = summarise(load(csv_path, reports_dir), inert(Path(csv_path).name), wall_seconds)
+    summary = summarise(load(csv_path, reports_dir), inert(Path(csv_path).name, keep_newlines=True),
+                        wall_seconds)
     write_json_atomically(summary_path, summary)
-    tmp = page.with_name(page.name + ".tmp")
-    tmp.write_text(render(summary), encoding="utf-8")
-    tmp.replace(page)
+    write_atomically(page, render(summary))
     return page, summary_path

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from backprop_lib.language import message_data
 
-from backprop_grader.reports import text
+from backprop_grader.reports.text import inert
 from backprop_grader.reports.files import write_atomically, write_json_atomically
 
 MAX_STEM = 100  # characters of the readable part of a report's name
@@ -29,11 +29,6 @@ def default_reports_dir(csv_path) -> Path:
     return csv_path.with_name(csv_path.stem + "-reports")
 
 
-def inert(learner_text) -> str:
-    """Text a learner controls, escaped as in the main report; its lines stay lines."""
-    return text.inert(learner_text, keep_newlines=True)
-
-
 def report_stem(name: str) -> str:
     """A safe, unique file stem for the submission at relative path `name` (no folders, no dot first)."""
     readable = _UNSAFE.sub("_", name.replace("/", "__")).lstrip(".") or "submission"
@@ -43,18 +38,21 @@ def report_stem(name: str) -> str:
 
 def failures(test) -> list:
     """What went wrong in one test, one message per failed check (the lines of TestResult.message)."""
-    return [inert(line) for line in test.message().split("\n") if line.strip()] if not test.passed else []
+    if test.passed:
+        return []
+    return [inert(line, keep_newlines=True) for line in test.message().split("\n") if line.strip()]
 
 
 def student_record(report, name: str, sha256: str = "") -> dict:
     """The JSON report of one submission: everything the text report says, as data."""
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
-    return {"submission": inert(name), "report": report_stem(name), "sha256": sha256 or report.sha256,
+    return {"submission": inert(name, keep_newlines=True), "report": report_stem(name),
+            "sha256": sha256 or report.sha256,
             "exercise": report.exercise or "", "title": report.name(report.title), "status": report.status,
             "language": report.language,
             "score": report.score, "max_score": report.max_score, "percent": round(percent, 2),
-            "reason": inert(report.reason), "seconds": round(report.execution_time, 3),
-            "notes": [inert(n) for n in report.notes if "development secret" not in n],
+            "reason": inert(report.reason, keep_newlines=True), "seconds": round(report.execution_time, 3),
+            "notes": [inert(n, keep_newlines=True) for n in report.notes if "development secret" not in n],
             "tests": [{"name": t.name, "display_name": report.name(t.name), "name_parts": message_data(t.name),
                        "score": t.score, "max_score": t.max_score, "passed": t.passed,
                        "message": "\n".join(failures(t)), "failures": failures(t)} for t in report.tests]}
@@ -64,6 +62,6 @@ def write_feedback(reports_dir, name: str, report, sha256: str = "") -> Path:
     """Write `<stem>.txt` and `<stem>.json` for one submission into `reports_dir`; return the JSON's path."""
     stem = Path(reports_dir) / report_stem(name)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(f"{stem}.txt", inert(report.text()))
+    write_atomically(f"{stem}.txt", inert(report.text(), keep_newlines=True))
     write_json_atomically(f"{stem}.json", student_record(report, name, sha256))
     return Path(f"{stem}.json")

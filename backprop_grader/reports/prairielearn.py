@@ -5,24 +5,20 @@ number in [0, 1]; `gradable`, false when the input could not be graded (then `fo
 no attempt is used up); `message` and `output` for the whole submission; `tests[]` with `name`,
 `description`, `points`, `max_points`, `message`, `output`. The file must stay under 1 MB.
 In the grading container the student's files are in /grade/student and the results go to
-/grade/results/results.json (a directory the grader must create): `backprop-grade prairielearn`.
+/grade/results/results.json (a directory the grader must create): `backprop-grade prairielearn`
+(backprop_grader/platforms.py).
 """
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
+from backprop_lib.language import N_
 
-from backprop_lib.language import N_, _
-
-from backprop_grader.reports.feedback import inert
-from backprop_grader.reports.files import write_json_atomically
-from backprop_grader.reports.report import Report
+from backprop_grader.reports.text import inert
 
 MAX_TEXT = 20_000  # characters per message or output: 30 tests stay far below 1 MB
 
 
 def _short(text) -> str:
-    text = inert(text)
+    text = inert(text, keep_newlines=True)
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + " ..."
 
 
@@ -48,33 +44,3 @@ def results(report) -> dict:
                                   exercise=report.exercise, title=report.name(report.title),
                                   score=f"{report.score:g}", max_score=f"{report.max_score:g}"),
             "output": _short("\n".join(output)), "tests": tests}
-
-
-def run(root, exercise=None) -> int:
-    """The container's entrypoint: grade root/student, always leave root/results/results.json."""
-    from backprop_grader.reports.gradescope import pick_submission
-    from backprop_grader.grader import grade
-    root = Path(root)
-    submission = pick_submission(root / "student", exercise)
-    try:
-        if submission is None:
-            report = Report.could_not_grade("(nothing)", _("the submission holds no file; upload your .ipynb "
-                                                           "notebook"), 0.0)
-        else:
-            report = grade(submission, exercise)
-    except Exception as error:  # noqa: BLE001  (PrairieLearn needs a results.json whatever happens)
-        report = Report.could_not_grade(str(submission), _("internal grader error ({error}); please tell the "
-                                                           "course staff").format(
-            error=f"{type(error).__name__}: {error}"), 0.0)
-    write_json_atomically(root / "results" / "results.json", results(report))
-    print(inert(report.text()))
-    return 0
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="backprop-grade prairielearn",
-                                     description="PrairieLearn entrypoint: grade ROOT/student into ROOT/results/results.json")
-    parser.add_argument("--root", default="/grade", help="the grading job's root (default /grade)")
-    parser.add_argument("--exercise", metavar="NN", help="grade every submission as this exercise")
-    args = parser.parse_args(argv)
-    return run(args.root, args.exercise)

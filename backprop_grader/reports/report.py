@@ -23,6 +23,15 @@ def points(x) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
+STATUSES = {"graded": N_("graded"), "could-not-grade": N_("could-not-grade"), "grader-error": N_("grader-error"),
+            "skipped": N_("skipped")}
+
+
+def status_word(status) -> str:
+    """A row's status (a machine word in the CSV) as the teacher reads it."""
+    return _(STATUSES[status]) if status in STATUSES else status
+
+
 @dataclass
 class TestResult:
     name: str

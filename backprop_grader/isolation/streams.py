@@ -1,0 +1,92 @@
+"""Watching a run's output: stdout, stderr and the result pipe read without blocking, into bounded buffers;
+says why the run must be stopped (its wall-clock deadline, an output flood, too large a result)."""
+from __future__ import annotations
+
+import os
+import selectors
+import time
+
+_READ_CHUNK = 1 << 16
+
+
+class Streams:
+    """Reads stdout, stderr and the result pipe without blocking; keeps bounded buffers."""
+
+    def __init__(self, out_fd, err_fd, result_fd, limits):
+        self.limits = limits
+        self.sel = selectors.DefaultSelector()
+        self.bufs = {1: bytearray(), 2: bytearray()}
+        self.totals = {1: 0, 2: 0}
+        self.payload = bytearray()
+        self.payload_total = 0
+        for key, fd in ((1, out_fd), (2, err_fd), (3, result_fd)):
+            os.set_blocking(fd, False)
+            self.sel.register(fd, selectors.EVENT_READ, key)
+
+    def pump(self, proc, deadline) -> str | None:
+        """Read until the child exits; returns why it had to be killed, or None."""
+        pidfd = _pidfd(proc.pid)  # readable when the child exits
+        if pidfd is not None:
+            self.sel.register(pidfd, selectors.EVENT_READ, 0)
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return "timeout"
+                for key, _ in self.sel.select(min(remaining, 1.0 if pidfd is not None else 0.05)):
+                    if key.data == 0:
+                        return None
+                    why = self._read(key)
+                    if why:
+                        return why
+                if pidfd is None and _exited(proc.pid):
+                    return None
+        finally:
+            if pidfd is not None:
+                self.sel.unregister(pidfd)
+                os.close(pidfd)
+
+    def drain(self, deadline) -> None:
+        """After the child is gone: read what is left, until EOF or the deadline."""
+        while self.sel.get_map() and time.monotonic() < deadline:
+            for key, _ in self.sel.select(max(0.0, deadline - time.monotonic())):
+                self._read(key)
+        for key in list(self.sel.get_map().values()):
+            self.sel.unregister(key.fileobj)
+
+    def _read(self, key) -> str | None:
+        try:
+            chunk = os.read(key.fd, _READ_CHUNK)
+        except BlockingIOError:
+            return None
+        if not chunk:
+            self.sel.unregister(key.fd)
+            return None
+        if key.data == 3:
+            self.payload_total += len(chunk)
+            if self.payload_total > self.limits.payload_bytes:
+                return "payload"
+            self.payload += chunk
+            return None
+        buf = self.bufs[key.data]
+        buf += chunk
+        del buf[: max(0, len(buf) - self.limits.output_bytes)]  # keep the tail only
+        self.totals[key.data] += len(chunk)
+        if sum(self.totals.values()) > self.limits.output_flood_bytes:
+            return "flood"
+        return None
+
+    def text(self, which: int) -> str:
+        return self.bufs[which].decode("utf-8", errors="replace")
+
+
+def _pidfd(pid: int) -> int | None:
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):  # Linux < 5.3
+        return None
+
+
+def _exited(pid: int) -> bool:
+    """Whether the child has exited, without reaping it (its pid stays ours to kill)."""
+    return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
