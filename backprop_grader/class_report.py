@@ -21,7 +21,7 @@ import statistics
 from collections import Counter, defaultdict
 from pathlib import Path, PurePath
 
-from backprop_lib.language import LANGUAGES, N_, _, message_from, translated
+from backprop_grader.language import LANGUAGES, N_, _, message_from, translated
 
 from .exercises import EXERCISES
 from .feedback import inert

@@ -22,7 +22,7 @@ import numpy as np
 
 from backprop_lib import layers
 from backprop_lib.checks import compare
-from backprop_lib.language import N_, Message, _
+from backprop_grader.language import N_, Message, _
 from backprop_lib.network import TwoLayerNet
 from .layer_tests import LARGE_HINT, LARGE_LABEL
 from .specs import Check, Exercise, attr, call, expect, make_test, new, note, save, two_layer_inputs

@@ -27,7 +27,7 @@ from backprop_lib.autodiff import Tensor
 from backprop_lib.checks import compare
 from backprop_lib.functions import softmax
 from backprop_lib.gradcheck import rel_error
-from backprop_lib.language import N_, Message, _
+from backprop_grader.language import N_, Message, _
 from .specs import Check, Exercise, attr, call, expect, make_test, new
 
 NAMES = ("exp", "log", "cross_entropy")

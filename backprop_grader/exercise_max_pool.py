@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backprop_lib.language import N_, Message
+from backprop_grader.language import N_, Message
 from .exercises_derive import LARGE, _dims, _signs, standard_tests
 from .layer_tests import Case
 from .mistakes import Mistake, recognise

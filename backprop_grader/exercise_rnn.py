@@ -18,7 +18,7 @@ import functools
 import numpy as np
 
 from backprop_lib.gradcheck import loss_magnitude, numerical_gradients, roundoff_floor
-from backprop_lib.language import N_, Message, _
+from backprop_grader.language import N_, Message, _
 from .mistakes import gradient_checks
 from .specs import Check, Exercise, attr, call, expect, expect_gradcheck, expect_unchanged, make_test, new, save
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_lib import layers
-from backprop_lib.language import N_, Message, _
+from backprop_grader.language import N_, Message, _
 from backprop_lib.network import TwoLayerNet
 from .specs import Check, attr, call, derive, expect, expect_unchanged, lit, make_test, new, save, two_layer_inputs
 

@@ -23,7 +23,7 @@ import numpy as np
 from backprop_lib import layers
 from backprop_lib.datasets import make_spiral
 from backprop_lib.gradcheck import numerical_gradient, roundoff_floor
-from backprop_lib.language import N_, Message, _
+from backprop_grader.language import N_, Message, _
 from backprop_lib.checks import compare
 from .specs import (Check, accuracy_checks, attr, call, expect, expect_unchanged, lit, make_dict,
                     make_test, new, note, save)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 import backprop_lib
-from backprop_lib.language import _, reporting, translated
+from backprop_grader.language import _, reporting, translated
 
 from . import frames as protocol
 from .exercises import EXERCISES

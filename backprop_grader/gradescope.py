@@ -18,7 +18,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from backprop_lib.language import _
+from backprop_grader.language import _
 
 from .report import Report, write_json_atomically
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from backprop_lib.gradcheck import input_names, loss_magnitude, numerical_gradients, roundoff_floor
-from backprop_lib.language import N_, Message, _
+from backprop_grader.language import N_, Message, _
 
 from .specs import Check, attr, call, derive, expect, expect_gradcheck, expect_unchanged, lit, make_test, new, save
 

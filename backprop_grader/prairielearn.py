@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from backprop_lib.language import N_, _
+from backprop_grader.language import N_, _
 
 from .feedback import inert
 from .report import Report, write_json_atomically

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import backprop_lib
-from backprop_lib.language import _
+from backprop_grader.language import _
 
 from . import confine
 from .world import SYSTEM, world
