@@ -27,7 +27,7 @@ import pytest
 
 from backprop_grader import frames as protocol
 from backprop_grader import grader, specs
-from backprop_lib import language
+from backprop_grader import language
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
