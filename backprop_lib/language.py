@@ -2,7 +2,9 @@
 
 Messages are written in English inside `_("...")` and translated from the catalogue
 backprop_lib/locale/ko/LC_MESSAGES/backprop.po (compiled to backprop.mo), kept with
-`python scripts/korean.py messages` like the book's own catalogues.
+`python scripts/korean.py messages` like the book's own catalogues. It holds the messages of this
+library only: a program built on it (the grader) keeps its own, and may choose the language of the
+messages made while it works (`chooser`).
 """
 import contextvars
 import functools
@@ -86,20 +88,20 @@ def _(message, lang=None):
 
 
 def N_(message):
-    """Marks a message to translate later (a test's name, kept in a table): returns it unchanged."""
+    """Marks a message to translate later (a label kept in a table): returns it unchanged."""
     return message
 
 
 class Message(str):
-    """A message whose value is English (a test's name, also a key), that can still be said in
-    Korean: its template (marked with N_) and named fields are kept, and `translated` says it."""
+    """A message whose value is English (a figure's label; a name that is also a key), that can still be
+    said in Korean: its template (marked with N_) and named fields are kept, and `translated` says it."""
 
     def __new__(cls, template, /, **fields):  # positional-only: a field may be called cls
         self = super().__new__(cls, template.format(**fields))
         self.template, self.fields = template, fields
         return self
 
-    def __reduce__(self):  # pickled (a batch's worker processes) with its template and fields
+    def __reduce__(self):  # pickled (sent to another process) with its template and fields
         return _message, (self.template, self.fields)
 
 
