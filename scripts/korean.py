@@ -271,22 +271,18 @@ def code_messages():
     return {LIBRARY_PO: library, GRADER_PO: grader}
 
 
-def library_messages():
-    """The learner-facing messages of backprop_lib: its catalogue's English."""
-    return code_messages()[LIBRARY_PO]
-
-
 def update_library():
     """backprop.po and grader.po in step with the code (new messages empty, changed ones fuzzy; a message
     that moves from one to the other keeps its translation), and their .mo; a file whose messages did
     not change is not written again (nor its POT-Creation-Date)."""
     from babel.messages.catalog import Catalog
 
+    messages = code_messages()
     catalogues = {po: read_catalogue(po) if po.exists() else Catalog(locale=LANGUAGE, project=po.stem)
-                  for po in code_messages()}
+                  for po in messages}
     known = {(m.id, m.context): m.string for korean in catalogues.values() for m in korean
              if m.id and m.string and not m.fuzzy}
-    for po, english in code_messages().items():
+    for po, english in messages.items():
         korean, date = catalogues[po], catalogues[po].creation_date
         korean.update(english)
         for message in korean:
