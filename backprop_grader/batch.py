@@ -30,7 +30,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from backprop_lib.language import _, reporting
+from backprop_grader.language import _, reporting
 
 from backprop_grader.reports.class_report import report_paths, write_class_report
 from backprop_grader.reports.feedback import default_reports_dir, write_feedback

@@ -21,7 +21,7 @@ import argparse
 import os
 import sys
 
-from backprop_lib.language import LANGUAGES, reporting
+from backprop_grader.language import LANGUAGES, reporting
 
 from backprop_grader.reports.files import write_json_atomically
 
@@ -121,7 +121,7 @@ def _batch_problem(args) -> str:
 def _warn_without_secret(lang=None) -> None:
     """Not in any report, but on the screen of whoever grades (a teacher, or a learner practising), in their
     language: without a secret, anyone with the source knows the inputs."""
-    from backprop_lib.language import _
+    from backprop_grader.language import _
     from backprop_grader.grader import DEV_SECRET, grader_secret
     if grader_secret() == DEV_SECRET:
         print(_("backprop-grade: BACKPROP_GRADER_SECRET is not set, so the hidden inputs are those anyone with "

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from backprop_lib.language import reporting
+from backprop_grader.language import reporting
 
 from backprop_grader.exercises import EXERCISES
 from backprop_grader.exercises.spec import rng_for

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from backprop_lib.datasets import atomic_file
-from backprop_lib.language import _
+from backprop_grader.language import _
 
 from backprop_grader.grader import grade
 from backprop_grader.reports import prairielearn

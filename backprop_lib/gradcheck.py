@@ -1,6 +1,10 @@
 """Gradient checking: compare backprop with central differences (chapter 8).
 
 Use float64 here: with float32 the rounding error of f swamps the difference quotient.
+
+One core for the chapters, the learner's visible checks and the grader: checks.check_gradients, which
+every exercise's check cells call (in the grader's child too), is built on analytic_gradients,
+numerical_gradients, loss_magnitude and roundoff_floor; the grader judges with the same functions.
 """
 import numpy as np
 

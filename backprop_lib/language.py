@@ -2,14 +2,15 @@
 
 Messages are written in English inside `_("...")` and translated from the catalogue
 backprop_lib/locale/ko/LC_MESSAGES/backprop.po (compiled to backprop.mo), kept with
-`python scripts/korean.py messages` like the book's own catalogues.
+`python scripts/korean.py messages` like the book's own catalogues. It holds the messages of this
+library only: a program built on it (the grader) keeps its own, and may choose the language of the
+messages made while it works (`chooser`).
 """
 import contextvars
 import functools
 import gettext
 import json
 import os
-from contextlib import contextmanager
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -45,38 +46,19 @@ def notebook_language(notebook):
     return declared_language(notebook) or "en"
 
 
-# While the grader makes one report: {"chosen": --language, "notebook": what the submission declares}.
-_REPORT = contextvars.ContextVar("backprop_report_language", default=None)
-
-
-@contextmanager
-def reporting(chosen=None):
-    """Messages made inside are in `chosen` ("en" or "ko"; none: the enclosing reporting()'s choice),
-    else in the language the graded notebook declares (declare()), else in the environment's; on
-    leaving, the language is as before."""
-    outer = _REPORT.get()
-    if chosen not in LANGUAGES:
-        chosen = outer["chosen"] if outer else None
-    token = _REPORT.set({"chosen": chosen, "notebook": None})
-    try:
-        yield
-    finally:
-        _REPORT.reset(token)
-
-
-def declare(notebook_lang):
-    """The graded notebook declares its language (declared_language): it counts unless one was chosen."""
-    report = _REPORT.get()
-    if report is not None:
-        report["notebook"] = notebook_lang if notebook_lang in LANGUAGES else None
+# Who chooses the language of the messages made in this context, before the environment does: None, or a
+# function that returns "en", "ko" or None. A program that speaks to someone else sets it for a while
+# (the grader, while it writes a report in its reader's language); the learner's side never does.
+chooser = contextvars.ContextVar("backprop_language_chooser", default=None)
 
 
 def language():
-    """The report's language while the grader makes one (reporting()); else $BACKPROP_LANG, else the
-    notebook's language, else the locale's ($LC_ALL, $LC_MESSAGES, $LANG)."""
-    report = _REPORT.get()
-    if report is not None and (report["chosen"] or report["notebook"]):
-        return report["chosen"] or report["notebook"]
+    """The language the chooser says (see `chooser`), else $BACKPROP_LANG, else the notebook's language,
+    else the locale's ($LC_ALL, $LC_MESSAGES, $LANG)."""
+    choose = chooser.get()
+    chosen = choose() if choose else None
+    if chosen in LANGUAGES:
+        return chosen
     chosen = os.environ.get("BACKPROP_LANG", "")[:2]
     if chosen in LANGUAGES:
         return chosen
@@ -106,45 +88,25 @@ def _(message, lang=None):
 
 
 def N_(message):
-    """Marks a message to translate later (a test's name, kept in a table): returns it unchanged."""
+    """Marks a message to translate later (a label kept in a table): returns it unchanged."""
     return message
 
 
 class Message(str):
-    """A message whose value is English (a test's name, also a key), that can still be said in
-    Korean: its template (marked with N_) and named fields are kept, and `translated` says it."""
+    """A message whose value is English (a figure's label; a name that is also a key), that can still be
+    said in Korean: its template (marked with N_) and named fields are kept, and `translated` says it."""
 
     def __new__(cls, template, /, **fields):  # positional-only: a field may be called cls
         self = super().__new__(cls, template.format(**fields))
         self.template, self.fields = template, fields
         return self
 
-    def __reduce__(self):  # pickled (a batch's worker processes) with its template and fields
+    def __reduce__(self):  # pickled (sent to another process) with its template and fields
         return _message, (self.template, self.fields)
 
 
 def _message(template, fields):
     return Message(template, **fields)
-
-
-def message_data(text):
-    """A Message as JSON data ({"template", "fields"}, fields as text), a plain string as itself."""
-    if not isinstance(text, Message):
-        return str(text)
-    return {"template": text.template, "fields": {k: message_data(v) for k, v in text.fields.items()}}
-
-
-def message_from(data, english):
-    """The Message that message_data() wrote, if it still says `english` exactly; else `english`."""
-    def build(part):
-        if not isinstance(part, dict):
-            return str(part)
-        return Message(str(part["template"]), **{str(k): build(v) for k, v in dict(part["fields"]).items()})
-    try:
-        message = build(data)
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
-        return english
-    return message if message == english else english
 
 
 def translated(text, lang=None):

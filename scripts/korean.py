@@ -5,7 +5,8 @@
                                       # strings), update locales/ko/LC_MESSAGES/*.po
     python scripts/korean.py check    # exit 1 listing every untranslated, fuzzy or stale message
     python scripts/korean.py lint     # the same for the catalogues as they are (fast: no extraction)
-    python scripts/korean.py messages # the library's and grader's messages: update backprop.po, compile .mo
+    python scripts/korean.py messages # the code's messages: update backprop.po (the library's) and
+                                      # grader.po (the grader's own), compile their .mo
 
 Translators edit the .po files (msgstr); `update` keeps them in step with the English text
 (sphinx-intl marks changed messages fuzzy), and `check` fails while any message is missing.
@@ -242,43 +243,79 @@ def lint(msgid, msgstr, context=None):
     return found
 
 
+# The code's catalogues: the learner's library's and the grader's. A message the library makes is the
+# library's, even when the grader makes it too (a check's label): the grader's `_` falls back to it.
 LIBRARY_PO = ROOT / "backprop_lib" / "locale" / LANGUAGE / "LC_MESSAGES" / "backprop.po"
+GRADER_PO = ROOT / "backprop_grader" / "locale" / LANGUAGE / "LC_MESSAGES" / "grader.po"
 
 
-def library_messages():
-    """The learner-facing messages of backprop_lib and backprop_grader: every `_("...")` and `N_("...")`."""
+def package_messages(package):
+    """The messages of one package's code: every `_("...")` and `N_("...")`, as a Babel catalogue."""
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract_from_dir
 
-    catalogue = Catalog(project="backprop", fuzzy=False)
-    for package in ("backprop_lib", "backprop_grader"):
-        for filename, lineno, message, comments, context in extract_from_dir(
-                ROOT / package, method_map=[("**.py", "python")], keywords={"_": None, "N_": None}):
-            catalogue.add(message, locations=[(f"{package}/{filename}", lineno)], auto_comments=comments)
+    catalogue = Catalog(project=package, fuzzy=False)
+    for filename, lineno, message, comments, context in extract_from_dir(
+            ROOT / package, method_map=[("**.py", "python")], keywords={"_": None, "N_": None}):
+        catalogue.add(message, locations=[(f"{package}/{filename}", lineno)], auto_comments=comments)
     return catalogue
 
 
+def code_messages():
+    """{catalogue: the English messages it holds}: backprop.po the library's (what the learner's code
+    says, in the notebooks and in the grader's child), grader.po the grader's that the library lacks."""
+    library, grader = package_messages("backprop_lib"), package_messages("backprop_grader")
+    for message in list(grader):
+        if message.id and message.id in library:
+            grader.delete(message.id, message.context)
+    return {LIBRARY_PO: library, GRADER_PO: grader}
+
+
 def update_library():
-    """backprop.po in step with the code (new messages empty, changed ones fuzzy), and backprop.mo."""
+    """backprop.po and grader.po in step with the code (new messages empty, changed ones fuzzy; a message
+    that moves from one to the other keeps its translation), and their .mo; a file whose messages did
+    not change is not written again (nor its POT-Creation-Date)."""
+    from babel.messages.catalog import Catalog
+
+    messages = code_messages()
+    catalogues = {po: read_catalogue(po) if po.exists() else Catalog(locale=LANGUAGE, project=po.stem)
+                  for po in messages}
+    known = {(m.id, m.context): m.string for korean in catalogues.values() for m in korean
+             if m.id and m.string and not m.fuzzy}
+    for po, english in messages.items():
+        korean, date = catalogues[po], catalogues[po].creation_date
+        korean.update(english)
+        for message in korean:
+            if message.id and (not message.string or message.fuzzy) and (message.id, message.context) in known:
+                message.string, message.previous_id = known[message.id, message.context], []
+                message.flags.discard("fuzzy")
+        korean.creation_date = date  # the same messages: the same file
+        if not po.exists() or po.read_bytes() != po_bytes(korean):
+            korean.creation_date = english.creation_date
+            po.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(po, po_bytes(korean))
+        compile_library(po)
+
+
+def po_bytes(catalogue):
+    import io
+
     import babel.messages.pofile as pofile
 
-    korean = read_catalogue(LIBRARY_PO) if LIBRARY_PO.exists() else None
-    if korean is None:
-        from babel.messages.catalog import Catalog
-        korean = Catalog(locale=LANGUAGE, project="backprop")
-    korean.update(library_messages())
-    LIBRARY_PO.parent.mkdir(parents=True, exist_ok=True)
-    with LIBRARY_PO.open("wb") as f:
-        pofile.write_po(f, korean, width=96, omit_header=False, ignore_obsolete=True)
-    compile_library()
+    data = io.BytesIO()
+    pofile.write_po(data, catalogue, width=96, omit_header=False, ignore_obsolete=True)
+    return data.getvalue()
 
 
-def compile_library():
-    """backprop.mo from backprop.po: the file Python's gettext reads at run time."""
+def compile_library(po):
+    """The .mo of a catalogue of the code (backprop.mo, grader.mo): the file Python's gettext reads at run time."""
+    import io
+
     from babel.messages.mofile import write_mo
 
-    with LIBRARY_PO.with_suffix(".mo").open("wb") as f:
-        write_mo(f, read_catalogue(LIBRARY_PO))
+    compiled = io.BytesIO()
+    write_mo(compiled, read_catalogue(po))
+    write_if_changed(po.with_suffix(".mo"), compiled.getvalue())
 
 
 def message_problems(po, catalogue, check=None):
@@ -349,25 +386,33 @@ def lint_code_message(msgid, msgstr):
 
 
 def library_problems():
-    """The code's catalogue: complete, in step with the code, and compiled."""
+    """The code's catalogues (backprop.po, grader.po): complete, in step with the code, and compiled."""
     from babel.messages.mofile import read_mo
 
-    if not LIBRARY_PO.exists():
-        return [f"{LIBRARY_PO.relative_to(ROOT)} is missing: run `python scripts/korean.py messages`"]
-    korean = read_catalogue(LIBRARY_PO)
-    found = message_problems(LIBRARY_PO, korean, lint_code_message)
-    missing = [m.id for m in library_messages() if m.id and m.id not in korean]
-    if missing:
-        found.append(f"{LIBRARY_PO.relative_to(ROOT)}: {len(missing)} message(s) of the code have no entry, "
-                     f"e.g. {str(missing[0])[:60]!r}: run `python scripts/korean.py messages`")
-    mo = LIBRARY_PO.with_suffix(".mo")
-    compiled = {}
-    if mo.exists():
-        with mo.open("rb") as f:
-            compiled = {m.id: m.string for m in read_mo(f) if m.id}
-    if compiled != {m.id: m.string for m in korean if m.id and not m.fuzzy and m.string}:
-        found.append(f"{mo.relative_to(ROOT)} is not compiled from {LIBRARY_PO.name}: "
-                     "run `python scripts/korean.py messages`")
+    found = []
+    for po, english in code_messages().items():
+        where = po.relative_to(ROOT)
+        if not po.exists():
+            found.append(f"{where} is missing: run `python scripts/korean.py messages`")
+            continue
+        korean = read_catalogue(po)
+        found += message_problems(po, korean, lint_code_message)
+        missing = [m.id for m in english if m.id and m.id not in korean]
+        if missing:
+            found.append(f"{where}: {len(missing)} message(s) of the code have no entry, "
+                         f"e.g. {str(missing[0])[:60]!r}: run `python scripts/korean.py messages`")
+        extra = [m.id for m in korean if m.id and m.id not in english]
+        if extra:
+            found.append(f"{where}: {len(extra)} message(s) are not this catalogue's (none of its code makes them, "
+                         f"or the library's catalogue has them), e.g. {str(extra[0])[:60]!r}: "
+                         "run `python scripts/korean.py messages`")
+        mo = po.with_suffix(".mo")
+        compiled = {}
+        if mo.exists():
+            with mo.open("rb") as f:
+                compiled = {m.id: m.string for m in read_mo(f) if m.id}
+        if compiled != {m.id: m.string for m in korean if m.id and not m.fuzzy and m.string}:
+            found.append(f"{mo.relative_to(ROOT)} is not compiled from {po.name}: run `python scripts/korean.py messages`")
     return found
 
 

@@ -5,7 +5,8 @@ each with its own language's sentence, and compared: the array, the index, the e
 found values (or shapes), line by line. The visible checks speak Korean in a real kernel, a
 notebook from the Korean site is reported in Korean without being asked, and a notebook's
 language value is only ever "en" or "ko": anything else is English, and never shown.
-The catalogue's completeness is korean.py's library_problems() (tested here and in lint).
+The catalogues' completeness (the library's and the grader's) is korean.py's library_problems()
+(tested here and in lint).
 """
 import json
 import re
@@ -21,6 +22,7 @@ from backprop_grader import batch, cli, grader
 from test_gradescope import autograder  # noqa: F401  (the Gradescope zip, unpacked and set up: a fixture)
 from test_grading import MATMUL_TRANSPOSED_DW  # the English tests' wrong MatMul: dW transposed
 from test_gradescope import MODES, grade as gradescope_grade
+from backprop_grader.language import declare, reporting
 from backprop_lib import language
 from backprop_lib.checks import CheckFailed, check, compare
 
@@ -113,9 +115,9 @@ def test_a_korean_report_names_the_same_array_index_expected_and_found_values(tm
 def test_the_parser_reads_the_facts_of_each_sentence():
     """The test's own parser, on sentences of checks.compare (so that a fact it misses fails here)."""
     import numpy as np
-    with language.reporting("en"):
+    with reporting("en"):
         en = compare("MatMul.backward dW", np.array([[1.0, 2.0], [3.0, 5.0]]), np.array([[1.0, 2.0], [3.0, 4.0]]))
-    with language.reporting("ko"):
+    with reporting("ko"):
         ko = compare("MatMul.backward dW", np.array([[1.0, 2.0], [3.0, 5.0]]), np.array([[1.0, 2.0], [3.0, 4.0]]))
     expected = [("value", {"array": "MatMul.backward dW", "index": "(1, 1)", "expected": "4", "found": "5"})]
     assert facts(en, "en") == expected and facts(ko, "ko") == expected, (en, ko)
@@ -270,17 +272,17 @@ def test_english_is_the_default_where_ci_runs(tmp_path):
 
 
 def test_the_language_is_chosen_per_report_and_restored():
-    with language.reporting("ko"):
+    with reporting("ko"):
         assert language.language() == "ko"
-        with language.reporting():  # a report inside, without a choice, keeps the enclosing one
-            language.declare("en")
+        with reporting():  # a report inside, without a choice, keeps the enclosing one
+            declare("en")
             assert language.language() == "ko"
         assert language.language() == "ko"
-    with language.reporting():
-        language.declare("ko")
+    with reporting():
+        declare("ko")
         assert language.language() == "ko"
     assert language.language() == "en"
-    language.declare("ko")  # outside a report: nothing to declare to
+    declare("ko")  # outside a report: nothing to declare to
     assert language.language() == "en"
 
 

@@ -29,7 +29,7 @@ from backprop_grader.isolation import frames as protocol
 from backprop_grader import grader
 from backprop_grader.exercises import spec
 from backprop_grader.judging import judge, verdicts
-from backprop_lib import language
+from backprop_grader import language
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))

@@ -1,6 +1,6 @@
 """One vocabulary for the Korean edition: the table of locales/README.md (English term, Korean term,
 wrong variants) is the single source, and every catalogue follows it: each page's
-(locales/ko/LC_MESSAGES/**/*.po) and the code's (backprop_lib/locale/ko/LC_MESSAGES/backprop.po).
+(locales/ko/LC_MESSAGES/**/*.po) and the code's (backprop_lib/locale/ko/LC_MESSAGES/backprop.po, the grader's own grader.po).
 A chapter or section title that a message cites is that heading's Korean text, word for word, and
 the grader calls an exercise by its page's title.
 """
@@ -16,8 +16,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "locales" / "README.md"
 PAGES = REPO / "locales" / "ko" / "LC_MESSAGES"
-CODE = REPO / "backprop_lib" / "locale" / "ko" / "LC_MESSAGES" / "backprop.po"
-CATALOGUES = sorted(PAGES.rglob("*.po")) + [CODE]
+CODE = [REPO / "backprop_lib" / "locale" / "ko" / "LC_MESSAGES" / "backprop.po",
+        REPO / "backprop_grader" / "locale" / "ko" / "LC_MESSAGES" / "grader.po"]
+CATALOGUES = sorted(PAGES.rglob("*.po")) + CODE
 SOURCES = (sorted((REPO / "chapters").glob("[0-9][0-9]_*.ipynb")) + sorted((REPO / "exercises").glob("[0-9][0-9]_*.ipynb"))
            + sorted((REPO / "book").glob("*.md")))
 
@@ -234,7 +235,7 @@ def test_the_grader_calls_an_exercise_by_its_page_title():
     sys.path.insert(0, str(REPO))
     from backprop_grader.exercises import EXERCISES
 
-    code = dict(messages(CODE))
+    code = {english: korean for po in CODE for english, korean in messages(po)}
     found, compared = [], 0
     for number, exercise in sorted(EXERCISES.items()):
         page = next((REPO / "exercises").glob(f"{number}_*.ipynb"))
@@ -245,7 +246,7 @@ def test_the_grader_calls_an_exercise_by_its_page_title():
         compared += 1
         heading = re.sub(r"^연습문제 \d+: ", "", page_korean[english])
         if code.get(exercise.title) != heading:
-            found.append(f"{name(CODE)}: msgid {exercise.title!r}: write the page's title {heading!r}, "
+            found.append(f"{name(CODE[-1])}: msgid {exercise.title!r}: write the page's title {heading!r}, "
                          f"not {code.get(exercise.title)!r}")
     assert compared >= 15
     assert not found, "\n".join(found)

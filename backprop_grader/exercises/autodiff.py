@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_lib.autodiff import Tensor
-from backprop_lib.language import N_, Message, _
+from backprop_grader.language import N_, Message, _
 from backprop_lib.network import TwoLayerNet
 from backprop_grader.judging.verdicts import Check, expect, expect_unchanged, note
 from backprop_grader.exercises.spec import Exercise, make_test

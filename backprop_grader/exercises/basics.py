@@ -15,7 +15,7 @@ import numpy as np
 
 from backprop_lib import checks, datasets, functions, gradcheck, layers, network, nodes
 from backprop_lib.gradcheck import roundoff_floor
-from backprop_lib.language import N_, Message, _
+from backprop_grader.language import N_, Message, _
 from backprop_lib.network import TwoLayerNet
 from backprop_grader.exercises.autodiff import EXERCISE as AUTODIFF
 from backprop_grader.exercises.embedding import EXERCISE as EMBEDDING

@@ -22,7 +22,7 @@ import numpy as np
 
 from backprop_lib import layers
 from backprop_lib.checks import compare
-from backprop_lib.language import N_, Message, _
+from backprop_grader.language import N_, Message, _
 from backprop_lib.network import TwoLayerNet
 from backprop_grader.exercises.layer_tests import LARGE_HINT, LARGE_LABEL
 from backprop_grader.judging.verdicts import Check, expect, note

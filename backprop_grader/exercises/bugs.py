@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_lib import layers
-from backprop_lib.language import N_, Message, _
+from backprop_grader.language import N_, Message, _
 from backprop_lib.network import TwoLayerNet
 from backprop_grader.judging.verdicts import Check, expect, expect_unchanged
 from backprop_grader.exercises.steps import attr, call, derive, lit, new, save

@@ -23,7 +23,7 @@ import numpy as np
 from backprop_lib import layers
 from backprop_lib.datasets import make_spiral
 from backprop_lib.gradcheck import numerical_gradient, roundoff_floor
-from backprop_lib.language import N_, Message, _
+from backprop_grader.language import N_, Message, _
 from backprop_lib.checks import compare
 from backprop_grader.judging.verdicts import Check, accuracy_checks, expect, expect_unchanged, note
 from backprop_grader.exercises.steps import attr, call, lit, make_dict, new, save

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_lib.functions import softmax
-from backprop_lib.language import N_, Message
+from backprop_grader.language import N_, Message
 from backprop_grader.exercises.layer_tests import Case, layer_tests
 
 LARGE = (400, 400)  # finite differences over 160,000 entries take minutes; backprop milliseconds

@@ -16,7 +16,7 @@ import functools
 import numpy as np
 
 from backprop_lib.checks import compare
-from backprop_lib.language import N_, Message, _, translated
+from backprop_grader.language import N_, Message, _, translated
 from backprop_grader.exercises.derive import _dims
 from backprop_grader.exercises.layer_tests import Case, layer_tests
 from backprop_grader.exercises.mistakes import Mistake, recognise

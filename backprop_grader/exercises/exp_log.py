@@ -27,7 +27,7 @@ from backprop_lib.autodiff import Tensor
 from backprop_lib.checks import compare
 from backprop_lib.functions import softmax
 from backprop_lib.gradcheck import rel_error
-from backprop_lib.language import N_, Message, _
+from backprop_grader.language import N_, Message, _
 from backprop_grader.judging.verdicts import Check, expect
 from backprop_grader.exercises.spec import Exercise, make_test
 from backprop_grader.exercises.steps import attr, call, new

@@ -22,7 +22,7 @@ import numpy as np
 
 from backprop_lib.checks import with_hint
 from backprop_lib.functions import sigmoid
-from backprop_lib.language import N_, Message, _
+from backprop_grader.language import N_, Message, _
 from backprop_grader.exercises.layer_tests import Case, layer_tests
 from backprop_grader.exercises.mistakes import Mistake, recognise
 from backprop_grader.exercises.spec import Exercise

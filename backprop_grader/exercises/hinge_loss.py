@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_lib.checks import compare, with_hint
-from backprop_lib.language import N_, _
+from backprop_grader.language import N_, _
 from backprop_grader.exercises.layer_tests import Case, layer_tests
 from backprop_grader.judging.verdicts import Missing, get, note
 from backprop_grader.exercises.spec import Exercise

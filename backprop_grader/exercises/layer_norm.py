@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backprop_lib.language import N_, Message
+from backprop_grader.language import N_, Message
 from backprop_grader.exercises.derive import _dims, _elementwise, _signs, standard_tests
 from backprop_grader.exercises.layer_tests import Case
 from backprop_grader.exercises.mistakes import Mistake, recognise

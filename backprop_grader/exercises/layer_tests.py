@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from backprop_lib.gradcheck import input_names, loss_magnitude, numerical_gradients, roundoff_floor
-from backprop_lib.language import N_, Message, _
+from backprop_grader.language import N_, Message, _
 
 from backprop_grader.judging.verdicts import Check, expect, expect_gradcheck, expect_unchanged
 from backprop_grader.exercises.steps import attr, call, derive, lit, new, save

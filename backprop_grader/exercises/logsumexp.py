@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backprop_lib.language import N_, Message
+from backprop_grader.language import N_, Message
 from backprop_grader.exercises.layer_tests import Case, layer_tests
 from backprop_grader.exercises.mistakes import Mistake, recognise
 from backprop_grader.exercises.spec import Exercise

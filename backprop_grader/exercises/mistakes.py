@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from backprop_lib.checks import compare, with_hint
-from backprop_lib.language import _, translated
+from backprop_grader.language import _, translated
 
 from backprop_grader.judging.verdicts import Check, expect
 

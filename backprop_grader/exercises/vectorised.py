@@ -21,7 +21,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from backprop_lib.gradcheck import loss_magnitude, numerical_gradients, roundoff_floor
-from backprop_lib.language import N_, Message, _
+from backprop_grader.language import N_, Message, _
 from backprop_grader.exercises.mistakes import gradient_checks
 from backprop_grader.judging.verdicts import Check, expect_gradcheck, expect_unchanged
 from backprop_grader.exercises.spec import Exercise, make_test

@@ -44,7 +44,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from backprop_lib.language import _
+from backprop_grader.language import _
 
 from backprop_grader.isolation import confine
 from backprop_grader.isolation.bwrap import SANDBOX_DIR, bwrap_argv, bwrap_problem, bwrap_works, plain_argv

@@ -6,7 +6,7 @@ the weight of its passed checks.
 """
 from __future__ import annotations
 
-from backprop_lib.language import _, translated
+from backprop_grader.language import _, translated
 from backprop_grader.isolation import frames as protocol
 from backprop_grader.judging.verdicts import Check, note
 from backprop_grader.reports.report import TestResult

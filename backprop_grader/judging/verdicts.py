@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from backprop_lib.checks import compare, mutation_message
-from backprop_lib.language import _
+from backprop_grader.language import _
 
 
 @dataclass

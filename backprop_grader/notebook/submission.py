@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backprop_lib.code_words import same_code
-from backprop_lib.language import N_, _, declare, declared_language
+from backprop_grader.language import N_, _, declare, declared_language
 
 from backprop_grader.notebook import format as notebook_format
 from backprop_grader.exercises import EXERCISES

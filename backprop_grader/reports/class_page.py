@@ -3,7 +3,7 @@
 Figures are matplotlib PNGs embedded as base64 (no pyplot, as in the book); there are no scripts,
 fonts or links to fetch. Every string that reaches the page goes through `_e` (html.escape):
 submission names, reasons, diagnoses and examples are learner-controlled and hostile.
-The page's words are in the teacher's language (backprop_lib.language: --language, else the
+The page's words are in the teacher's language (backprop_grader.language: --language, else the
 environment's); test names and titles are translated from the summary's English keys. Diagnoses
 and examples are quoted as the learners read them. The figures' labels stay English (a PNG would
 need a Korean font that the teacher's machine may not have).
@@ -16,7 +16,7 @@ from html import escape
 
 from matplotlib.figure import Figure
 
-from backprop_lib.language import _, language, message_from, translated
+from backprop_grader.language import _, language, message_from, translated
 
 from backprop_grader.reports.report import status_word
 

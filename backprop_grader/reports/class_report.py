@@ -21,7 +21,7 @@ import statistics
 from collections import Counter, defaultdict
 from pathlib import Path, PurePath
 
-from backprop_lib.language import LANGUAGES, _, message_from, translated
+from backprop_grader.language import LANGUAGES, _, message_from, translated
 
 from backprop_grader.exercises import EXERCISES
 from backprop_grader.reports.text import inert

@@ -14,7 +14,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from backprop_lib.language import message_data
+from backprop_grader.language import message_data
 
 from backprop_grader.reports.text import inert
 from backprop_grader.reports.files import write_atomically, write_json_atomically

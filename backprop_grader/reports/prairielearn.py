@@ -10,7 +10,7 @@ In the grading container the student's files are in /grade/student and the resul
 """
 from __future__ import annotations
 
-from backprop_lib.language import N_
+from backprop_grader.language import N_
 
 from backprop_grader.reports.text import inert
 

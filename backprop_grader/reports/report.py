@@ -5,7 +5,7 @@ top-level score, execution_time, output, tests[] with name, score, max_score, st
 output, visibility.
 
 A report is in the learner's language (`language`, decided when the grader made it: see
-backprop_lib.language.reporting); test and exercise names are kept in English (they are keys, and
+backprop_grader.language.reporting); test and exercise names are kept in English (they are keys, and
 the class report counts by them) and said in the report's language when it is written.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-from backprop_lib.language import N_, _, language, translated
+from backprop_grader.language import N_, _, language, translated
 
 from backprop_grader.reports.text import inert, quoted_lines
 
