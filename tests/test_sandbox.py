@@ -120,6 +120,25 @@ def test_sleeping_forever_hits_the_wall_clock_limit():
     assert time.monotonic() - start < 4
 
 
+def test_waiting_on_nothing_is_stopped_as_idle_before_the_wall_clock_limit():
+    """A learner's process never needs to wait (stdin is empty, there is no network): one that uses no CPU,
+    nothing of it running, is stopped after idle_seconds, and the message says it waited."""
+    for code in ("import time; time.sleep(60)", "import threading; threading.Event().wait()",
+                 "import os, time\nif os.fork() == 0:\n    time.sleep(60)\nos.wait()"):
+        outcome = run_py(code, Limits(wall_seconds=30, idle_seconds=1))
+        assert outcome.status == "timeout", (code, outcome)
+        assert "waited 1 s without computing anything" in outcome.message, (code, outcome)
+
+
+def test_computing_is_never_idle_while_waiting_is_checked():
+    busy = run_py("while True: pass", Limits(cpu_seconds=2, wall_seconds=10, idle_seconds=0.5))
+    assert busy.status == "cpu-limit", busy
+    # a parent waiting for a child that computes: the run as a whole computes
+    waits = run_py("import os\nif os.fork() == 0:\n    while True: pass\nos.wait()",
+                   Limits(cpu_seconds=2, wall_seconds=10, idle_seconds=0.5))
+    assert "without computing" not in waits.message, waits
+
+
 def test_memory_bomb_hits_the_memory_limit():
     outcome = run_py("""
         chunks = []

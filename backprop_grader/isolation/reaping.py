@@ -86,6 +86,26 @@ def live_pids(uid: int) -> list[int]:
     return pids
 
 
+def run_cpu(session: int, uid: int | None) -> tuple[int, bool]:
+    """(CPU clock ticks the run's live processes have used, whether any of them runs or waits on the disk):
+    the processes of its session (bwrap and all below it) and, with a uid of its own, every process of
+    that uid (one that left the session too)."""
+    ticks, busy = 0, False
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"{entry.path}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            if int(fields[3]) != session and (uid is None or entry.stat().st_uid != uid):
+                continue
+        except (OSError, IndexError, ValueError):
+            continue
+        ticks += sum(int(f) for f in fields[11:15])  # utime, stime, and those of its reaped children
+        busy = busy or fields[0] in "RD"
+    return ticks, busy
+
+
 def _state(proc_dir: str) -> str:
     with open(f"{proc_dir}/stat") as stat:
         return stat.read().rsplit(")", 1)[1].split()[0]  # the field after "(comm)"

@@ -48,7 +48,7 @@ from backprop_grader.language import _
 
 from backprop_grader.isolation import confine
 from backprop_grader.isolation.bwrap import SANDBOX_DIR, bwrap_argv, bwrap_problem, bwrap_works, plain_argv
-from backprop_grader.isolation.reaping import become_subreaper, kill_all, reap_orphans
+from backprop_grader.isolation.reaping import become_subreaper, kill_all, reap_orphans, run_cpu
 from backprop_grader.isolation.streams import Streams
 from backprop_grader.isolation.uids import uid_lease
 from backprop_grader.isolation.world import world
@@ -70,6 +70,9 @@ class Limits:
     output_flood_bytes: int = 16 << 20  # stdout+stderr beyond this: killed, "output-limit"
     payload_bytes: int = 64 << 20  # result pipe beyond this: killed, "output-limit"
     disk_bytes: int = 64 << 20  # size of the child's working directory (and of its /tmp)
+    # a run that uses no CPU this long, nothing of it running, is stopped: the learner's code never waits
+    # on anything (stdin is empty, there is no network), so it waits forever: a sleep, a lock, a pipe
+    idle_seconds: float = 2.0
 
 
 @dataclass
@@ -239,7 +242,8 @@ def _supervise(cmd, cwd, env, pipe, limits, uid, isolation) -> Outcome:
     os.close(pipe.pop())  # only the child holds the write end now
     streams = Streams(proc.stdout.fileno(), proc.stderr.fileno(), pipe[0], limits)
     try:
-        why_killed = streams.pump(proc, start + limits.wall_seconds)
+        why_killed = streams.pump(proc, start + limits.wall_seconds, lambda: run_cpu(proc.pid, uid),
+                                  limits.idle_seconds)
     finally:
         kill_all(proc, uid)
         streams.drain(time.monotonic() + 1.0)
@@ -261,7 +265,10 @@ def _classify(outcome: Outcome, why_killed, limits: Limits, streams: Streams) ->
     rc = outcome.returncode
     signo = -rc if rc is not None and rc < 0 else (rc - 128 if rc is not None and rc > 128 else None)
     last_err = _last_line(outcome.stderr_tail)
-    if why_killed == "timeout":
+    if why_killed == "idle":
+        status, msg = "timeout", _("waited {seconds} s without computing anything (a sleep, or waiting for something "
+                                   "that never comes) and was stopped").format(seconds=f"{limits.idle_seconds:g}")
+    elif why_killed == "timeout":
         status, msg = "timeout", _("ran longer than the wall-clock limit of {seconds} s and was stopped").format(
             seconds=f"{limits.wall_seconds:g}")
     elif why_killed == "payload":

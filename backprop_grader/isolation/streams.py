@@ -7,6 +7,7 @@ import selectors
 import time
 
 _READ_CHUNK = 1 << 16
+IDLE_CHECK = 0.25  # seconds between two looks at an idle-watched run's CPU time (none in its first 0.5 s)
 
 
 class Streams:
@@ -23,17 +24,23 @@ class Streams:
             os.set_blocking(fd, False)
             self.sel.register(fd, selectors.EVENT_READ, key)
 
-    def pump(self, proc, deadline) -> str | None:
-        """Read until the child exits; returns why it had to be killed, or None."""
+    def pump(self, proc, deadline, progress=None, idle_seconds=0.0) -> str | None:
+        """Read until the child exits; returns why it had to be killed, or None. With `progress` (a
+        function: (CPU ticks so far, whether anything runs)), a run that neither computes nor runs for
+        `idle_seconds` is stopped as "idle": it is waiting for something that never comes."""
         pidfd = _pidfd(proc.pid)  # readable when the child exits
         if pidfd is not None:
             self.sel.register(pidfd, selectors.EVENT_READ, 0)
+        idle = _Idle(progress, idle_seconds) if progress and idle_seconds > 0 else None
         try:
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return "timeout"
-                for key, _ in self.sel.select(min(remaining, 1.0 if pidfd is not None else 0.05)):
+                if idle and idle.stalled():
+                    return "idle"
+                wait = min(remaining, 1.0 if pidfd is not None else 0.05, IDLE_CHECK if idle else 1.0)
+                for key, _ in self.sel.select(wait):
                     if key.data == 0:
                         return None
                     why = self._read(key)
@@ -90,3 +97,23 @@ def _pidfd(pid: int) -> int | None:
 def _exited(pid: int) -> bool:
     """Whether the child has exited, without reaping it (its pid stays ours to kill)."""
     return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+
+
+class _Idle:
+    """Whether a run has used no CPU, with nothing of it running, for `seconds`."""
+
+    def __init__(self, progress, seconds):
+        self.progress, self.seconds = progress, seconds
+        self.start = self.last_change = time.monotonic()
+        self.last_ticks, self.next_look = None, self.start + 2 * IDLE_CHECK
+
+    def stalled(self) -> bool:
+        now = time.monotonic()
+        if now < self.next_look:
+            return False
+        self.next_look = now + IDLE_CHECK
+        ticks, busy = self.progress()
+        if busy or ticks != self.last_ticks:
+            self.last_ticks, self.last_change = ticks, now
+            return False
+        return now - self.last_change >= self.seconds
