@@ -1,6 +1,6 @@
-"""The hidden tests of exercise 11, the tanh layer (level 2, derive a node the course did not show): besides random cases, a case where finite
-differences lose their digits while the derived formula does not (saturated tanh,
-|x| of 8 to 12), inputs of ±1e3..1e4, and a large case. The reference is the grader's own: it never reaches the child.
+"""The hidden tests of exercise 11 (level 2, derive a node the course did not show): the tanh layer on random cases,
+saturated inputs (|x| of 8 to 12, where finite differences lose their digits and the derived formula does not),
+inputs of ±1e3..1e4, and a large case. The reference is the grader's own: it never reaches the child.
 """
 from __future__ import annotations
 

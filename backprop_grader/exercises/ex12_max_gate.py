@@ -1,6 +1,6 @@
-"""The hidden tests of exercise 12, the max gate (level 2, derive a node the course did not show): besides random cases, a case where finite
-differences lose their digits while the derived formula does not (inputs of 1e5..1e6),
-and ties, where the task's convention sends the whole gradient to x (the first input).
+"""The hidden tests of exercise 12 (level 2, derive a node the course did not show): the max gate on random cases,
+inputs of 1e5..1e6 (where finite differences lose their digits and the derived formula does not), and ties,
+where the task's convention sends the whole gradient to x; a large case.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The hidden tests of exercise 13, the division node (level 2, derive a node the course did not show): besides random cases, a case where finite
-differences lose their digits while the derived formula does not (numerators of
-1e5..1e6), with |y| >= 0.1 in every hidden input (the node is not defined at y = 0).
+"""The hidden tests of exercise 13 (level 2, derive a node the course did not show): the division node on random
+cases, numerators of 1e5..1e6 (where finite differences lose their digits and the derived formula does not),
+denominators near 0.1 (|y| >= 0.1 in every hidden input: the node is not defined at y = 0), and a large case.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The hidden tests of exercise 14 (level 1): softmax alone, through the Jacobian that chapter 7 derived, with a
-case of probabilities from 1e-7 to 1 where finite differences lose their digits, large logits, and a large case.
+"""The hidden tests of exercise 14 (level 1): softmax alone, through the Jacobian that chapter 7 derived, on random
+logits, probabilities from 1e-7 to 1 (where finite differences lose their digits), large logits, and a large case.
 """
 from __future__ import annotations
 

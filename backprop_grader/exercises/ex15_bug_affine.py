@@ -1,6 +1,6 @@
-"""Level 3, find the bug: the hidden tests of exercise 15, an affine layer, graded on the fixed code. The tests use exactly what
-the notebook's demo avoided (D != H, N > 1, a caller
-that reads dout again), so the code as handed over scores 0; dx and forward count only once the bugs are fixed.
+"""Level 3, find the bug: the hidden tests of exercise 15, an affine layer, graded on the fixed code. They use what
+the notebook's demo avoided (D != H, N > 1, a caller that reads dout again), so the code as handed over scores 0
+and each bug fixed earns its share; dx (which the bugs did not break) counts only once they are fixed.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Level 3, find the bug: the hidden tests of exercise 16, a network with an in-place ReLU and a loss gradient
-not divided by N, graded on the fixed code. The tests use exactly what
-the notebook's demo avoided (N > 1), so the code as handed over scores 0.
+"""Level 3, find the bug: the hidden tests of exercise 16, a network with an in-place ReLU and a loss gradient not
+divided by N, graded on the fixed code. They use what the notebook's demo avoided (N > 1), so the code as handed
+over scores 0 and each bug fixed earns its share.
 """
 from __future__ import annotations
 

@@ -147,8 +147,8 @@ def _gradcheck_test(case, requires):
 
 def _mutation_test(case, requires):
     def judge(outputs):
-        gate = unless_wrong(_gradient_checks(outputs, case), N_("not checked yet: this point counts once backward "
-                                                                "is right, and {array} is not (its own test says why)."))
+        gate = unless_wrong(_gradient_checks(outputs, case), N_("not checked yet: this point counts once backward is "
+                                                                "right, and {array} is not (its own test says why)."))
         if gate:
             return [gate]
         return [expect_unchanged(outputs, "x_after", case.inputs["x"], label=_("{array} (after backward)")
