@@ -27,6 +27,7 @@ from backprop_lib.gradcheck import input_names, loss_magnitude, numerical_gradie
 from backprop_grader.language import N_, Message, _
 
 from backprop_grader.judging.verdicts import Check, expect, expect_gradcheck, expect_unchanged
+from backprop_grader.exercises.once_right import unless_wrong
 from backprop_grader.exercises.steps import attr, call, derive, lit, new, save
 from backprop_grader.exercises.spec import make_test
 
@@ -89,6 +90,12 @@ def layer_tests(cls, reference, cases, *, params=(), points=(1, 2, 1, 1), large=
         tests.append(_mutation_test(cls, reference, cases[0], params, mutation_points, requires))
     return tests
 
+
+
+def standard_tests(cls, reference, cases, large, **options):
+    """layer_tests on `cases`, with `large` as the case only backprop finishes in time."""
+    large.gradcheck = False
+    return layer_tests(cls, reference, cases, large=large, **options)
 
 def _sent(case):
     """The arrays this case sends to the child."""
@@ -158,16 +165,6 @@ def _backward_checks(cls, reference, case, params, outputs):
     _, expected = _reference(reference, case, params)
     return [expect(outputs, name, value, label=f"{cls}.backward {name}", guess=_guess(case))
             for name, value in expected.items()]
-
-
-def _unless_wrong(checks, message):
-    """None if every check passed; else one check with `message` (naming the {array} that is wrong):
-    this test is not judged until the others are right. (Code that computes nothing must not earn the
-    no-mutation points.)"""
-    failed = next((c for c in checks if c.message), None)
-    if failed is None:
-        return None
-    return Check(failed.label, message.format(array=failed.label), missing=failed.missing, array=failed.array)
 
 
 def _forward_test(cls, reference, case, points):
@@ -265,8 +262,7 @@ def _mutation_test(cls, reference, case, params, points, requires):
 
     def judge(outputs):
         values = _forward_checks(cls, reference, case, outputs) + _backward_checks(cls, reference, case, params, outputs)
-        gate = _unless_wrong(values, _("not checked yet: this point counts once forward and backward are right, "
-                                       "and {array} is not (its own test says why)."))
+        gate = unless_wrong(values)
         if gate:
             return [gate]
         checks = []

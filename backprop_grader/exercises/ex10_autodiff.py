@@ -22,10 +22,11 @@ import numpy as np
 
 from backprop_lib.autodiff import Tensor
 from backprop_grader.language import N_, Message, _
-from backprop_lib.network import TwoLayerNet
 from backprop_grader.judging.verdicts import Check, expect, expect_unchanged, note
-from backprop_grader.exercises.spec import Exercise, make_test
+from backprop_grader.exercises.spec import Exercise, make_test, of_kind, requiring
 from backprop_grader.exercises.steps import attr, call, new, save
+from backprop_grader.exercises.cases import dims, two_layer_net
+from backprop_grader.exercises.layer_tests import LARGE_LABEL
 
 NAMES = ("Tensor", "unbroadcast", "topological_order")
 DEEP = 2500  # operations in a chain: more than Python's recursion limit (1,000 calls), a few ms to run
@@ -34,10 +35,6 @@ DEEP_HINT = N_("a graph this deep has more nested calls than Python allows (abou
                "library's search avoids recursion.")
 WALK_HINT = N_("backward must call every node's _backward after all the nodes that use it (reverse topological "
                "order), each exactly once, starting from zeroed gradients.")
-
-
-def _dims(rng, low=2, high=5):
-    return int(rng.integers(low, high + 1))
 
 
 def _values(rng, shape):
@@ -126,7 +123,7 @@ UNBROADCAST_HINT = N_("a value that broadcasting copied gets the sum of its copi
 
 def _mul_tests(rng_for):
     rng = rng_for("mul")
-    N, H = _dims(rng, 3, 6), _dims(rng)
+    N, H = dims(rng, 3, 6), dims(rng)
     uses = ("Tensor", "unbroadcast")
     return [
         _local(Message(N_("Tensor.__mul__ backward [x * y, both {shape}]"), shape=(N, H)), 2, "__mul__",
@@ -148,7 +145,7 @@ def _mul_tests(rng_for):
 
 def _matmul_tests(rng_for):
     rng = rng_for("matmul")
-    N, D, H = _dims(rng, 3, 6), _dims(rng), _dims(rng)
+    N, D, H = dims(rng, 3, 6), dims(rng), dims(rng)
     return [
         _local(Message(N_("Tensor.__matmul__ backward [x {x} @ W {W}]"), x=(N, D), W=(D, H)), 2, "__matmul__",
                _values(rng, (N, D)), _values(rng, (D, H)), rng=rng),
@@ -167,7 +164,7 @@ def _matmul_tests(rng_for):
 
 def _relu_tests(rng_for):
     rng = rng_for("relu")
-    N, D = _dims(rng, 3, 6), _dims(rng)
+    N, D = dims(rng, 3, 6), dims(rng)
     near_kink = rng.choice([-1.0, 1.0], (N, D)) * 10.0 ** rng.uniform(-9, -6, (N, D))
     return [
         _local(Message(N_("Tensor.relu backward [{shape}]"), shape=(N, D)),
@@ -185,7 +182,7 @@ def _relu_tests(rng_for):
 
 def _add_tests(rng_for):
     rng = rng_for("add")
-    A, N, H = _dims(rng), _dims(rng, 3, 6), _dims(rng)
+    A, N, H = dims(rng), dims(rng, 3, 6), dims(rng)
     cases = [(Message(N_("x {x} + b {b}, a bias"), x=(N, H), b=(H,)), (N, H), (H,)),
              (f"x {(N, 1)} + y {(1, H)}", (N, 1), (1, H)), (f"x {(A, N, H)} + y {(N, 1)}", (A, N, H), (N, 1)),
              (Message(N_("a number + x {shape}"), shape=(N, H)), (), (N, H)),
@@ -200,7 +197,7 @@ def _add_tests(rng_for):
 
 def _walk_tests(rng_for):
     rng = rng_for("backward")
-    N, D = _dims(rng, 3, 5), _dims(rng, 3, 5)
+    N, D = dims(rng, 3, 5), dims(rng, 3, 5)
     x, c, K = rng.standard_normal((N, D)), rng.standard_normal(D), _large(rng, (N, D))
     chain = [("a", "x", "__add__", ["c"]), ("s", "a", "sigmoid", []), ("d", "s", "__add__", ["K"]),
              ("L", "d", "sum", []), (None, "L", "backward", [])]
@@ -216,7 +213,7 @@ def _walk_tests(rng_for):
         many.append((f"y{k}", f"y{k - 1}", "__add__", ["x"]))
     many += [("s", "y39", "sigmoid", []), ("d", "s", "__add__", ["K"]), ("L", "d", "sum", []),
              (None, "L", "backward", [])]
-    return [*_of_kind("Tensor.backward", [
+    return [*of_kind("Tensor.backward", [
         graph_test(N_("Tensor.backward [a chain: L = ((x + c).sigmoid() + K).sum()]"), 2, {"x": x, "c": c, "K": K},
                    chain, grads=["x", "c", "K"], hint=WALK_HINT),
         graph_test(N_("Tensor.backward [a value used twice: a = x.sigmoid(), "
@@ -279,24 +276,21 @@ def _net_tests(rng_for):
                                             ("one-hot labels", N_("one-hot labels"), 5, True, 2),
                                             ("batch of one", N_("batch of one"), 1, False, 1)):
         rng = rng_for(f"net {seed}")
-        D, H, C = _dims(rng, 3, 5), _dims(rng, 4, 6), _dims(rng, 3, 4)
+        D, H, C = dims(rng, 3, 5), dims(rng, 4, 6), dims(rng, 3, 4)
         x, params, labels = _net_inputs(rng, D, H, C, N)
         t = np.eye(C)[labels] if one_hot else labels
-        network = TwoLayerNet(D, H, C)
-        for key, value in params.items():
-            network.params[key][...] = value  # in place: the layers hold these very arrays
+        network = two_layer_net((D, H, C), params)
         program = [("a1", "x", "__matmul__", ["W1"]), ("z1", "a1", "__add__", ["b1"]), ("h", "z1", "relu", []),
                    ("a2", "h", "__matmul__", ["W2"]), ("s", "a2", "__add__", ["b2"]),
                    ("L", "s", "softmax_cross_entropy", ["t"]), (None, "L", "backward", [])]
         tests.append(graph_test(Message(N_("TwoLayerNet's gradient with your engine [{case}]"), case=label),
                                 points, {"x": x, **params},
                                 program, grads=list(params), constants={"t": t}, expected=network.gradient(x, t)))
-    return _of_kind("TwoLayerNet.gradient", tests)
+    return of_kind("TwoLayerNet.gradient", tests)
 
 
 # --- the policy: no credit for finite differences where the task is backpropagation ------------
 
-LARGE_LABEL = N_("large input: backprop, not finite differences")  # the name the grader's other exercises use
 LARGE_HINT = N_("on this input finite differences take minutes and backpropagation milliseconds: the other "
                 "tests of this task count only once this one passes.")
 
@@ -328,30 +322,16 @@ def _large_tests(rng_for):
     return local
 
 
-def _requiring(tests, required):
-    """Each test counts only once `required` passes in full (the field graders with the policy read)."""
-    for test in tests:
-        test.requires = required
-    return tests
-
-
-def _of_kind(kind, tests):
-    """The tests, marked as one kind (Test.kind): the same call on different cases."""
-    for test in tests:
-        test.kind = kind
-    return tests
-
-
 KINDS = {"mul": "Tensor.__mul__ backward", "matmul": "Tensor.__matmul__ backward", "relu": "Tensor.relu backward",
          "add": "unbroadcast", "walk": "Tensor.backward"}
 
 
 def autodiff_tests(rng_for):
-    large = {key: _of_kind(KINDS[key], [test])[0] for key, test in _large_tests(rng_for).items()}
+    large = {key: of_kind(KINDS[key], [test])[0] for key, test in _large_tests(rng_for).items()}
     tests = {"mul": _mul_tests(rng_for), "matmul": _matmul_tests(rng_for), "relu": _relu_tests(rng_for),
              "add": _add_tests(rng_for)}
-    return (sum((_requiring(_of_kind(KINDS[key], found), large[key]) for key, found in tests.items()), [])
-            + _requiring(_walk_tests(rng_for) + _net_tests(rng_for), large["walk"]) + list(large.values()))
+    return (sum((requiring(of_kind(KINDS[key], found), large[key]) for key, found in tests.items()), [])
+            + requiring(_walk_tests(rng_for) + _net_tests(rng_for), large["walk"]) + list(large.values()))
 
 
 # The notebook's setup cell imports checks and gradcheck; backprop_lib.autodiff (the answer) is not shipped.

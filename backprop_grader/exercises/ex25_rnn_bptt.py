@@ -20,11 +20,13 @@ import numpy as np
 from backprop_lib.gradcheck import loss_magnitude, numerical_gradients, roundoff_floor
 from backprop_grader.language import N_, Message, _
 from backprop_grader.exercises.mistakes import gradient_checks
-from backprop_grader.judging.verdicts import Check, expect, expect_gradcheck, expect_unchanged
+from backprop_grader.judging.verdicts import expect, expect_gradcheck, expect_unchanged
 from backprop_grader.exercises.spec import Exercise, make_test
 from backprop_grader.exercises.steps import attr, call, new, save
+from backprop_grader.exercises.cases import dims
+from backprop_grader.exercises.layer_tests import LARGE_LABEL
+from backprop_grader.exercises.once_right import unless_wrong
 
-LARGE_LABEL = N_("large input: backprop, not finite differences")
 LARGE_HINT = N_("on this input finite differences take minutes and backpropagation through time milliseconds: "
                 "each gradient counts in the other tests only where it is right here.")
 GRADIENTS = ("dxs", "dh0", "dWx", "dWh", "db")
@@ -168,11 +170,9 @@ def _gradcheck_test(case, requires):
 def _mutation_test(case, requires):
     def judge(outputs):
         values = [expect(outputs, "hs", case.expected[0], label="RNN.forward hs")] + _gradient_checks(outputs, case)
-        failed = next((c for c in values if c.message), None)
-        if failed:
-            return [Check(failed.label, _("not checked yet: this point counts once forward and backward are right, "
-                                          "and {array} is not (its own test says why).").format(array=failed.label),
-                          missing=failed.missing, array=failed.array)]
+        gate = unless_wrong(values)
+        if gate:
+            return [gate]
         return [expect_unchanged(outputs, "xs_after_forward", case.inputs["xs"], label=_("{array} (after forward)")
                                  .format(array="xs")),
                 expect_unchanged(outputs, "h0_after_forward", case.inputs["h0"], label=_("{array} (after forward)")
@@ -183,20 +183,16 @@ def _mutation_test(case, requires):
                      requires=requires)
 
 
-def _dims(rng, low=2, high=5):
-    return int(rng.integers(low, high + 1))
-
-
 def rnn_tests(rng_for):
     rng = rng_for("RNN")
-    N, T, D, H = _dims(rng, 3, 6), _dims(rng, 3, 6), _dims(rng), _dims(rng)
+    N, T, D, H = dims(rng, 3, 6), dims(rng, 3, 6), dims(rng), dims(rng)
     random = Case(Message(N_("N={N}, T={T}, D={D}, H={H}"), N=N, T=T, D=D, H=H), rng, N, T, D, H)
-    one_step = Case(N_("T = 1: one step"), rng, _dims(rng, 3, 6), 1, _dims(rng), _dims(rng))
-    one_row = Case(Message(N_("batch of one, T={T}"), T=(T1 := _dims(rng, 3, 6))), rng, 1, T1, _dims(rng), _dims(rng))
-    last = Case(Message(N_("a loss on the last state only, T={T}"), T=(T2 := _dims(rng, 4, 8))), rng, _dims(rng, 3, 6),
-                T2, _dims(rng), _dims(rng), last_only=True)
-    long = Case(Message(N_("a long sequence, T={T}"), T=(T3 := int(rng.integers(12, 21)))), rng, _dims(rng, 2, 4), T3,
-                _dims(rng), _dims(rng))
+    one_step = Case(N_("T = 1: one step"), rng, dims(rng, 3, 6), 1, dims(rng), dims(rng))
+    one_row = Case(Message(N_("batch of one, T={T}"), T=(T1 := dims(rng, 3, 6))), rng, 1, T1, dims(rng), dims(rng))
+    last = Case(Message(N_("a loss on the last state only, T={T}"), T=(T2 := dims(rng, 4, 8))), rng, dims(rng, 3, 6),
+                T2, dims(rng), dims(rng), last_only=True)
+    long = Case(Message(N_("a long sequence, T={T}"), T=(T3 := int(rng.integers(12, 21)))), rng, dims(rng, 2, 4), T3,
+                dims(rng), dims(rng))
     large = Case(Message(N_("N=100, T=30, D=H=60: {case}"), case=LARGE_LABEL), rng_for("RNN large"), 100, 30, 60, 60)
     large_test = _backward_test(large, 1, hint=LARGE_HINT)
     required = large_test

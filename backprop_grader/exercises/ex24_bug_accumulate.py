@@ -23,11 +23,11 @@ import numpy as np
 from backprop_lib import layers
 from backprop_lib.checks import compare
 from backprop_grader.language import N_, Message, _
-from backprop_lib.network import TwoLayerNet
 from backprop_grader.exercises.layer_tests import LARGE_HINT, LARGE_LABEL
 from backprop_grader.judging.verdicts import Check, expect, note
-from backprop_grader.exercises.spec import Exercise, make_test, two_layer_inputs
+from backprop_grader.exercises.spec import Exercise, make_test
 from backprop_grader.exercises.steps import attr, call, new, save
+from backprop_grader.exercises.cases import dims, two_layer_inputs, two_layer_net
 
 PILED_UP_HINT = N_("the second call returned the sum of both calls' gradients: what the first call left in the "
                    "layer is still there. Look at how Affine.backward sets dW and db, and at what they hold before "
@@ -37,10 +37,6 @@ KEPT_HINT = N_("the gradients the first call returned changed when gradient was 
                "does): each call should hand out arrays of its own.")
 KEYS = ("W1", "b1", "W2", "b2")
 AFFINE_GRADIENTS = ("dW", "db", "dx")
-
-
-def _dims(rng, low=2, high=5):
-    return int(rng.integers(low, high + 1))
 
 
 def _piled_up(found, first, second):
@@ -97,8 +93,8 @@ def _affine_test(name, points, inputs, requires=None):
 
 def _affine_tests(rng_for):
     rng = rng_for("Affine")
-    N, D = _dims(rng, 3, 6), _dims(rng, 2, 4)
-    H = D + _dims(rng, 1, 3)
+    N, D = dims(rng, 3, 6), dims(rng, 2, 4)
+    H = D + dims(rng, 1, 3)
     large = _affine_test(Message(N_("{cls}.backward [{case}]"), cls="Affine", case=LARGE_LABEL), 1,
                          _affine_case(rng_for("Affine large"), 200, 300, 200))
     large.hint = LARGE_HINT
@@ -119,9 +115,7 @@ def _net_case(rng, sizes, N, one_hot, first_N=None):
 
 
 def _net_reference(inputs, sizes, x, t):
-    network = TwoLayerNet(*sizes)  # the same network: Affine -> Relu -> Affine -> SoftmaxWithLoss
-    for key in KEYS:
-        network.params[key][...] = inputs[key]  # in place: the layers hold these very arrays
+    network = two_layer_net(sizes, inputs)  # the same network: Affine -> Relu -> Affine -> SoftmaxWithLoss
     return network.gradient(inputs[x], inputs[t])
 
 
@@ -186,13 +180,13 @@ def _network_tests(rng_for):
     rng = rng_for("Network")
     tests = [large]
     for label, one_hot, first_N, points in ((N_("integer labels"), False, None, 3), (N_("one-hot labels"), True, 1, 3)):
-        sizes, N = (_dims(rng, 3, 5), _dims(rng, 4, 6), _dims(rng, 2, 4)), _dims(rng, 4, 8)
+        sizes, N = (dims(rng, 3, 5), dims(rng, 4, 6), dims(rng, 2, 4)), dims(rng, 4, 8)
         first = Message(N_("a batch of one, then a batch of {N}"), N=N) if first_N else Message(
             N_("two batches of {N}"), N=N)
         tests.append(_network_test(Message(N_("Network.gradient [called twice, {case}: {batches}, sizes {sizes}]"),
                                            case=label, batches=first, sizes=sizes),
                                    points, _net_case(rng, sizes, N, one_hot, first_N), sizes, large))
-    sizes, N = (_dims(rng, 3, 5), _dims(rng, 4, 6), _dims(rng, 2, 4)), _dims(rng, 4, 8)
+    sizes, N = (dims(rng, 3, 5), dims(rng, 4, 6), dims(rng, 2, 4)), dims(rng, 4, 8)
     tests.append(_kept_test(N_("Network.gradient leaves the gradients it returned earlier unchanged"), 1,
                             _net_case(rng, sizes, N, False), sizes, large))
     return tests

@@ -26,8 +26,8 @@ from backprop_grader.language import N_, Message, _
 from backprop_grader.exercises.layer_tests import Case, layer_tests
 from backprop_grader.exercises.mistakes import Mistake, recognise
 from backprop_grader.exercises.spec import Exercise
+from backprop_grader.exercises.cases import LARGE, dims, signs
 
-LARGE = (400, 400)  # finite differences over 160,000 entries of x take minutes; backprop milliseconds
 
 
 class GateReference:
@@ -45,14 +45,6 @@ class GateReference:
         slope = sigmoid(self.g) * sigmoid(-self.g)  # = s (1 - s), without 1 - s's rounding
         self.dg = (np.sum(dout * self.x, axis=batch_axes) * slope.reshape(-1)).reshape(np.shape(self.g))
         return dout * sigmoid(self.g)
-
-
-def _dims(rng, low=2, high=5):
-    return int(rng.integers(low, high + 1))
-
-
-def _signs(rng, shape):
-    return rng.choice([-1.0, 1.0], shape)
 
 
 ND_HINT = N_("x may have several leading axes, (N, T, D): g is copied to each of its N·T rows, so dg adds up "
@@ -75,8 +67,8 @@ OVERFLOW_HINT = N_("g reaches ±1e4 here: compute sigmoid without overflow (the 
 
 def _gate(rng_for):
     rng = rng_for("Gate")
-    N, D = _dims(rng, 3, 6), _dims(rng, 2, 5)
-    T = _dims(rng, 2, 3)
+    N, D = dims(rng, 3, 6), dims(rng, 2, 5)
+    T = dims(rng, 2, 3)
     saturated = rng.uniform(16, 19, D)  # gates near 1, where a difference of two sigmoids loses most
     cases = []
     for label, x, g, gradcheck, strict, hint in (
@@ -89,9 +81,9 @@ def _gate(rng_for):
             (N_("batch of one"), rng.standard_normal((1, D)), rng.standard_normal(D), False, False, ""),
             (N_("saturated gates, g of 16 to 19"), rng.standard_normal((N, D)), saturated, False, False,
              SATURATED_HINT),
-            (N_("inputs x of ±1e5..1e6"), _signs(rng, (N, D)) * rng.uniform(1e5, 1e6, (N, D)),
+            (N_("inputs x of ±1e5..1e6"), signs(rng, (N, D)) * rng.uniform(1e5, 1e6, (N, D)),
              rng.standard_normal(D), False, False, LARGE_X_HINT),
-            (N_("g of ±1e3..1e4"), rng.standard_normal((N, D)), _signs(rng, D) * rng.uniform(1e3, 1e4, D), False,
+            (N_("g of ±1e3..1e4"), rng.standard_normal((N, D)), signs(rng, D) * rng.uniform(1e3, 1e4, D), False,
              True, OVERFLOW_HINT)):
         cases.append(Case(label, [("g", g)], {"x": x}, rng.standard_normal(x.shape), gradcheck=gradcheck,
                           strict=strict, hint=hint))

@@ -29,11 +29,12 @@ from backprop_lib.functions import softmax
 from backprop_lib.gradcheck import rel_error
 from backprop_grader.language import N_, Message, _
 from backprop_grader.judging.verdicts import Check, expect
-from backprop_grader.exercises.spec import Exercise, make_test
+from backprop_grader.exercises.spec import Exercise, make_test, of_kind, requiring
 from backprop_grader.exercises.steps import attr, call, new
+from backprop_grader.exercises.cases import dims
+from backprop_grader.exercises.layer_tests import LARGE_LABEL
 
 NAMES = ("exp", "log", "cross_entropy")
-LARGE_LABEL = N_("large input: backprop, not finite differences")
 EXACT = 1e-12  # exp's and log's local gradients are exact formulas (see the docstring)
 EXACT_HINT = N_("exp's local gradient is its own output and log's is 1 / x, exactly: this case is judged to a "
                 "relative error of 1e-12, closer than any difference quotient gets (its error is about 1e-11).")
@@ -154,31 +155,14 @@ def _local(name, points, function, x, rng, *, times=1, hint=EXACT_HINT, requires
                       diagnose=_difference_quotient(x, dout, function, times))
 
 
-def _dims(rng, low=2, high=5):
-    return int(rng.integers(low, high + 1))
-
-
-def _requiring(tests, required):
-    for test in tests:
-        test.requires = required
-    return tests
-
-
-def _of_kind(kind, tests):
-    """The tests, marked as one kind (Test.kind): the same call on different cases."""
-    for test in tests:
-        test.kind = kind
-    return tests
-
-
 # --- exp and log -------------------------------------------------------------------------------
 
 def _exp_tests(rng_for):
     rng = rng_for("exp")
-    N, H = _dims(rng, 3, 6), _dims(rng)
+    N, H = dims(rng, 3, 6), dims(rng)
     large = _local(Message(N_("exp backward [{case}]"), case=LARGE_LABEL), 1, "exp",
                    rng.uniform(-5, 5, (400, 400)), rng)
-    return large, _requiring([
+    return large, requiring([
         _local(Message(N_("exp backward [x of shape {shape}, entries from -5 to 5]"), shape=(N, H)), 2, "exp",
                rng.uniform(-5, 5, (N, H)), rng),
         _local(N_("exp backward [entries from 10 to 30]"), 1, "exp", rng.uniform(10, 30, (3, 4)), rng),
@@ -195,10 +179,10 @@ def _positive(rng, shape, low, high):
 
 def _log_tests(rng_for):
     rng = rng_for("log")
-    N, H = _dims(rng, 3, 6), _dims(rng)
+    N, H = dims(rng, 3, 6), dims(rng)
     large = _local(Message(N_("log backward [{case}]"), case=LARGE_LABEL), 1, "log",
                    _positive(rng, (400, 400), 1e-3, 1e3), rng)
-    return large, _requiring([
+    return large, requiring([
         _local(Message(N_("log backward [x of shape {shape}, entries from 1e-3 to 1e3]"), shape=(N, H)), 2, "log",
                _positive(rng, (N, H), 1e-3, 1e3), rng),
         _local(N_("log backward [entries from 1e-9 to 1e-6]"), 1, "log", _positive(rng, (3, 4), 1e-9, 1e-6), rng,
@@ -213,7 +197,7 @@ def _log_tests(rng_for):
 def _graph_tests(rng_for):
     """exp and log inside small graphs, with the engine's own operations around them (to 1e-12: products only)."""
     rng = rng_for("graphs")
-    N, H = _dims(rng, 3, 6), _dims(rng)
+    N, H = dims(rng, 3, 6), dims(rng)
     x, w = rng.uniform(-4, 4, (N, H)), rng.uniform(0.5, 2, (N, H))
     softplus = [("e", None, "exp", ["x"]), ("a", "e", "__add__", [{"value": 1.0}]), ("s", None, "log", ["a"]),
                 ("p", "s", "__mul__", ["w"]), ("L", "p", "sum", []), (None, "L", "backward", [])]
@@ -282,7 +266,7 @@ def _cross_entropy_tests(rng_for):
                        {"s": scores}, _ce_program(), grads=["s"], uses=uses, constants={"t": t}, loss="L",
                        hint=LARGE_HINT, diagnose=_pasted(scores, t), kind="cross_entropy")
     tests = []
-    N, C = _dims(rng, 3, 6), _dims(rng, 3, 6)
+    N, C = dims(rng, 3, 6), dims(rng, 3, 6)
     for label, s, t in (
             (Message(N_("one-hot labels, scores ({N}, {C}): the gradient is (y - t) / N"), N=N, C=C),
              rng.standard_normal((N, C)) * 2, np.eye(C)[rng.integers(0, C, N)]),
@@ -300,22 +284,22 @@ def _cross_entropy_tests(rng_for):
                             hint=N_("subtract each row's maximum from the scores before exp (chapter 7, *Numerical "
                                     "stability: big scores*), as a constant: softmax does not change, and no exp "
                                     "overflows.")))
-    N, D, C = _dims(rng, 3, 6), _dims(rng, 2, 4), _dims(rng, 3, 5)
+    N, D, C = dims(rng, 3, 6), dims(rng, 2, 4), dims(rng, 3, 5)
     t = _weighted(rng, N, C)
     affine = [("a", "x", "__matmul__", ["W"]), ("s", "a", "__add__", ["b"])]
     tests.append(graph_test(N_("cross_entropy in a graph [class-weighted labels, scores = x @ W + b]"), 2,
                             {"x": rng.standard_normal((N, D)), "W": rng.standard_normal((D, C)),
                              "b": rng.standard_normal(C)}, _ce_program(affine), grads=["W", "b", "x"], uses=uses,
                             constants={"t": t}, loss="L"))
-    return large, _requiring(tests, large)
+    return large, requiring(tests, large)
 
 
 def exp_log_tests(rng_for):
     exp_large, exp_tests = _exp_tests(rng_for)
     log_large, log_tests = _log_tests(rng_for)
     ce_large, ce_tests = _cross_entropy_tests(rng_for)
-    return (_of_kind("exp backward", [exp_large] + exp_tests) + _of_kind("log backward", [log_large] + log_tests)
-            + _of_kind("exp and log in a graph", _graph_tests(rng_for)) + [ce_large] + ce_tests)
+    return (of_kind("exp backward", [exp_large] + exp_tests) + of_kind("log backward", [log_large] + log_tests)
+            + of_kind("exp and log in a graph", _graph_tests(rng_for)) + [ce_large] + ce_tests)
 
 
 # The setup cell imports autodiff (the engine to extend), checks, functions (softmax) and gradcheck; the

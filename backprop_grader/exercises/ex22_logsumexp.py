@@ -29,8 +29,8 @@ from backprop_grader.language import N_, Message
 from backprop_grader.exercises.layer_tests import Case, layer_tests
 from backprop_grader.exercises.mistakes import Mistake, recognise
 from backprop_grader.exercises.spec import Exercise
+from backprop_grader.exercises.cases import LARGE, dims, signs
 
-LARGE = (400, 400)  # finite differences over 160,000 entries take minutes; backprop milliseconds
 
 
 class LogSumExpReference:
@@ -47,14 +47,6 @@ class LogSumExpReference:
 
     def backward(self, dout):
         return np.expand_dims(dout, self.axis) * np.exp(self.x - self.y)
-
-
-def _dims(rng, low=2, high=5):
-    return int(rng.integers(low, high + 1))
-
-
-def _signs(rng, shape):
-    return rng.choice([-1.0, 1.0], shape)
 
 
 def _ties(rng, shape):
@@ -130,8 +122,8 @@ def _right(case):
 
 def _logsumexp(rng_for):
     rng = rng_for("LogSumExp")
-    N, C = _dims(rng, 3, 6), _dims(rng, 3, 6)
-    A, B = _dims(rng, 2, 3), _dims(rng, 2, 4)
+    N, C = dims(rng, 3, 6), dims(rng, 3, 6)
+    A, B = dims(rng, 2, 3), dims(rng, 2, 4)
     cases = []
     for label, axis, x, gradcheck, strict, hint in (
             (Message(N_("random ({N}, {C}), axis=-1"), N=N, C=C), -1, rng.standard_normal((N, C)), True, False, ""),
@@ -147,7 +139,7 @@ def _logsumexp(rng_for):
              TIES_HINT),
             (N_("spread inputs: gradients from below 1e-20 to 1"), -1, 30 * rng.standard_normal((N, C + 2)), False,
              False, SPREAD_HINT),
-            (N_("inputs of ±1e3..1e4"), -1, _signs(rng, (N, C)) * rng.uniform(1e3, 1e4, (N, C)), False, True,
+            (N_("inputs of ±1e3..1e4"), -1, signs(rng, (N, C)) * rng.uniform(1e3, 1e4, (N, C)), False, True,
              STRICT_HINT)):
         dout = rng.standard_normal(tuple(d for i, d in enumerate(x.shape) if i != axis % x.ndim))
         cases.append(Case(label, [("axis", axis)], {"x": x}, dout, gradcheck=gradcheck, strict=strict, hint=hint))

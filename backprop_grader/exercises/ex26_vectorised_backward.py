@@ -23,11 +23,13 @@ from numpy.lib.stride_tricks import sliding_window_view
 from backprop_lib.gradcheck import loss_magnitude, numerical_gradients, roundoff_floor
 from backprop_grader.language import N_, Message, _
 from backprop_grader.exercises.mistakes import gradient_checks
-from backprop_grader.judging.verdicts import Check, expect_gradcheck, expect_unchanged
+from backprop_grader.judging.verdicts import expect_gradcheck, expect_unchanged
 from backprop_grader.exercises.spec import Exercise, make_test
 from backprop_grader.exercises.steps import attr, call, new, save
+from backprop_grader.exercises.cases import dims
+from backprop_grader.exercises.layer_tests import LARGE_LABEL
+from backprop_grader.exercises.once_right import unless_wrong
 
-LARGE_LABEL = N_("large input: backprop, not finite differences")
 LARGE_HINT = N_("on this input the loops of backward_loops take about ten seconds, more than the grader's CPU "
                 "limit, and a vectorised backward a tenth of a second: each gradient counts in the other tests "
                 "only where it is right here.")
@@ -145,11 +147,10 @@ def _gradcheck_test(case, requires):
 
 def _mutation_test(case, requires):
     def judge(outputs):
-        failed = next((c for c in _gradient_checks(outputs, case) if c.message), None)
-        if failed:
-            return [Check(failed.label, _("not checked yet: this point counts once backward is right, and {array} "
-                                          "is not (its own test says why).").format(array=failed.label),
-                          missing=failed.missing, array=failed.array)]
+        gate = unless_wrong(_gradient_checks(outputs, case), N_("not checked yet: this point counts once backward is "
+                                                                "right, and {array} is not (its own test says why)."))
+        if gate:
+            return [gate]
         return [expect_unchanged(outputs, "x_after", case.inputs["x"], label=_("{array} (after backward)")
                                  .format(array="x")),
                 expect_unchanged(outputs, "dout_after", case.inputs["dout"], label=_("{array} (after backward)")
@@ -158,23 +159,19 @@ def _mutation_test(case, requires):
                      ["Conv1D"], requires=requires)
 
 
-def _dims(rng, low, high):
-    return int(rng.integers(low, high + 1))
-
-
 def conv1d_tests(rng_for):
     rng = rng_for("Conv1D")
-    sizes = {"N": _dims(rng, 2, 4), "C_in": _dims(rng, 2, 3), "C_out": _dims(rng, 2, 4), "L_out": _dims(rng, 5, 9),
-             "K": _dims(rng, 2, 4)}
+    sizes = {"N": dims(rng, 2, 4), "C_in": dims(rng, 2, 3), "C_out": dims(rng, 2, 4), "L_out": dims(rng, 5, 9),
+             "K": dims(rng, 2, 4)}
     random = Case(Message(N_("N={N}, C_in={C_in}, C_out={C_out}, L_out={L_out}, K={K}"), **sizes), rng, **sizes)
     cases = [
         random,
-        Case(N_("batch of one"), rng, 1, _dims(rng, 2, 3), _dims(rng, 2, 4), _dims(rng, 5, 9), _dims(rng, 2, 4)),
-        Case(N_("one channel in and out"), rng, _dims(rng, 2, 4), 1, 1, _dims(rng, 6, 12), _dims(rng, 3, 5)),
-        Case(N_("K = 1: the affine layer at each position"), rng, _dims(rng, 2, 4), _dims(rng, 2, 3),
-             _dims(rng, 2, 4), _dims(rng, 4, 8), 1),
-        Case(N_("one window: K = L, the output has length 1"), rng, _dims(rng, 2, 4), _dims(rng, 2, 3),
-             _dims(rng, 2, 4), 1, _dims(rng, 3, 6)),
+        Case(N_("batch of one"), rng, 1, dims(rng, 2, 3), dims(rng, 2, 4), dims(rng, 5, 9), dims(rng, 2, 4)),
+        Case(N_("one channel in and out"), rng, dims(rng, 2, 4), 1, 1, dims(rng, 6, 12), dims(rng, 3, 5)),
+        Case(N_("K = 1: the affine layer at each position"), rng, dims(rng, 2, 4), dims(rng, 2, 3),
+             dims(rng, 2, 4), dims(rng, 4, 8), 1),
+        Case(N_("one window: K = L, the output has length 1"), rng, dims(rng, 2, 4), dims(rng, 2, 3),
+             dims(rng, 2, 4), 1, dims(rng, 3, 6)),
     ]
     large = Case(Message(N_("N=64, C_in=8, C_out=32, L_out=1000, K=5: {case}"), case=LARGE_LABEL),
                  rng_for("Conv1D large"), **LARGE)

@@ -18,10 +18,10 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_grader.language import N_, Message
-from backprop_grader.exercises.derive import LARGE, _dims, _signs, standard_tests
-from backprop_grader.exercises.layer_tests import Case
+from backprop_grader.exercises.layer_tests import Case, standard_tests
 from backprop_grader.exercises.mistakes import Mistake, recognise
 from backprop_grader.exercises.spec import Exercise
+from backprop_grader.exercises.cases import LARGE, dims, signs
 
 MARGIN = 0.05  # every window's maximum is ahead of its runner-up by this much where a gradient is checked
 
@@ -129,15 +129,15 @@ def _ties(rng, shape, k):
 
 
 def _rows(rng, N, k, windows=None):
-    return N, k * (windows or _dims(rng, 2, 4))
+    return N, k * (windows or dims(rng, 2, 4))
 
 
 def _max_pool(rng_for):
     rng = rng_for("MaxPool")
-    k, N = _dims(rng, 2, 4), _dims(rng, 3, 5)
+    k, N = dims(rng, 2, 4), dims(rng, 3, 5)
     shape = _rows(rng, N, k)
-    k_ties = _dims(rng, 3, 4)
-    L_one = _dims(rng, 3, 6)
+    k_ties = dims(rng, 3, 4)
+    L_one = dims(rng, 3, 6)
     cases = [
         Case(Message(N_("random rows {shape}, k = {k}"), shape=shape, k=k), [("k", k)],
              {"x": _apart(rng.standard_normal(shape), k)}, None),
@@ -153,7 +153,7 @@ def _max_pool(rng_for):
         Case(Message(N_("one window per row (k = {k})"), k=L_one), [("k", L_one)],
              {"x": _apart(rng.standard_normal((N, L_one)), L_one)}, None, gradcheck=False),
         Case(N_("values of ±1e7..1e8"), [("k", k)],
-             {"x": _signs(rng, shape) * rng.uniform(1e7, 1e8, shape)}, None, gradcheck=False, hint=HUGE_HINT),
+             {"x": signs(rng, shape) * rng.uniform(1e7, 1e8, shape)}, None, gradcheck=False, hint=HUGE_HINT),
     ]
     k_large = int(rng.choice([2, 4, 5]))
     # values of every size up to 1e8: nudging one entry of every window at once is fast, but keeps few digits here

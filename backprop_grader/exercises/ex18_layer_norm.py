@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_grader.language import N_, Message
-from backprop_grader.exercises.derive import _dims, _elementwise, _signs, standard_tests
-from backprop_grader.exercises.layer_tests import Case
+from backprop_grader.exercises.layer_tests import Case, standard_tests
 from backprop_grader.exercises.mistakes import Mistake, recognise
 from backprop_grader.exercises.spec import Exercise
+from backprop_grader.exercises.cases import dims, elementwise, signs
 
 EPS = 1e-5  # the task's default
 LARGE = (64, 4096)  # column-wise finite differences: 8,192 passes over the batch, over a minute; backprop: ms
@@ -174,10 +174,10 @@ def _eps(rng, low, high):
 
 def _layer_norm(rng_for):
     rng = rng_for("LayerNorm")
-    N, D = _dims(rng, 3, 6), _dims(rng, 4, 8)
+    N, D = dims(rng, 3, 6), dims(rng, 4, 8)
     eps_two, eps_constant = _eps(rng, -1, 0), _eps(rng, -3, -1)
     constant = np.repeat(rng.uniform(-3, 3, (N, 1)), D, axis=1)
-    far = _signs(rng, (N, 1)) * rng.uniform(1e6, 1e7, (N, 1)) + rng.uniform(1, 10) * rng.standard_normal((N, D))
+    far = signs(rng, (N, 1)) * rng.uniform(1e6, 1e7, (N, 1)) + rng.uniform(1, 10) * rng.standard_normal((N, D))
     cases = [
         Case(Message(N_("random rows ({N}, {D})"), N=N, D=D), [("eps", EPS)],
              {"x": rng.uniform(0.5, 3) * rng.standard_normal((N, D)) + rng.uniform(-2, 2)}, None),
@@ -193,7 +193,7 @@ def _layer_norm(rng_for):
              gradcheck=False, hint=FAR_HINT),
     ]
     large = Case("", [("eps", EPS)], {"x": rng.standard_normal(LARGE)}, None)
-    cases, [large] = _elementwise(cases, rng), _elementwise([large], rng)
+    cases, [large] = elementwise(cases, rng), elementwise([large], rng)
     return recognise(standard_tests("LayerNorm", LayerNormReference, cases, large), cases + [large], _right,
                      MISTAKES)
 

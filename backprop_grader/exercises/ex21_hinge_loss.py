@@ -23,6 +23,7 @@ from backprop_grader.language import N_, _
 from backprop_grader.exercises.layer_tests import Case, layer_tests
 from backprop_grader.judging.verdicts import Missing, get, note
 from backprop_grader.exercises.spec import Exercise
+from backprop_grader.exercises.cases import dims
 
 DELTA = 1.0  # the margin the true class must win by
 LARGE = (400, 300)  # N, C: finite differences over 120,000 scores take minutes, backprop milliseconds
@@ -59,10 +60,6 @@ class HingeLossReference:
 
 
 # --- inputs -----------------------------------------------------------------------------------
-
-def _dims(rng, low=2, high=5):
-    return int(rng.integers(low, high + 1))
-
 
 def _clear_scores(rng, N, C, scale=1.5, gap=1e-2):
     """Random scores and labels with every margin at least `gap` from 0: a numerical gradient is meaningful."""
@@ -169,7 +166,7 @@ def _true_class_column_hint(case, judge):
 
 def _hinge(rng_for):
     rng = rng_for("HingeLoss")
-    N, C = _dims(rng, 3, 6), _dims(rng, 3, 6)
+    N, C = dims(rng, 3, 6), dims(rng, 3, 6)
     cases = []
     for label, (x, labels), one_hot, gradcheck, hint, dout in (
             (N_("random scores, integer labels"), _clear_scores(rng, N, C), False, True, "", 1),
