@@ -680,6 +680,22 @@ def train(x_train, t_train, iters_num=2000, batch_size=100, learning_rate=1.0, s
     assert rule.score == 0 and accuracy.score == 0, report.text()
 
 
+def test_an_sgd_step_that_puts_new_arrays_in_the_dict_gets_the_in_place_hint(tmp_path):
+    """New values right, but new arrays: the in-place test fails with its hint (its judge once raised here, and the
+    learner read "the grader could not judge the values")."""
+    code = """
+def sgd_step(params, grads, learning_rate):
+    for key in params:
+        params[key] = params[key] - learning_rate * grads[key]
+"""
+    report = grader.grade(write(tmp_path, "09_sgd_training.py", code))
+    tests = by_name(report)
+    in_place = next(t for name, t in tests.items() if "in place" in name)
+    new_values = next(t for name, t in tests.items() if name.startswith("sgd_step") and t is not in_place and t.passed)
+    assert new_values.passed and not in_place.passed, report.text()
+    assert "change each array in place" in in_place.message() and "could not judge" not in in_place.message()
+
+
 def test_a_float32_result_is_told_about_precision(tmp_path):
     code = MATMUL_TRANSPOSED_DW.replace("self.dW = dout.T @ self.x", "self.dW = self.x.T @ dout").replace(
         "return x @ self.W", "return (x @ self.W).astype('float16')")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_grader.language import N_, Message, _
+from backprop_lib.checks import with_hint
 from backprop_lib.network import TwoLayerNet
 from backprop_grader.judging.verdicts import Check, accuracy_checks, expect
 from backprop_grader.exercises.spec import FULL_LIBRARY, Exercise, make_test
@@ -33,12 +34,12 @@ def _sgd_tests(rng_for):
         return [expect(outputs, f"params.{k}", expected[k], label=f"params[{k!r}]") for k in shapes]
 
     def judge_in_place(outputs):
-        checks = [expect(outputs, f"original_{k}", expected[k],
-                         label=_("the array {array}").format(array=f"params[{k!r}]")) for k in shapes]
+        found = [expect(outputs, f"original_{k}", expected[k],
+                        label=_("the array {array}").format(array=f"params[{k!r}]")) for k in shapes]
         hint = _("the arrays that were in params must hold the new values (the network's layers hold those very "
                  "arrays): change each array in place instead of putting a new one in the dict.")
-        return [Check(c.label, c.message and (c.message if c.missing else checks.with_hint(c.message, hint)),
-                      missing=c.missing, array=c.array) for c in checks]
+        return [Check(c.label, c.message and (c.message if c.missing else with_hint(c.message, hint)),
+                      missing=c.missing, array=c.array) for c in found]
 
     def judge_grads(outputs):
         failed = next((c for c in judge_update(outputs) if c.message), None)
