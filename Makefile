@@ -64,9 +64,10 @@ test: book
 
 # The developer's loop: the library, the grader and the exercises, without building the site, running
 # the chapters again or grading whole class folders (tests marked "site", "notebooks" or "batch",
-# tests/conftest.py); `make test` runs them all, the hostile suite in both isolation modes included.
+# tests/conftest.py), on every core (pytest-xdist); `make test` runs them all, one at a time, the hostile suite
+# in both isolation modes included.
 check: setup
-	$(BIN)/python -m pytest -q -m "not site and not notebooks and not batch"
+	$(BIN)/python -m pytest -q -n auto -m "not site and not notebooks and not batch"
 
 # The whole course in JupyterLab: the repository is its root (so the chapters' links to their
 # exercises work), the file browser starts in chapters/. It prints the address to open;
