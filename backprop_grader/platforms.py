@@ -168,8 +168,8 @@ def _project_files():
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m backprop_grader.platforms",
-                                     description="grade the submission of one platform job into ROOT/results/results.json")
+    parser = argparse.ArgumentParser(prog="python -m backprop_grader.platforms", description="grade the "
+                                     "submission of one platform job into ROOT/results/results.json")
     parser.add_argument("platform", choices=sorted(PLATFORMS))
     parser.add_argument("--root", help="the job's root (default: /autograder for Gradescope, or "
                                        "$BACKPROP_AUTOGRADER_ROOT; /grade for PrairieLearn)")

@@ -1,10 +1,11 @@
 """The grader's child: runs a submission's cells as an IPython kernel would, then hands back only arrays.
 
-This file is not imported by the grader. sandbox.run_isolated runs it as
-`python -I -S child.py` in an empty directory that holds it, steps.py (exercises/steps.py: the step language's interpreter), plan.json (the learner's cells, the
-tests' steps, the allowed packages to link), inputs.npz and lib_*.py(c) (the exercise's copies of
-backprop_lib's modules, their answers removed, and their bytecode). What this process can read is the world of world.py (the
-standard library, numpy, IPython and what it requires), enforced by the file system.
+This file is not imported by the grader. sandbox.run_isolated runs it as `python -I -S child.py` in an
+empty directory that holds it, steps.py (exercises/steps.py: the step language's interpreter), plan.json
+(the learner's cells, the tests' steps, the allowed packages to link), inputs.npz and lib_*.py(c) (the
+exercise's copies of backprop_lib's modules, their answers removed, and their bytecode). What this
+process can read is the world of world.py (the standard library, numpy, IPython and what it requires),
+enforced by the file system.
 
 The cells run in IPython's own shell (InteractiveShell, the base of a Jupyter kernel's), one
 `run_cell` each: the namespace a kernel gives (`__name__ == "__main__"`, `display`, `In`, `Out`,

@@ -20,7 +20,8 @@ def library_files(exercise_id) -> dict:
     exercise asks the learner to write (its names, and its `disabled` methods) raises instead."""
     exercise = EXERCISES[exercise_id]
     modules = library_closure(exercise.library_modules)
-    files = {"child.py": (HERE / "child.py").read_bytes(), "steps.py": (HERE.parent / "exercises" / "steps.py").read_bytes(),
+    files = {"child.py": (HERE / "child.py").read_bytes(),
+             "steps.py": (HERE.parent / "exercises" / "steps.py").read_bytes(),
              "lib___init__.py": library_init(modules).encode()}
     for module in modules:
         source = (PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
