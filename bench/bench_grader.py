@@ -8,7 +8,8 @@ branch is merged, the grader before the change) grades the same class in the sam
 alternating with this one, and the table gives the ratios; both also grade one notebook of
 50,000 empty cells (the parent's own CPU time and peak memory, single mode). If nbgrader is
 installed (NBGRADER=/path/to/venv/bin/nbgrader, or on PATH; a venv of its own:
-`python -m venv /tmp/nbg && /tmp/nbg/bin/pip install nbgrader`), the same MatMul exercise is
+`python -m venv /tmp/nbg && /tmp/nbg/bin/pip install nbgrader numpy`: its kernel runs the MatMul
+notebooks), the same MatMul exercise is
 autograded by nbgrader too, side by side, and the table gives the ratio.
 
 Targets: a correct submission's median in the batch at most 0.2 s, the class of 200
@@ -239,6 +240,9 @@ def nbgrader_compare(nbgrader, n, workdir):
     rows = list(csv.DictReader(open(course / "grades.csv"))) if (course / "grades.csv").exists() else []
     graded = sum(1 for r in rows if float(r["score"]) == float(r["max_score"]) > 0 and r["student_id"] != "tamperer")
     tamperer = next((r for r in rows if r["student_id"] == "tamperer"), {})
+    if graded < n:  # a comparison with a grader that failed is no comparison
+        raise SystemExit(f"nbgrader graded {graded} of {n} correct MatMul submissions at full marks; expected all. "
+                         f"Does its kernel have numpy? autograde said: {done.stderr[-800:]}")
     ours = grade(write_tamperer(Path(workdir)))
     return {"submissions": n, "autograded": graded,
             "tamperer_score": f"{tamperer.get('score')} / {tamperer.get('max_score')}",

@@ -286,3 +286,35 @@ def test_typical_wrong_answers_score_the_same_with_every_label_renamed(name, sou
     assert 0 < plain.score < plain.max_score
     assert any(words in (c.message or "") for t in plain.tests for c in t.checks)
     assert_same(plain.tests, coded.tests, cipher)
+
+
+# --- the whole hostile suite ------------------------------------------------------------------
+
+HOSTILE = sorted(p for p in (ROOT / "tests" / "submissions").iterdir() if p.is_file())
+
+
+@pytest.mark.batch
+@pytest.mark.parametrize("path", HOSTILE, ids=lambda p: p.name)
+def test_every_hostile_submission_scores_the_same_with_every_label_renamed(path, monkeypatch, cipher):
+    """Each submission of the hostile suite (tests/submissions/, graded as it is by test_hostile.py), its code run
+    once and its results judged with the labels as they are and renamed: the same scores, messages and notes; one
+    that cannot be graded, the same reason."""
+    runs = []
+
+    def recording(command, files, limits):
+        runs.append(grader_run(command, files, limits))
+        return runs[-1]
+    grader_run = grader.run_isolated
+    with monkeypatch.context() as patch:
+        patch.setattr(grader, "run_isolated", recording)
+        plain = grader.grade(path, secret=SECRET, language="en")
+    with renamed(monkeypatch, cipher), monkeypatch.context() as patch:
+        patch.setattr(grader, "run_isolated", lambda command, files, limits: runs[0])
+        coded = grader.grade(path, secret=SECRET, language="en")
+    assert (plain.status, plain.score, plain.max_score) == (coded.status, coded.score, coded.max_score)
+    if plain.status != "graded":
+        assert cipher.decode(coded.reason) == plain.reason
+        return
+    assert len(runs) == 1
+    assert_same(plain.tests, coded.tests, cipher)
+    assert [cipher.decode(n) for n in coded.notes] == plain.notes
