@@ -92,14 +92,15 @@ def _gate(rng_for):
     tests = layer_tests("Gate", GateReference, cases, params=("g",), large=large)
     for test in tests:
         if test.kind in ("Gate.backward", "Gate gradient check"):
-            test.judge = _copies_not_added(test.case, test.judge)
+            test.judge = _copies_not_added(test.case, test.judge, numerical=test.kind == "Gate gradient check")
     return recognise(tests, [large, *cases], _right, MISTAKES)
 
 
-def _copies_not_added(case, judge):
+def _copies_not_added(case, judge, numerical):
     """`judge`, saying what is wrong when dg came back in another shape than g's: with x's shape, the copies'
     gradients not added up; where the case has a hint of its own (x with several leading axes, g of shape
-    (1, D)), the shape alone, and that hint after it. (The generic shape hint would speak of a bias.)"""
+    (1, D)), the shape alone, and that hint after it. (The generic shape hint would speak of a bias.) `numerical`:
+    the test compares with numerical gradients, and its message says so first."""
     x_shape, g_shape = case.inputs["x"].shape, np.shape(dict(case.init)["g"])
 
     def judged(outputs):
@@ -109,9 +110,11 @@ def _copies_not_added(case, judge):
             return checks
         for check in checks:
             if check.message and check.array == "dg":
-                before = check.message[:max(check.message.find(check.label), 0)]  # a gradient check's own words
-                message = before + _("{name} has shape {found}; expected {expected}.").format(
+                message = _("{name} has shape {found}; expected {expected}.").format(
                     name=check.label, found=found.shape, expected=g_shape)
+                if numerical:
+                    message = _("your backward disagrees with the numerical gradient of the forward. {message}").format(
+                        message=message)
                 check.message = with_hint(message, _(COPIES_HINT)) if found.shape == x_shape else message
         return checks
     return judged
