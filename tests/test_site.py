@@ -311,7 +311,9 @@ def test_every_notebook_page_offers_the_course_wheel(visit):
     wheel = wheels[0]
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-    assert {"backprop_lib/__init__.py", "backprop_grader/__init__.py", "backprop_grader/child.py"} <= names
+    modules = {str(p.relative_to(ROOT)) for package in ("backprop_lib", "backprop_grader")
+               for p in (ROOT / package).rglob("*.py")}  # every module, in every stage's folder
+    assert "backprop_grader/isolation/child.py" in modules and not modules - names, sorted(modules - names)
     released = {f"backprop_grader/released/{p.name}" for p in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb")}
     assert released and released <= names, f"missing from the wheel: {sorted(released - names)}"
     for folder in ("chapters", "exercises"):  # every page's menu has it (in the HTML) ...
