@@ -261,7 +261,7 @@ def package_messages(package):
     return catalogue
 
 
-def code_messages():
+def package_catalogues():
     """{catalogue: the English messages it holds}: backprop.po the library's (what the learner's code
     says, in the notebooks and in the grader's child), grader.po the grader's that the library lacks."""
     library, grader = package_messages("backprop_lib"), package_messages("backprop_grader")
@@ -277,7 +277,7 @@ def update_library():
     not change is not written again (nor its POT-Creation-Date)."""
     from babel.messages.catalog import Catalog
 
-    messages = code_messages()
+    messages = package_catalogues()
     catalogues = {po: read_catalogue(po) if po.exists() else Catalog(locale=LANGUAGE, project=po.stem)
                   for po in messages}
     known = {(m.id, m.context): m.string for korean in catalogues.values() for m in korean
@@ -390,7 +390,7 @@ def library_problems():
     from babel.messages.mofile import read_mo
 
     found = []
-    for po, english in code_messages().items():
+    for po, english in package_catalogues().items():
         where = po.relative_to(ROOT)
         if not po.exists():
             found.append(f"{where} is missing: run `python scripts/korean.py messages`")
