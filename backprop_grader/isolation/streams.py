@@ -104,8 +104,8 @@ class _Idle:
 
     def __init__(self, progress, seconds):
         self.progress, self.seconds = progress, seconds
-        self.start = self.last_change = time.monotonic()
-        self.last_ticks, self.next_look = None, self.start + 2 * IDLE_CHECK
+        self.last_change = time.monotonic()
+        self.last_ticks, self.next_look = None, self.last_change + 2 * IDLE_CHECK
 
     def stalled(self) -> bool:
         now = time.monotonic()
