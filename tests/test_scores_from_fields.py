@@ -22,7 +22,6 @@ import textwrap
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from backprop_grader.isolation import frames as protocol
