@@ -14,7 +14,7 @@ def kill_all(proc, uid: int | None) -> None:
     that uid: daemonized grandchildren and fork bombs included. Killing bwrap kills its
     pid namespace."""
     # os.kill, not proc.kill: Popen.kill reaps first, and a reaped pid may be reused
-    for kill in (os.killpg, os.kill):
+    for kill in (os.killpg, os.kill) if proc is not None else ():  # a forked run has only its uid
         try:
             kill(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):

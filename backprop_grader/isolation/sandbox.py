@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import re
 import resource
@@ -46,7 +47,7 @@ from pathlib import Path
 
 from backprop_grader.language import _
 
-from backprop_grader.isolation import confine
+from backprop_grader.isolation import confine, forkserver
 from backprop_grader.isolation.bwrap import SANDBOX_DIR, bwrap_argv, bwrap_problem, bwrap_works, plain_argv
 from backprop_grader.isolation.reaping import become_subreaper, kill_all, reap_orphans, run_cpu
 from backprop_grader.isolation.streams import Streams
@@ -103,6 +104,12 @@ def run_isolated(argv: list[str], files: dict[str, bytes], limits: Limits | None
     use_bwrap = bwrap_works()
     _refuse_unconfined(argv, use_bwrap)
     become_subreaper()
+    server = _fork_server(argv, use_bwrap, limits)
+    if server is not None:
+        with uid_lease(True) as uid:
+            outcome = _run_forked(server, argv[-1], files, limits, uid, _describe(use_bwrap, uid) + " forked")
+        if outcome is not None:
+            return outcome
     with uid_lease(os.geteuid() == 0) as uid, tempfile.TemporaryDirectory(prefix="backprop-sandbox-") as tmp:
         host_dir = Path(tmp)
         for name, data in files.items():
@@ -121,6 +128,70 @@ def run_isolated(argv: list[str], files: dict[str, bytes], limits: Limits | None
         finally:
             for fd in pipe:  # each closed exactly once: another thread may reuse the number
                 os.close(fd)
+
+
+def _fork_server(argv, use_bwrap: bool, limits: Limits):
+    """The fork server for `python [-I -S] script.py` (forkserver.py), if this grader can have one: root, Landlock
+    and seccomp (the walls a forked child raises itself). None: the run is exec'd."""
+    forkable = argv[0] == sys.executable and argv[1:-1] in ([], ["-I", "-S"]) and argv[-1].endswith(".py")
+    abi, has_seccomp = _kernel_confinement()
+    if not (forkable and os.geteuid() == 0 and abi and has_seccomp):
+        return None
+    return forkserver.server_for(use_bwrap, limits.disk_bytes, _server_spec(), lambda home: _child_env(home, None))
+
+
+@functools.lru_cache(maxsize=1)
+def _server_spec() -> dict:
+    """What every forked run's confinement needs: the world's read rules, the devices, the kernel's walls, and
+    the allowed packages to link (zygote.py adds its own packages folder and the run's folder)."""
+    abi, has_seccomp = _kernel_confinement()
+    return {"read_rules": [list(rule) for rule in _read_rules()], "devices": _devices(), "landlock": abi > 0,
+            "seccomp": has_seccomp, "package_links": world().import_links()}
+
+
+def _run_forked(server, program, files, limits, uid, isolation) -> Outcome | None:
+    """One run as a fork of `server`; None if the server failed before the run began (it is then exec'd)."""
+    pipes = [os.pipe() for _ in range(3)]  # stdout, stderr, results: [read end, write end] each
+    header = {"uid": uid, "program": program, "rlimits": _rlimits(limits)}
+    start = time.monotonic()
+    try:
+        folder = server.start(header, files, [w for _, w in pipes])
+    except forkserver.ServerFailed as error:
+        logging.getLogger(__name__).warning("%s: the run is exec'd instead", error)
+        forkserver.drop(server)
+        for r, _ in pipes:
+            os.close(r)
+        return None
+    finally:
+        for _, w in pipes:
+            os.close(w)
+    streams = Streams(*[r for r, _ in pipes], limits)
+    try:
+        why_killed = streams.pump(None, start + limits.wall_seconds, lambda: run_cpu(-1, uid), limits.idle_seconds,
+                                  ended=(server.sock.fileno(), server.ended))
+    finally:
+        kill_all(None, uid)
+        streams.drain(time.monotonic() + 1.0)
+        for r, _ in pipes:
+            os.close(r)
+    status = server.finish(folder, time.monotonic() + 3.0)
+    if status is None:  # the server died or hung: forgotten, and its runs' processes are gone with it
+        forkserver.drop(server)
+        kill_all(None, uid)
+    reap_orphans(uid, time.monotonic() + 2.0)
+    returncode = os.waitstatus_to_exitcode(status) if status is not None else -signal.SIGKILL
+    outcome = Outcome("ok", returncode, bytes(streams.payload), streams.text(1), streams.text(2), "", isolation,
+                      time.monotonic() - start)
+    _classify(outcome, why_killed, limits, streams)
+    return outcome
+
+
+def _rlimits(limits: Limits) -> dict:
+    """The rlimits of a forked run, as prlimit sets them for an exec'd one (_with_limits)."""
+    cpu = max(1, int(limits.cpu_seconds + 0.999))
+    return {"RLIMIT_CPU": [cpu, cpu + 1], "RLIMIT_AS": [limits.memory_bytes] * 2,
+            "RLIMIT_NPROC": [limits.max_processes] * 2, "RLIMIT_FSIZE": [limits.file_size_bytes] * 2,
+            "RLIMIT_CORE": [0, 0]}
 
 
 def _refuse_unconfined(argv, use_bwrap: bool) -> None:
@@ -155,14 +226,14 @@ def _world_runnable(program: str) -> bool:
     return dirs_ok and bool(os.stat(path).st_mode & 0o001)
 
 
-def _child_env(home: str, result_w: int) -> dict[str, str]:
+def _child_env(home: str, result_w: int | None) -> dict[str, str]:
     bin_dir = os.path.dirname(sys.executable)
     return {
         "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "HOME": home,
         "TMPDIR": home, "TMP": home, "TEMP": home,  # a private temporary directory: the run's own
-        RESULT_FD_VAR: str(result_w),
+        **({RESULT_FD_VAR: str(result_w)} if result_w is not None else {}),  # a forked run sets its own
         # one BLAS thread: threads count as processes, and the machine is shared
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
@@ -204,10 +275,13 @@ def _confine_argv(child_dir: str) -> list[str]:
     abi, has_seccomp = _kernel_confinement()
     if not (abi or has_seccomp):
         return []
-    devices = [d for d in ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom") if os.path.exists(d)]
-    spec = {"rules": list(_read_rules()) + confine.write_rules([child_dir], devices),
+    spec = {"rules": list(_read_rules()) + confine.write_rules([child_dir], _devices()),
             "landlock": abi > 0, "seccomp": has_seccomp}
     return [sys.executable, "-I", "-S", "-c", _confine_source(), json.dumps(spec), "--"]
+
+
+def _devices() -> list:
+    return [d for d in ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom") if os.path.exists(d)]
 
 
 @functools.lru_cache(maxsize=1)

@@ -24,34 +24,43 @@ class Streams:
             os.set_blocking(fd, False)
             self.sel.register(fd, selectors.EVENT_READ, key)
 
-    def pump(self, proc, deadline, progress=None, idle_seconds=0.0) -> str | None:
+    def pump(self, proc, deadline, progress=None, idle_seconds=0.0, ended=None) -> str | None:
         """Read until the child exits; returns why it had to be killed, or None. With `progress` (a
         function: (CPU ticks so far, whether anything runs)), a run that neither computes nor runs for
-        `idle_seconds` is stopped as "idle": it is waiting for something that never comes."""
-        pidfd = _pidfd(proc.pid)  # readable when the child exits
+        `idle_seconds` is stopped as "idle": it is waiting for something that never comes. A run that is
+        not our child (a fork server's) has no `proc` but `ended`: an fd readable once it is over, and a function
+        that says whether it is."""
+        pidfd = _pidfd(proc.pid) if proc is not None else None  # readable when the child exits
         if pidfd is not None:
             self.sel.register(pidfd, selectors.EVENT_READ, 0)
+        elif ended is not None:
+            self.sel.register(ended[0], selectors.EVENT_READ, 0)
         idle = _Idle(progress, idle_seconds) if progress and idle_seconds > 0 else None
+        polled = pidfd is None and ended is None  # no fd to wait on: look every 50 ms
         try:
+            if ended is not None and ended[1]():
+                return None
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return "timeout"
                 if idle and idle.stalled():
                     return "idle"
-                wait = min(remaining, 1.0 if pidfd is not None else 0.05, IDLE_CHECK if idle else 1.0)
+                wait = min(remaining, 0.05 if polled else 1.0, IDLE_CHECK if idle else 1.0)
                 for key, _ in self.sel.select(wait):
                     if key.data == 0:
                         return None
                     why = self._read(key)
                     if why:
                         return why
-                if pidfd is None and _exited(proc.pid):
+                if polled and _exited(proc.pid):
                     return None
         finally:
             if pidfd is not None:
                 self.sel.unregister(pidfd)
                 os.close(pidfd)
+            elif ended is not None:
+                self.sel.unregister(ended[0])
 
     def drain(self, deadline) -> None:
         """After the child is gone: read what is left, until EOF or the deadline."""
