@@ -1,9 +1,10 @@
 """The grader's sandbox, tested with real processes and real limits (small ones, so the
 tests are quick). Every hostile program here is run for real; nothing is mocked.
 
-The whole file runs twice: as it is (with bubblewrap), and once more, from
-`test_the_whole_suite_holds_without_bwrap`, where bubblewrap cannot run (tests/no_bwrap.py:
-root without CAP_SYS_ADMIN, bwrap hidden), so only the uid drop, Landlock and seccomp protect.
+The whole file runs in every mode: as it is (with bubblewrap, runs forked from the fork server), and
+from `test_the_whole_suite_holds_in_every_mode` where bubblewrap cannot run (tests/no_bwrap.py: root
+without CAP_SYS_ADMIN, bwrap hidden), so only the uid drop, Landlock and seccomp protect, and with every
+run exec'd from scratch (no fork server: a grader that is not root, or whose server failed), in both.
 """
 import ctypes
 import glob
@@ -32,7 +33,8 @@ SMALL = Limits(cpu_seconds=5, wall_seconds=10, memory_bytes=512 << 20, max_proce
                file_size_bytes=1 << 20, output_bytes=4 << 10, output_flood_bytes=1 << 20,
                payload_bytes=1 << 20, disk_bytes=4 << 20)
 AS_ROOT = os.geteuid() == 0
-WITHOUT_BWRAP = os.environ.get("BACKPROP_TEST_WITHOUT_BWRAP") == "1"  # set by the second pass
+WITHOUT_BWRAP = os.environ.get("BACKPROP_TEST_WITHOUT_BWRAP") == "1"  # set by the passes in other modes
+FORKED = AS_ROOT and os.environ.get(sandbox.FORK_SERVER_VAR) != "0"  # runs are forks of the fork server
 
 
 def run_py(code: str, limits: Limits = SMALL, files=None):
@@ -88,19 +90,27 @@ def test_the_sandbox_reports_its_isolation():
     assert outcome.status == "ok"
     assert "rlimits" in outcome.isolation
     assert sandbox.bwrap_works() is not WITHOUT_BWRAP  # each pass really runs in its mode
+    assert outcome.isolation.endswith(" forked") is FORKED
     if WITHOUT_BWRAP:
         assert re.match(r"no-namespaces uid=\d+ landlock\(abi=\d\) seccomp\(no-sockets\) rlimits", outcome.isolation)
     else:
         assert outcome.isolation.startswith("bwrap(pid,net,ipc,fs)")
 
 
-def test_the_whole_suite_holds_without_bwrap():
-    no_bwrap.require()
-    env = {**os.environ, "BACKPROP_TEST_WITHOUT_BWRAP": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+@pytest.mark.parametrize("without_bwrap, forked", [(True, True), (False, False), (True, False)],
+                         ids=["no-bwrap-forked", "bwrap-execd", "no-bwrap-execd"])
+def test_the_whole_suite_holds_in_every_mode(without_bwrap, forked):
+    """This file again, in each other mode: without bubblewrap, and with every run exec'd (no fork server)."""
+    if without_bwrap:
+        no_bwrap.require()
+    env = {**os.environ, "BACKPROP_TEST_WITHOUT_BWRAP": "1" if without_bwrap else "0",
+           "BACKPROP_FORK_SERVER": "1" if forked else "0", "PYTHONDONTWRITEBYTECODE": "1"}
     # the disk limit is bwrap's tmpfs; without bwrap a run's disk use is bounded per file only
-    done = subprocess.run(no_bwrap.command([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__,
-                                            "-k", "not disk_limit and not whole_suite"], keep=[str(REPO)]),
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    command = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__,
+               "-k", "not whole_suite" + (" and not disk_limit" if without_bwrap else "")]
+    if without_bwrap:
+        command = no_bwrap.command(command, keep=[str(REPO)])
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]
     summary = done.stdout.strip().splitlines()[-1]
     assert re.search(r"\d+ passed", summary) and "skipped" not in summary and "deselected" in summary, summary
@@ -443,6 +453,49 @@ def test_concurrent_runs_get_their_own_uid_and_do_not_disturb_each_other():
     assert [o.status for o in outcomes] == ["ok"] * 4
     uids = [json.loads(o.payload) for o in outcomes]
     assert len(set(uids)) == 4 and uids == [run_uid(o) for o in outcomes]
+
+
+def test_a_run_reaches_neither_the_runs_after_it_nor_what_started_it(monkeypatch):
+    """Forked or exec'd: a run cannot kill or read the process that started it (the fork server, or bwrap's
+    init), holds no descriptor but its own four, and leaves nothing that the next run could see."""
+    monkeypatch.setenv("BACKPROP_GRADER_SECRET", "s3cret-seed")
+    first = run_py("""
+        import gc, signal
+        open("mark.txt", "w").write("from the first run")
+        seen = {"cwd": os.getcwd()}
+        for what, act in (("kill", lambda: os.kill(os.getppid(), signal.SIGKILL)),
+                          ("environ", lambda: open(f"/proc/{os.getppid()}/environ", "rb").read()),
+                          ("mem", lambda: open(f"/proc/{os.getppid()}/mem", "rb").read(1)),
+                          ("beside", lambda: open(os.path.join(os.path.dirname(os.getcwd()), "left.txt"), "w"))):
+            try:
+                act()
+                seen[what] = "done"
+            except OSError as error:
+                seen[what] = type(error).__name__
+        fds = []
+        for fd in range(1024):
+            try:
+                os.fstat(fd)
+                fds.append(fd)
+            except OSError:
+                pass
+        seen["fds"], seen["result_fd"] = fds, int(os.environ["BACKPROP_RESULT_FD"])
+        seen["secret"] = any("s3cret" in value for o in gc.get_objects() if isinstance(o, dict)
+                             for value in o.values() if isinstance(value, str))
+        report(seen)
+    """)
+    assert first.status == "ok", first
+    seen = json.loads(first.payload)
+    assert seen["kill"] == seen["environ"] == seen["mem"] == "PermissionError", seen
+    assert seen["beside"] in ("PermissionError", "OSError"), seen  # Landlock, or a read-only file system
+    assert seen["fds"] == sorted([0, 1, 2, seen["result_fd"]]), seen
+    assert not seen["secret"]
+    second = run_py(f"""
+        report({{"mine": sorted(os.listdir(".")), "first": os.path.exists({seen["cwd"] + "/mark.txt"!r})}})
+    """)
+    assert second.status == "ok", second
+    assert json.loads(second.payload) == {"mine": ["main.py"], "first": False}
+    assert second.isolation.endswith(" forked") == first.isolation.endswith(" forked")  # the server survived
 
 
 @pytest.mark.skipif(not AS_ROOT, reason="only root could run a submission unconfined")
