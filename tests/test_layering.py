@@ -8,7 +8,8 @@ GRADER = ROOT / "backprop_grader"
 DRIVERS = {"backprop_grader.grader", "backprop_grader.batch", "backprop_grader.cli", "backprop_grader.platforms",
            "backprop_grader.release"}
 STAGES = ("notebook", "exercises", "isolation", "judging", "reports")
-IN_THE_CHILD = ("isolation/child.py", "exercises/steps.py")  # copied into the sandbox, run there alone
+# run in the sandbox alone: copied into it, or passed as source (the fork server and the confinement it applies)
+IN_THE_CHILD = ("isolation/child.py", "exercises/steps.py", "isolation/zygote.py", "isolation/confine.py")
 
 
 def module_name(path: Path) -> str:

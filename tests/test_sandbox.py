@@ -498,6 +498,23 @@ def test_a_run_reaches_neither_the_runs_after_it_nor_what_started_it(monkeypatch
     assert second.isolation.endswith(" forked") == first.isolation.endswith(" forked")  # the server survived
 
 
+@pytest.mark.skipif(not FORKED, reason="runs are forks of the fork server only when it is used")
+def test_a_fork_server_that_dies_during_a_run_costs_the_run_nothing():
+    import threading
+    from backprop_grader.isolation import forkserver
+    assert run_py("pass").isolation.endswith(" forked")  # this process and thread have a server now
+    server = next(s for k, s in forkserver._SERVERS.items() if k[:2] == (os.getpid(), threading.get_ident()))
+    killer = threading.Timer(0.3, lambda: os.killpg(server.proc.pid, 9))  # the server (bwrap and all) is gone
+    killer.start()
+    try:
+        outcome = run_py("import time; time.sleep(1); report('done')")
+    finally:
+        killer.join()
+    assert outcome.status == "ok" and json.loads(outcome.payload) == "done", outcome
+    assert not outcome.isolation.endswith(" forked")  # it ran again, exec'd
+    assert run_py("pass").isolation.endswith(" forked")  # and the next run has a new server
+
+
 @pytest.mark.skipif(not AS_ROOT, reason="only root could run a submission unconfined")
 def test_as_root_without_bwrap_or_a_way_to_drop_privileges_nothing_runs(monkeypatch):
     monkeypatch.setattr(sandbox, "bwrap_works", lambda: False)

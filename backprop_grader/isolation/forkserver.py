@@ -118,9 +118,12 @@ class ForkServer:
         tail = self.log.read()[-500:].decode(errors="replace").strip()
         return f": {tail}" if tail else ""
 
-    def stop(self) -> None:
-        """Close the socket (the server exits and removes its folder) and kill it (bwrap kills its namespace)."""
+    def stop(self, wait: bool = True) -> None:
+        """Close the socket (the server exits and removes its folder) and, with `wait`, wait for it to exit (or
+        kill it: bwrap kills its namespace)."""
         self.sock.close()
+        if not wait:  # the grader is exiting: the server exits by itself, and bwrap dies with its parent
+            return
         try:
             self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
@@ -167,7 +170,7 @@ def drop(server: ForkServer) -> None:
 def _stop_all() -> None:
     for key, server in list(_SERVERS.items()):
         if key[0] == os.getpid():
-            server.stop()
+            server.stop(wait=False)
     _SERVERS.clear()
 
 
