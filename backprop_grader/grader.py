@@ -63,7 +63,7 @@ def _grade(path, exercise_id, secret) -> Report:
     results = judge_all(tests, received, outcome, notes)
     return Report(submission=str(path), exercise=exercise.id, title=exercise.title, status="graded",
                   tests=results, notes=notes, execution_time=time.monotonic() - start,
-                  sha256=submission.sha256, output_tail=outcome.stdout_tail[-2000:])
+                  sha256=submission.sha256, output_tail=outcome.stdout_tail[-2000:], isolation=outcome.isolation)
 
 
 @functools.lru_cache(maxsize=2)

@@ -8,7 +8,9 @@ must score 100%. One batch run grades everything, two at a time.
 
 The whole suite runs in each isolation mode the grader accepts: with bubblewrap, and without it
 (tests/no_bwrap.py: root without CAP_SYS_ADMIN, bwrap hidden, as in a Gradescope container), where
-only the per-run uid, Landlock and seccomp protect. Submissions that probe the machine get
+only the per-run uid, Landlock and seccomp protect; in both, runs are forks of the fork server; and
+once more with bubblewrap and every run exec'd from scratch (BACKPROP_FORK_SERVER=0: a grader that
+is not root, or whose server failed). Submissions that probe the machine get
 its addresses filled in (@REPO@, @TCP_PORT@, @UDP_PORT@, @UNIX_SOCKET@, @TAG@): the harness
 listens there and checks that nothing arrived and nothing was left behind.
 """
@@ -413,7 +415,7 @@ class BatchRun:
     left_behind: list  # files of the tag, and whatever the grader left in its temporary directory
 
 
-@pytest.fixture(scope="module", params=["bwrap", "no-bwrap"])
+@pytest.fixture(scope="module", params=["bwrap", "no-bwrap", "bwrap-execd"])
 def batch_run(request, tmp_path_factory):
     """Grade every hostile submission and every reference solution in one batch run, in one mode."""
     mode = request.param
@@ -455,7 +457,8 @@ def _grade_batch(mode, tmp_path_factory, fill, grader_tmp):
         (batch / "solutions" / path.name).write_bytes(path.read_bytes())
     reports, grades = tmp_path_factory.mktemp("reports"), tmp_path_factory.mktemp("grades") / "grades.csv"
     # a real secret, as in production; the grader's temporary files (runs, uid leases) in a directory we inspect
-    env = {**os.environ, "BACKPROP_GRADER_SECRET": secrets.token_hex(16), "TMPDIR": str(grader_tmp)}
+    env = {**os.environ, "BACKPROP_GRADER_SECRET": secrets.token_hex(16), "TMPDIR": str(grader_tmp),
+           "BACKPROP_FORK_SERVER": "0" if mode.endswith("execd") else "1"}
     command = [*GRADE, "--batch", str(batch), "--out", str(grades), "-j", "2", "--reports", str(reports)]
     if mode == "no-bwrap":
         command = no_bwrap.command(command, keep=[str(REPO)])
@@ -482,6 +485,11 @@ def graded(batch_run):
 def test_each_mode_is_the_one_it_claims(batch_run):
     without = "bwrap cannot build the sandbox here" in batch_run.stderr  # the grader's own warning
     assert without is (batch_run.mode == "no-bwrap"), batch_run.stderr[-2000:]
+    sandboxes = {report["sandbox"] for _, _, report in batch_run.results.values() if report.get("sandbox")}
+    assert len(sandboxes) > 100  # each run with its own uid
+    for sandbox in sandboxes:
+        assert sandbox.startswith("bwrap(") is (batch_run.mode != "no-bwrap"), sandbox
+        assert sandbox.endswith(" forked") is (batch_run.mode != "bwrap-execd"), sandbox
 
 
 def test_no_submission_reached_the_graders_listeners(batch_run):

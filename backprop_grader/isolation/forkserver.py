@@ -13,9 +13,9 @@ disk size, started at its first run.
 """
 from __future__ import annotations
 
-import atexit
 import json
 import logging
+import multiprocessing.util
 import os
 import select
 import signal
@@ -118,12 +118,10 @@ class ForkServer:
         tail = self.log.read()[-500:].decode(errors="replace").strip()
         return f": {tail}" if tail else ""
 
-    def stop(self, wait: bool = True) -> None:
-        """Close the socket (the server exits and removes its folder) and, with `wait`, wait for it to exit (or
-        kill it: bwrap kills its namespace)."""
+    def stop(self) -> None:
+        """Close the socket (the server exits and removes its folder) and wait for it to exit (or kill it: bwrap
+        kills its namespace)."""
         self.sock.close()
-        if not wait:  # the grader is exiting: the server exits by itself, and bwrap dies with its parent
-            return
         try:
             self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
@@ -153,6 +151,8 @@ def server_for(use_bwrap: bool, disk_bytes: int, spec: dict, env_for) -> ForkSer
         logging.getLogger(__name__).warning("the fork server cannot start (%s): runs are exec'd instead", error)
         return None
     with _LOCK:
+        if not any(k[0] == os.getpid() for k in _SERVERS):  # this process's first: stopped at its exit, even in a
+            multiprocessing.util.Finalize(None, _stop_all, exitpriority=0)  # multiprocessing worker (no atexit)
         _SERVERS[key] = server
     return server
 
@@ -166,12 +166,14 @@ def drop(server: ForkServer) -> None:
     server.stop()
 
 
-@atexit.register
 def _stop_all() -> None:
+    """Stop this process's servers, and wait for each to exit: reaped here, it is counted with its runs in this
+    process's children's CPU time (a server killed with its parent would take theirs with it)."""
     for key, server in list(_SERVERS.items()):
         if key[0] == os.getpid():
-            server.stop(wait=False)
+            server.stop()
     _SERVERS.clear()
+
 
 
 def _zygote_source() -> str:

@@ -199,14 +199,6 @@ def _run_forked(server, program, files, limits, uid, isolation) -> Outcome | Non
     return outcome
 
 
-def _rlimits(limits: Limits) -> dict:
-    """The rlimits of a forked run, as prlimit sets them for an exec'd one (_with_limits)."""
-    cpu = max(1, int(limits.cpu_seconds + 0.999))
-    return {"RLIMIT_CPU": [cpu, cpu + 1], "RLIMIT_AS": [limits.memory_bytes] * 2,
-            "RLIMIT_NPROC": [limits.max_processes] * 2, "RLIMIT_FSIZE": [limits.file_size_bytes] * 2,
-            "RLIMIT_CORE": [0, 0]}
-
-
 def _refuse_unconfined(argv, use_bwrap: bool) -> None:
     """Raise SandboxUnavailable unless the run gets every guarantee: without bwrap that takes
     root (for a uid of its own), a Python that uid can run, Landlock and seccomp."""
@@ -302,16 +294,22 @@ def _confine_source() -> str:
     return Path(confine.__file__).read_text(encoding="utf-8")  # passed with -c: the run's uid cannot read our files
 
 
+def _rlimits(limits: Limits) -> dict:
+    """Every rlimit of a run, {name: [soft, hard]}: set by prlimit for an exec'd run, by the fork itself for a
+    forked one (zygote.py)."""
+    cpu = max(1, int(limits.cpu_seconds + 0.999))
+    both = {"RLIMIT_AS": limits.memory_bytes, "RLIMIT_NPROC": limits.max_processes,  # NPROC counts threads too
+            "RLIMIT_FSIZE": limits.file_size_bytes}
+    return {"RLIMIT_CPU": [cpu, _capped(resource.RLIMIT_CPU, cpu + 1)],  # SIGXCPU first, SIGKILL a second later
+            **{name: [_capped(getattr(resource, name), value)] * 2 for name, value in both.items()},
+            "RLIMIT_CORE": [0, 0]}
+
+
 def _with_limits(cmd: list[str], limits: Limits) -> list[str]:
     """Prefix `cmd` with prlimit: rlimits are inherited through bwrap and setpriv. (Not a
     preexec_fn, which is unsafe when the grader runs gradings in threads.)"""
-    cpu = max(1, int(limits.cpu_seconds + 0.999))
-    return [PRLIMIT,
-            f"--cpu={cpu}:{_capped(resource.RLIMIT_CPU, cpu + 1)}",  # SIGXCPU first, SIGKILL a second later
-            f"--as={_capped(resource.RLIMIT_AS, limits.memory_bytes)}",
-            f"--nproc={_capped(resource.RLIMIT_NPROC, limits.max_processes)}",  # counts threads too
-            f"--fsize={_capped(resource.RLIMIT_FSIZE, limits.file_size_bytes)}",
-            "--core=0", "--", *cmd]
+    flags = [f"--{name[len('RLIMIT_'):].lower()}={soft}:{hard}" for name, (soft, hard) in _rlimits(limits).items()]
+    return [PRLIMIT, *flags, "--", *cmd]
 
 
 def _capped(which: int, value: int) -> int:

@@ -30,7 +30,7 @@ SPEC = json.loads(sys.argv[1])
 ROOT = os.getcwd()
 PACKAGES = os.path.join(ROOT, "packages")
 RESULT_FD = 3
-PR_CAPBSET_DROP = 24
+PR_CAPBSET_DROP, PR_SET_PDEATHSIG = 24, 1
 
 confine = type(sys)("confine")  # the grader's confine.py, from the spec: its files may be out of reach here
 exec(compile(SPEC["confine_source"], "confine.py", "exec"), confine.__dict__)
@@ -118,6 +118,7 @@ def serve(sock) -> None:
 def child(header, files, fds, folder) -> None:
     code = 121
     try:
+        confine._libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # no run outlives its server
         os.setsid()
         null = os.open("/dev/null", os.O_RDONLY)
         for target, fd in ((0, null), (1, fds[0]), (2, fds[1]), (RESULT_FD, fds[2])):
@@ -152,6 +153,7 @@ def enter(header, files, folder) -> None:
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)  # from root to a uid: every capability is gone
+    confine._libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # again: a change of uid clears it
     rules = SPEC["read_rules"] + [[PACKAGES, confine.READ]] + confine.write_rules([folder], SPEC["devices"])
     confine.confine_self({"rules": rules, "landlock": SPEC["landlock"], "seccomp": SPEC["seccomp"]})
 
@@ -181,12 +183,14 @@ def run(program) -> int:
 
 
 if __name__ == "__main__":
-    control = socket.socket(fileno=SPEC["control"])
+    confine._libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the server dies with what started it,
+    control = socket.socket(fileno=SPEC["control"])  # and each run with the server
     link_packages()
     send(control, {"ready": os.getpid()})
     try:
         serve(control)
     except EOFError:  # the grader is gone or done
         pass
-    finally:
-        shutil.rmtree(ROOT, ignore_errors=True) if SPEC["remove_root"] else None
+    if SPEC["remove_root"]:
+        shutil.rmtree(ROOT, ignore_errors=True)
+    os._exit(0)  # no teardown of numpy's and IPython's modules: the grader may be waiting for this exit

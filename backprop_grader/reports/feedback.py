@@ -52,6 +52,7 @@ def student_record(report, name: str, sha256: str = "") -> dict:
             "language": report.language,
             "score": report.score, "max_score": report.max_score, "percent": round(percent, 2),
             "reason": inert(report.reason, keep_newlines=True), "seconds": round(report.execution_time, 3),
+            "sandbox": report.isolation,
             "notes": [inert(n, keep_newlines=True) for n in report.notes if "development secret" not in n],
             "tests": [{"name": t.name, "display_name": report.name(t.name), "name_parts": message_data(t.name),
                        "score": t.score, "max_score": t.max_score, "passed": t.passed,

@@ -66,6 +66,7 @@ class Report:
     sha256: str = ""
     reason: str = ""  # why it could not be graded
     output_tail: str = ""  # the end of what the learner's code printed (shown, never graded)
+    isolation: str = ""  # how the run was confined (sandbox's Outcome.isolation)
     language: str = field(default_factory=language)  # "en" or "ko": the language of every line
 
     @classmethod
