@@ -1,27 +1,27 @@
 """How much does the grader's sandbox cost? The same programs run bare and in
 `run_isolated`, side by side in one run; the table gives medians and the ratio, for each
 isolation mode: with bubblewrap, and without it (root without CAP_SYS_ADMIN and bwrap hidden,
-as in a Gradescope container: a uid of its own, Landlock and seccomp; needs root).
+as in a Gradescope container: a uid of its own, Landlock and seccomp; needs root), each with every run
+exec'd from scratch and forked from the fork server (whose numpy is imported already).
 
     .venv/bin/python bench/sandbox_overhead.py [--repeat 15] [--mode bwrap|no-bwrap|both]
 """
 import argparse
+import os
 import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from backprop_grader.isolation.sandbox import Limits, run_isolated
+from backprop_grader.isolation.sandbox import FORK_SERVER_VAR, Limits, run_isolated
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import no_bwrap  # noqa: E402  (the namespace that hides bubblewrap, shared with the tests)
 
-PROGRAMS = {
-    "python -c pass": [sys.executable, "-c", "pass"],
-    "python -c 'import numpy'": [sys.executable, "-c", "import numpy"],
-}
+PROGRAMS = {"pass": b"pass\n", "import numpy": b"import numpy\n"}  # each run as `python prog.py`
 
 
 def timed(run) -> float:
@@ -37,15 +37,21 @@ def medians(bare, boxed, repeat: int) -> tuple[float, float]:
 
 
 def rows(mode: str, repeat: int) -> None:
-    """Print this process's table rows; `mode` is what the sandbox must report, or it stops."""
-    isolation = re.sub(r"uid=\d+", "own-uid", run_isolated(PROGRAMS["python -c pass"], {}, Limits()).isolation)
-    if isolation.startswith("bwrap") != (mode == "bwrap"):
-        sys.exit(f"asked for {mode}, but the sandbox runs {isolation}")
-    for name, argv in PROGRAMS.items():
-        bare, boxed = medians(lambda: subprocess.run(argv, check=True, stdin=subprocess.DEVNULL),
-                              lambda: run_isolated(argv, {}, Limits()), repeat)
-        print(f"| {mode} | `{name}` | {bare * 1e3:.0f} | {boxed * 1e3:.0f} | {(boxed - bare) * 1e3:.0f} "
-              f"| {boxed / bare:.2f} | {isolation} |", flush=True)
+    """Print this process's table rows, for runs exec'd and forked from the fork server (which has imported
+    numpy already); `mode` is what the sandbox must report, or it stops."""
+    argv = [sys.executable, "prog.py"]
+    with tempfile.TemporaryDirectory() as bare_dir:
+        for forked in ("0", "1"):
+            os.environ[FORK_SERVER_VAR] = forked
+            isolation = re.sub(r"uid=\d+", "own-uid", run_isolated(argv, {"prog.py": b""}, Limits()).isolation)
+            if isolation.startswith("bwrap") != (mode == "bwrap") or isolation.endswith(" forked") != (forked == "1"):
+                sys.exit(f"asked for {mode} (forked: {forked}), but the sandbox runs {isolation}")
+            for name, source in PROGRAMS.items():
+                Path(bare_dir, "prog.py").write_bytes(source)
+                bare, boxed = medians(lambda: subprocess.run(argv, check=True, stdin=subprocess.DEVNULL, cwd=bare_dir),
+                                      lambda: run_isolated(argv, {"prog.py": source}, Limits()), repeat)
+                print(f"| {mode} | `{name}` | {bare * 1e3:.0f} | {boxed * 1e3:.0f} | {(boxed - bare) * 1e3:.0f} "
+                      f"| {boxed / bare:.2f} | {isolation} |", flush=True)
 
 
 def main() -> None:

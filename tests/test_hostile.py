@@ -16,6 +16,7 @@ listens there and checks that nothing arrived and nothing was left behind.
 """
 import contextlib
 import csv
+import fcntl
 import html
 import json
 import os
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import textwrap
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +37,7 @@ import pytest
 
 import no_bwrap
 
+from backprop_grader.isolation import uids
 from backprop_grader.reports import feedback
 
 REPO = Path(__file__).resolve().parents[1]
@@ -432,11 +435,34 @@ def batch_run(request, tmp_path_factory):
     finally:
         listeners.close()
     left = [str(p) for d in ("/tmp", "/dev/shm", "/var/tmp") for p in Path(d).glob(f"*{tag}*")]
-    left += [str(p) for p in grader_tmp.rglob("*") if p != grader_tmp / "backprop-sandbox-uids"]
+    left += [str(p) for p in grader_tmp.rglob("*")] + stale_leases()
     if (shared / "batch" / "deep").exists():
         remove_deep(shared / "batch")
     shutil.rmtree(shared)
     return BatchRun(mode, *run, list(listeners.arrived), left)
+
+
+def stale_leases() -> list:
+    """uid leases that no run holds (a run removes its lease while it holds its lock): unlocked now and half a
+    second later (a lease being taken is unlocked for an instant). Other graders may be running: theirs are held."""
+    def unlocked():
+        found = set()
+        for path in uids.lease_path(0).parent.glob("*"):
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                found.add((str(path), os.fstat(fd).st_ino))
+            except BlockingIOError:
+                pass
+            finally:
+                os.close(fd)
+        return found
+    first = unlocked()
+    time.sleep(0.5)
+    return sorted(path for path, _ in first & unlocked())
 
 
 def _grade_batch(mode, tmp_path_factory, fill, grader_tmp):
