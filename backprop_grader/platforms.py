@@ -57,6 +57,7 @@ def run(platform, root, exercise=None) -> int:
             report = Report.could_not_grade(submission.name, _("not graded: symbolic link; upload the notebook "
                                                                "file itself"), 0.0, exercise)
         else:
+            os.environ.setdefault("BACKPROP_FORK_SERVER", "0")  # one run: a fork server would not pay for itself
             report = grade(submission, exercise)
     except Exception as error:  # noqa: BLE001  (the platform needs a results.json whatever happens)
         report = Report.could_not_grade(str(submission), _("internal grader error ({error}); please tell the "
