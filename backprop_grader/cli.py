@@ -58,11 +58,11 @@ def main(argv=None) -> int:
     # One submission reads two or three notebooks: nbformat's default validator compiles the schema first
     # (about 60 ms), which pays only over a batch; jsonschema validates one notebook in about 10 ms.
     os.environ.setdefault("NBFORMAT_VALIDATOR", "jsonschema")
-    os.environ.setdefault("BACKPROP_FORK_SERVER", "0")  # one run: the fork server's start would not pay for itself
     from backprop_grader.grader import grade
-    from backprop_grader.isolation.sandbox import SandboxUnavailable
+    from backprop_grader.isolation.sandbox import SandboxUnavailable, one_run
     try:
-        report = grade(args.submission, args.exercise, language=args.language)
+        with one_run():
+            report = grade(args.submission, args.exercise, language=args.language)
     except SandboxUnavailable as error:
         print(f"backprop-grade: could not grade {args.submission}: {error}", file=sys.stderr)
         return COULD_NOT_GRADE

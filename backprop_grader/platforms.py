@@ -27,6 +27,7 @@ from backprop_lib.datasets import atomic_file
 from backprop_grader.language import _
 
 from backprop_grader.grader import grade
+from backprop_grader.isolation.sandbox import one_run
 from backprop_grader.reports import prairielearn
 from backprop_grader.reports.files import write_json_atomically
 from backprop_grader.reports.report import Report
@@ -57,8 +58,8 @@ def run(platform, root, exercise=None) -> int:
             report = Report.could_not_grade(submission.name, _("not graded: symbolic link; upload the notebook "
                                                                "file itself"), 0.0, exercise)
         else:
-            os.environ.setdefault("BACKPROP_FORK_SERVER", "0")  # one run: a fork server would not pay for itself
-            report = grade(submission, exercise)
+            with one_run():
+                report = grade(submission, exercise)
     except Exception as error:  # noqa: BLE001  (the platform needs a results.json whatever happens)
         report = Report.could_not_grade(str(submission), _("internal grader error ({error}); please tell the "
                                                            "course staff").format(

@@ -516,6 +516,12 @@ def test_a_fork_server_that_dies_during_a_run_costs_the_run_nothing(monkeypatch)
     assert run_py("pass").isolation.endswith(" forked")  # and the next run has a new server
 
 
+def test_a_command_that_grades_one_submission_execs_its_run():
+    with sandbox.one_run():  # backprop-grade SUBMISSION, the Gradescope and PrairieLearn wrappers
+        assert not run_py("pass").isolation.endswith(" forked")
+    assert run_py("pass").isolation.endswith(" forked") is FORKED  # and after it, as before
+
+
 @pytest.mark.skipif(not AS_ROOT, reason="only root could run a submission unconfined")
 def test_as_root_without_bwrap_or_a_way_to_drop_privileges_nothing_runs(monkeypatch):
     monkeypatch.setattr(sandbox, "bwrap_works", lambda: False)

@@ -36,6 +36,8 @@ it gets bwrap, or a uid of its own (root) with Landlock and seccomp.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import json
 import logging
@@ -137,10 +139,24 @@ def run_isolated(argv: list[str], files: dict[str, bytes], limits: Limits | None
                 os.close(fd)
 
 
+_ONE_RUN = contextvars.ContextVar("one_run", default=False)
+
+
+@contextlib.contextmanager
+def one_run():
+    """While it lasts, runs are exec'd: a command that grades one submission would pay a fork server's start
+    for a single run (backprop-grade SUBMISSION, the Gradescope and PrairieLearn wrappers)."""
+    token = _ONE_RUN.set(True)
+    try:
+        yield
+    finally:
+        _ONE_RUN.reset(token)
+
+
 def _fork_server(argv, use_bwrap: bool, limits: Limits):
     """The fork server for `python [-I -S] script.py` (forkserver.py), if this grader can have one: root, Landlock
     and seccomp (the walls a forked child raises itself). None: the run is exec'd."""
-    if os.environ.get(FORK_SERVER_VAR, "1") == "0":  # every run exec'd from scratch (tests run both ways)
+    if os.environ.get(FORK_SERVER_VAR, "1") == "0" or _ONE_RUN.get():  # every run exec'd from scratch
         return None
     forkable = argv[0] == sys.executable and argv[1:-1] in ([], ["-I", "-S"]) and argv[-1].endswith(".py")
     abi, has_seccomp = _kernel_confinement()
