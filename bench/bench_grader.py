@@ -385,7 +385,8 @@ def markdown(r):
                   f"{nb['returncode']}); ours: {nb['ours_per_submission_04_matmul']:.2f} s per 04_matmul "
                   f"submission in the batch. Ratio nbgrader / ours: {ratio:.1f}.",
                   "", "nbgrader runs one notebook at a time in a fresh kernel, with no sandbox and no "
-                  "per-test time limit; ours runs a sandboxed python -I -S child per submission.", "",
+                  "per-test time limit; ours runs each submission in a sandboxed child (in a batch, a fork of "
+                  "the fork server).", "",
                   f"Tamper resistance: a wrong MatMul whose cell also sets `np.allclose = lambda *a, **k: True` "
                   f"scores {nb['tamperer_score']} under nbgrader (its hidden asserts run in the learner's kernel) "
                   f"and {nb['tamperer_score_ours']} here (the comparison runs in the grader's process)."]
