@@ -112,9 +112,11 @@ def nbgrader_comparison(page, nb):
         autograded=nb["autograded"], returncode=nb["returncode"], ours=nb["ours_per_submission_04_matmul"]))
     page.paragraph(say(
         "nbgrader runs one notebook at a time in a fresh kernel, with no sandbox and no per-test time limit; "
-        "ours runs a sandboxed python -I -S child per submission.",
+        "ours runs each submission in a sandboxed child process (in a batch, a fork of a server that has "
+        "imported numpy and IPython once).",
         "nbgrader는 노트북을 하나씩 새 커널에서 실행하며, 샌드박스도 테스트별 시간 제한도 없습니다. 우리 "
-        "채점기는 제출물마다 샌드박스 안에서 python -I -S 자식 프로세스를 실행합니다."))
+        "채점기는 각 제출물을 샌드박스 안의 자식 프로세스에서 실행합니다(일괄 채점에서는 numpy와 IPython을 한 번만 "
+        "불러 둔 서버를 fork한 프로세스)."))
     page.paragraph(say(
         "Tamper resistance: a wrong MatMul whose cell also sets `np.allclose = lambda *a, **k: True` scores "
         "{theirs} under nbgrader (its hidden asserts run in the learner's kernel) and {ours} here (the "
