@@ -36,8 +36,9 @@ confine = type(sys)("confine")  # the grader's confine.py, from the spec: its fi
 exec(compile(SPEC["confine_source"], "confine.py", "exec"), confine.__dict__)
 
 
-def link_packages():
-    """The allowed packages, linked into import folders of their own (as child.py does) and imported once."""
+def prepare():
+    """The allowed packages linked into import folders of their own (as child.py links them), imported, and
+    IPython warmed up: what every run would otherwise do itself."""
     for target, link in SPEC["package_links"]:
         os.makedirs(os.path.dirname(os.path.join(PACKAGES, link)), exist_ok=True)
         os.symlink(target, os.path.join(PACKAGES, link))
@@ -185,7 +186,7 @@ def run(program) -> int:
 if __name__ == "__main__":
     confine._libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the server dies with what started it,
     control = socket.socket(fileno=SPEC["control"])  # and each run with the server
-    link_packages()
+    prepare()
     send(control, {"ready": os.getpid()})
     try:
         serve(control)
