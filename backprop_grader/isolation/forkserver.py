@@ -68,23 +68,21 @@ class ForkServer:
     def start(self, header: dict, files: dict, fds: list) -> str:
         """Send one run (its header, files, and the write ends of its pipes); the run's folder, once forked."""
         header = {**header, "files": [[name, len(data)] for name, data in files.items()]}
-        data = json.dumps(header).encode()
         try:
-            socket.send_fds(self.sock, [struct.pack(">I", len(data)) + data], fds)
+            socket.send_fds(self.sock, [_frame(header)], fds)
             self.sock.sendall(b"".join(files.values()))
         except OSError as error:
             raise ServerFailed(f"the fork server stopped taking runs ({error})") from error
         return self.receive(time.monotonic() + ANSWER_SECONDS, "pid")["folder"]
 
     def finish(self, folder: str, deadline: float) -> int | None:
-        """The wait status of the run whose child has been killed, or None (the server is then stopped);
-        then its folder is removed."""
+        """The wait status of the run whose child has been killed, or None if the server failed; then the server
+        removes the run's folder."""
         try:
             status = self.receive(deadline, "status")["status"]
-            self._send({"clean": folder})
+            self.sock.sendall(_frame({"clean": folder}))
             return status
         except (ServerFailed, OSError):
-            self.stop()
             return None
 
     def ended(self) -> bool:
@@ -109,10 +107,6 @@ class ForkServer:
                 raise ServerFailed(f"the fork server exited{self._log_tail()}")
             self.buffer += chunk
 
-    def _send(self, message: dict) -> None:
-        data = json.dumps(message).encode()
-        self.sock.sendall(struct.pack(">I", len(data)) + data)
-
     def _log_tail(self) -> str:
         self.log.seek(0)
         tail = self.log.read()[-500:].decode(errors="replace").strip()
@@ -131,7 +125,7 @@ class ForkServer:
 
 
 _SERVERS: dict = {}
-_FAILED: dict = {}
+_FAILED: set = set()  # the processes where a server could not start
 _LOCK = threading.Lock()
 
 
@@ -142,12 +136,14 @@ def server_for(use_bwrap: bool, disk_bytes: int, spec: dict, env_for) -> ForkSer
     server = _SERVERS.get(key)
     if server is not None and server.proc.poll() is None:
         return server
-    if _FAILED.get(os.getpid()):
+    if server is not None:  # it exited between two runs
+        drop(server)
+    if os.getpid() in _FAILED:
         return None
     try:
         server = ForkServer(use_bwrap, disk_bytes, spec, env_for)
     except (ServerFailed, OSError) as error:
-        _FAILED[os.getpid()] = str(error)
+        _FAILED.add(os.getpid())
         logging.getLogger(__name__).warning("the fork server cannot start (%s): runs are exec'd instead", error)
         return None
     with _LOCK:
@@ -174,6 +170,11 @@ def _stop_all() -> None:
             server.stop()
     _SERVERS.clear()
 
+
+def _frame(message: dict) -> bytes:
+    """A message to the server: its length, then its JSON (zygote.py's `send` writes its answers the same way)."""
+    data = json.dumps(message).encode()
+    return struct.pack(">I", len(data)) + data
 
 
 def _zygote_source() -> str:

@@ -30,9 +30,9 @@ Isolation is layered, and the strongest layer the machine allows is used:
   rlimits, Landlock and seccomp itself before the program runs; the same walls, without ~0.15 s of
   interpreter start and imports per run. ``BACKPROP_FORK_SERVER=0`` execs every run from scratch.
 
-``Outcome.isolation`` says which layers were applied (" forked" at its end for a fork of the server). A run is refused with
-`SandboxUnavailable` (a grader fault, never a reason to run a submission unconfined) unless
-it gets bwrap, or a uid of its own (root) with Landlock and seccomp.
+``Outcome.isolation`` says which layers were applied (" forked" at its end for a fork of the server).
+A run is refused with `SandboxUnavailable` (a grader fault, never a reason to run a submission
+unconfined) unless it gets bwrap, or a uid of its own (root) with Landlock and seccomp.
 """
 from __future__ import annotations
 
@@ -177,42 +177,38 @@ def _server_spec() -> dict:
 def _run_forked(server, program, files, limits, uid, isolation) -> Outcome | None:
     """One run as a fork of `server`; None if the server failed (the run is then exec'd: what a failing server
     did to a run is no verdict on the learner's code)."""
-    pipes = [os.pipe() for _ in range(3)]  # stdout, stderr, results: [read end, write end] each
+    pipes = [os.pipe() for _stream in range(3)]  # stdout, stderr, results: (read end, write end) each
     header = {"uid": uid, "program": program, "rlimits": _rlimits(limits)}
     start = time.monotonic()
     try:
-        folder = server.start(header, files, [w for _, w in pipes])
+        folder = server.start(header, files, [write for _read, write in pipes])
     except forkserver.ServerFailed as error:
         logging.getLogger(__name__).warning("%s: the run is exec'd instead", error)
         forkserver.drop(server)
-        for r, _ in pipes:
-            os.close(r)
+        for read, _write in pipes:
+            os.close(read)
         return None
     finally:
-        for _, w in pipes:
-            os.close(w)
-    streams = Streams(*[r for r, _ in pipes], limits)
+        for _read, write in pipes:
+            os.close(write)
+    streams = Streams(*[read for read, _write in pipes], limits)
     try:
         why_killed = streams.pump(None, start + limits.wall_seconds, lambda: run_cpu(-1, uid), limits.idle_seconds,
                                   ended=(server.sock.fileno(), server.ended))
     finally:
         kill_all(None, uid)
         streams.drain(time.monotonic() + 1.0)
-        for r, _ in pipes:
-            os.close(r)
+        for read, _write in pipes:
+            os.close(read)
     status = server.finish(folder, time.monotonic() + 3.0)
     if status is None:  # the server died or hung, not the run: no verdict from it; forgotten, and the run exec'd
         logging.getLogger(__name__).warning("the fork server failed during a run: the run is exec'd instead")
         forkserver.drop(server)
-        kill_all(None, uid)
-        reap_orphans(uid, time.monotonic() + 2.0)
-        return None
+        kill_all(None, uid)  # what of the run outlived it
     reap_orphans(uid, time.monotonic() + 2.0)
-    returncode = os.waitstatus_to_exitcode(status)
-    outcome = Outcome("ok", returncode, bytes(streams.payload), streams.text(1), streams.text(2), "", isolation,
-                      time.monotonic() - start)
-    _classify(outcome, why_killed, limits, streams)
-    return outcome
+    if status is None:
+        return None
+    return _outcome(os.waitstatus_to_exitcode(status), streams, why_killed, limits, isolation, start)
 
 
 def _refuse_unconfined(argv, use_bwrap: bool) -> None:
@@ -352,8 +348,12 @@ def _supervise(cmd, cwd, env, pipe, limits, uid, isolation) -> Outcome:
         proc.stderr.close()
     proc.wait()
     reap_orphans(uid, time.monotonic() + 2.0)
-    outcome = Outcome("ok", proc.returncode, bytes(streams.payload),
-                      streams.text(1), streams.text(2), "", isolation,
+    return _outcome(proc.returncode, streams, why_killed, limits, isolation, start)
+
+
+def _outcome(returncode, streams, why_killed, limits, isolation, start) -> Outcome:
+    """What a run ended with, classified (exec'd or forked alike)."""
+    outcome = Outcome("ok", returncode, bytes(streams.payload), streams.text(1), streams.text(2), "", isolation,
                       time.monotonic() - start)
     _classify(outcome, why_killed, limits, streams)
     return outcome

@@ -88,7 +88,7 @@ def _canonical(name) -> str:
 
 
 def _entries(name) -> list:
-    """The top-level files and folders of an installed distribution (its RECORD, else top_level.txt)."""
+    """The top-level files and folders of an installed distribution (the files it lists, else top_level.txt)."""
     distribution = importlib.metadata.distribution(name)
     base = Path(distribution.locate_file("")).resolve()
     # the paths RECORD lists (its CSV's first column), read as text: as thousands of PackagePath objects they took

@@ -154,7 +154,7 @@ def enter(header, files, folder) -> None:
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)  # from root to a uid: every capability is gone
-    confine._libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # again: a change of uid clears it
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # again: a change of uid clears it
     rules = SPEC["read_rules"] + [[PACKAGES, confine.READ]] + confine.write_rules([folder], SPEC["devices"])
     confine.confine_self({"rules": rules, "landlock": SPEC["landlock"], "seccomp": SPEC["seccomp"]})
 
